@@ -1,0 +1,174 @@
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TransportMode(models.TextChoices):
+    AIR = "air", _("Air")
+    GROUND = "ground", _("Ground")
+
+
+class Adapter(models.TextChoices):
+    HTTP = "http", _("HTTP push")
+    SIMULATOR = "simulator", _("Built-in simulator")
+    MANUAL = "manual", _("Manual (carrier pulls)")
+
+
+class PricingKind(models.TextChoices):
+    WEIGHT = "weight", _("By weight and zone")
+    BAG = "bag", _("By bag, plus surcharge")
+
+
+class Zone(models.TextChoices):
+    SAME_CITY = "same_city", _("Same city")
+    SAME_PROVINCE = "same_province", _("Same province")
+    OTHER_PROVINCE = "other_province", _("Other province")
+    REMOTE = "remote", _("Remote province")
+
+
+class Carrier(models.Model):
+    """A logistics company the platform matches orders to (DESIGN §4)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh_hans = models.CharField(_("name (simplified Chinese)"), max_length=80)
+    name_zh_hant = models.CharField(_("name (traditional Chinese)"), max_length=80, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    # Service area: province adcode prefixes (two digits, "44" = 广东省, "81" = 香港).
+    # Empty means every mainland province.
+    origin_provinces = models.JSONField(_("origin provinces"), default=list, blank=True)
+    destination_provinces = models.JSONField(_("destination provinces"), default=list, blank=True)
+    transport_modes = models.JSONField(_("transport modes"), default=list)
+
+    max_weight_kg = models.DecimalField(_("max weight per piece (kg)"), max_digits=8, decimal_places=2)
+    max_length_cm = models.DecimalField(_("max length (cm)"), max_digits=8, decimal_places=1)
+    max_volume_cm3 = models.DecimalField(_("max volume (cm³)"), max_digits=12, decimal_places=0)
+    pickup_start = models.TimeField(_("pickup hours from"))
+    pickup_end = models.TimeField(_("pickup hours until"))
+
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    pricing = models.CharField(
+        _("pricing"), max_length=10, choices=PricingKind.choices, default=PricingKind.WEIGHT
+    )
+    volumetric_divisor = models.PositiveIntegerField(_("volumetric divisor"), default=6000)
+    weight_step_kg = models.DecimalField(
+        _("weight step (kg)"), max_digits=4, decimal_places=2, default=Decimal("0.5")
+    )
+    # Bag pricing (003 §9): surcharge = service fee + estimated import tax on the declared value.
+    surcharge_service_fee = models.DecimalField(
+        _("surcharge service fee"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+    import_tax_rate = models.DecimalField(
+        _("estimated import tax rate"), max_digits=5, decimal_places=4, default=Decimal("0")
+    )
+    # Destination provinces priced by weight rather than by bag (003 §9a "by weight for the
+    # regions the carrier says").
+    bag_weight_priced_provinces = models.JSONField(
+        _("provinces priced by weight"), default=list, blank=True
+    )
+
+    insurance_rate = models.DecimalField(
+        _("insurance rate"), max_digits=6, decimal_places=4, default=Decimal("0.005")
+    )
+    insurance_min_fee = models.DecimalField(
+        _("insurance minimum fee"), max_digits=10, decimal_places=2, default=Decimal("1")
+    )
+    insurance_max_value = models.DecimalField(
+        _("maximum insured value / compensation cap"), max_digits=12, decimal_places=2
+    )
+    claim_window_days = models.PositiveIntegerField(_("claim window (days from pickup)"), default=30)
+    claim_documents_days = models.PositiveIntegerField(
+        _("documents window (days from claim)"), default=90
+    )
+
+    refusal_groups = models.JSONField(
+        _("refusal groups enforced"), default=list, blank=True,
+        help_text=_("Numbers 1–11 of section 四 of the goods notice."),
+    )
+    requires_pickup_code = models.BooleanField(_("requires pickup code"), default=False)
+    adapter = models.CharField(_("adapter"), max_length=12, choices=Adapter.choices, default=Adapter.MANUAL)
+    endpoint_url = models.URLField(_("endpoint URL"), blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+
+    def __str__(self) -> str:
+        return f"{self.name_zh_hans} ({self.code})"
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        lang = (get_language() or "zh-hans").lower()
+        if lang.startswith("en") and self.name_en:
+            return self.name_en
+        if lang in ("zh-hant", "zh-tw", "zh-hk") and self.name_zh_hant:
+            return self.name_zh_hant
+        return self.name_zh_hans
+
+
+class ZoneRate(models.Model):
+    """First-weight and continued-weight prices of one zone of a carrier's tariff."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="zone_rates")
+    zone = models.CharField(_("zone"), max_length=20, choices=Zone.choices)
+    first_weight_kg = models.DecimalField(_("first weight (kg)"), max_digits=6, decimal_places=2)
+    first_price = models.DecimalField(_("first-weight price"), max_digits=10, decimal_places=2)
+    step_price = models.DecimalField(_("price per further step"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["carrier", "zone"], name="zone_rate_unique")]
+        verbose_name = _("zone rate")
+        verbose_name_plural = _("zone rates")
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.zone}"
+
+
+class BagSize(models.Model):
+    """A fixed-price bag of a bag-priced carrier (003 §9a)."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="bag_sizes")
+    code = models.SlugField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=60)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    max_weight_kg = models.DecimalField(_("max weight (kg)"), max_digits=6, decimal_places=2)
+    max_items = models.PositiveIntegerField(_("max items"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["price"]
+        constraints = [models.UniqueConstraint(fields=["carrier", "code"], name="bag_size_unique")]
+        verbose_name = _("bag size")
+        verbose_name_plural = _("bag sizes")
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.code}"
+
+
+class ContractTerms(models.Model):
+    """A version of a carrier's contract terms, shown to the user before booking (Chinese prevails)."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="contracts")
+    version = models.CharField(_("version"), max_length=40)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text (Chinese, prevails)"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "version"], name="contract_version_unique")
+        ]
+        verbose_name = _("contract terms")
+        verbose_name_plural = _("contract terms")
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.version}"

@@ -1,0 +1,165 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carriers.models import Carrier, ContractTerms
+
+
+class Status(models.TextChoices):
+    PLACED = "placed", _("Placed")  # 已下单
+    DISPATCHING = "dispatching", _("Dispatching")  # 派单中
+    ACCEPTED = "accepted", _("Accepted")  # 已接单
+    PICKED_UP = "picked_up", _("Picked up")  # 已揽件
+    IN_TRANSIT = "in_transit", _("In transit")  # 运输中
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")  # 派送中
+    PROBLEM = "problem", _("Problem parcel")  # 疑难件
+    SIGNED = "signed", _("Signed for")  # 已签收
+    REJECTED = "rejected", _("Refused by recipient")  # 已拒签
+    CANCELLED = "cancelled", _("Cancelled")  # 已取消
+    EXPIRED = "expired", _("Expired")  # 已失效
+
+
+class ItemType(models.TextChoices):
+    DOCUMENTS = "documents", _("Documents")
+    DAILY = "daily", _("Daily goods")
+    CLOTHING = "clothing", _("Clothing")
+    FOOD = "food", _("Food")
+    DIGITAL = "digital", _("Digital products")
+    MEDICINE = "medicine", _("Medicine")
+    OTHER = "other", _("Other")
+
+
+class CancelReason(models.TextChoices):
+    CHANGED_MIND = "changed_mind", _("I changed my mind")
+    WRONG_DETAILS = "wrong_details", _("The order details are wrong")
+    COURIER_NO_SHOW = "courier_no_show", _("The courier did not come")
+    COURIER_LATE = "courier_late", _("The courier is late")
+    COURIER_ASKED = "courier_asked", _("The courier asked me to cancel")
+    OTHER = "other", _("Other")
+
+
+class Actor(models.TextChoices):
+    USER = "user", _("User")
+    CARRIER = "carrier", _("Carrier")
+    SYSTEM = "system", _("System")
+    ADMIN = "admin", _("Admin")
+
+
+class ReturnState(models.TextChoices):
+    NONE = "", _("None")
+    RETURNING = "returning", _("Returning to sender")
+    RETURNED = "returned", _("Returned to sender")
+    DISPOSED = "disposed", _("Disposed of")
+
+
+class Order(models.Model):
+    number = models.CharField(_("order number"), max_length=20, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="orders"
+    )
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLACED, db_index=True
+    )
+    # occurred_at of the event that set the current status: older events are "late" (§3.1).
+    status_changed_at = models.DateTimeField(_("status changed at"))
+
+    sender_name = models.CharField(_("sender name"), max_length=60)
+    sender_phone = models.CharField(_("sender phone"), max_length=24)
+    sender_province = models.CharField(_("sender province"), max_length=30)
+    sender_city = models.CharField(_("sender city"), max_length=30)
+    sender_district = models.CharField(_("sender district"), max_length=30)
+    sender_address = models.CharField(_("sender address"), max_length=200)
+    recipient_name = models.CharField(_("recipient name"), max_length=60)
+    recipient_phone = models.CharField(_("recipient phone"), max_length=24)
+    recipient_province = models.CharField(_("recipient province"), max_length=30)
+    recipient_city = models.CharField(_("recipient city"), max_length=30)
+    recipient_district = models.CharField(_("recipient district"), max_length=30)
+    recipient_address = models.CharField(_("recipient address"), max_length=200)
+
+    pickup_start = models.DateTimeField(_("pickup window start"))
+    pickup_end = models.DateTimeField(_("pickup window end"))
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=2)
+    length_cm = models.DecimalField(_("length (cm)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    width_cm = models.DecimalField(_("width (cm)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    height_cm = models.DecimalField(_("height (cm)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    item_type = models.CharField(_("item type"), max_length=20, choices=ItemType.choices)
+    description = models.CharField(_("item description"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    declared_value = models.DecimalField(_("declared value"), max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    insured = models.BooleanField(_("insured"), default=False)
+    original_packaging = models.BooleanField(_("original packaging"), null=True, blank=True)
+    keep_upright = models.BooleanField(_("keep upright"), null=True, blank=True)
+    bag_size = models.CharField(_("bag size"), max_length=20, blank=True)
+    receipt_attested = models.BooleanField(_("sale receipt in the bag"), default=False)
+    surcharge_accepted = models.BooleanField(_("surcharge accepted"), default=False)
+
+    contract = models.ForeignKey(
+        ContractTerms, on_delete=models.PROTECT, related_name="orders",
+        verbose_name=_("contract terms accepted"),
+    )
+    estimate_amount = models.DecimalField(_("estimate"), max_digits=12, decimal_places=2)
+    estimate_currency = models.CharField(_("estimate currency"), max_length=3)
+    estimate_breakdown = models.JSONField(_("estimate breakdown"), default=dict)
+    screening = models.JSONField(_("screening result"), default=dict)
+
+    fee_amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, null=True, blank=True)
+    fee_currency = models.CharField(_("fee currency"), max_length=3, blank=True)
+    waybill_no = models.CharField(_("waybill number"), max_length=40, blank=True)
+    courier_name = models.CharField(_("courier name"), max_length=60, blank=True)
+    courier_phone = models.CharField(_("courier phone"), max_length=24, blank=True)
+    courier_employee_id = models.CharField(_("courier employee number"), max_length=40, blank=True)
+    pickup_code = models.CharField(_("pickup code"), max_length=6)
+
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    exception_code = models.CharField(_("open pickup exception"), max_length=30, blank=True)
+    exception_note = models.CharField(_("exception note"), max_length=500, blank=True)
+    return_state = models.CharField(
+        _("return state"), max_length=12, choices=ReturnState.choices, blank=True, default=""
+    )
+    cancel_reason = models.CharField(
+        _("cancel reason"), max_length=20, choices=CancelReason.choices, blank=True
+    )
+    hidden_by_user_at = models.DateTimeField(_("deleted by user at"), null=True, blank=True)
+    rebooked_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebooks"
+    )
+
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "hidden_by_user_at", "-created_at"])]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderEvent(models.Model):
+    """One line of an order's timeline: a status change, or a tracking entry without one."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=40)  # e.g. "status", "order.in_transit"
+    old_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    new_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_event_id = models.CharField(_("source event id"), max_length=100, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.old_status}→{self.new_status}"
