@@ -1,13 +1,64 @@
 """Shared fixtures: the named people and carriers of STYLE.md."""
 
+import os
+import shutil
+
 import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(phone="+8613800138000", display_name="张三")
+
+
+@pytest.fixture
+def other_customer(db):
+    return UserFactory(phone="+8613900139000", display_name="李四")
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(phone="+8613700137000", display_name="审核员", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def demo_carriers(db):
+    from carriers.demo import seed_demo_carriers
+
+    return seed_demo_carriers()
+
+
+@pytest.fixture
+def carrier(demo_carriers):
+    return demo_carriers["swift-express"]
+
+
+@pytest.fixture
+def other_carrier(demo_carriers):
+    return demo_carriers["econ-post"]
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def customer_client(customer):
+    client = APIClient()
+    client.force_authenticate(customer)
+    return client
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)

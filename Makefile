@@ -1,0 +1,57 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-postgres venv translations messages lint bench check-deploy clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+translations: $(STAMP)
+	$(PY) -m courier_platform.i18n_tool compile
+
+# Re-extract every catalogue after changing strings (needs GNU gettext's xgettext).
+messages: $(STAMP)
+	DEV_MODE=1 $(PY) -m courier_platform.i18n_tool extract
+	$(PY) -m courier_platform.i18n_tool compile
+
+run: $(STAMP) translations
+	mkdir -p var
+	DEV_MODE=1 $(PY) manage.py migrate --noinput
+	DEV_MODE=1 $(PY) manage.py collectstatic --noinput -v0
+	DEV_MODE=1 $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Courier platform: http://$(HOST):$(PORT)/"
+	@echo "  Admin:            http://$(HOST):$(PORT)/admin/   (see the logins above)"
+	@echo "  API docs:         http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Ctrl-C stops web, worker and beat."
+	@echo ""
+	DEV_MODE=1 CARRIER_SIMULATOR=1 HOST=$(HOST) PORT=$(PORT) PLATFORM_URL=http://$(HOST):$(PORT) \
+		$(VENV)/bin/honcho -f Procfile.dev start
+
+test: $(STAMP) translations
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEV_MODE=1 $(PY) manage.py makemigrations --check --dry-run
+
+check-deploy: $(STAMP)
+	SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-production-like-secret-value \
+		ALLOWED_HOSTS=courier.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: $(STAMP)
+	DEV_MODE=1 $(PY) bench/run.py
+
+clean:
+	rm -rf var
