@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,9 +67,7 @@ class Carrier(models.Model):
     )
     # Destination provinces priced by weight rather than by bag (003 §9a "by weight for the
     # regions the carrier says").
-    bag_weight_priced_provinces = models.JSONField(
-        _("provinces priced by weight"), default=list, blank=True
-    )
+    bag_weight_priced_provinces = models.JSONField(_("provinces priced by weight"), default=list, blank=True)
 
     insurance_rate = models.DecimalField(
         _("insurance rate"), max_digits=6, decimal_places=4, default=Decimal("0.005")
@@ -80,12 +79,12 @@ class Carrier(models.Model):
         _("maximum insured value / compensation cap"), max_digits=12, decimal_places=2
     )
     claim_window_days = models.PositiveIntegerField(_("claim window (days from pickup)"), default=30)
-    claim_documents_days = models.PositiveIntegerField(
-        _("documents window (days from claim)"), default=90
-    )
+    claim_documents_days = models.PositiveIntegerField(_("documents window (days from claim)"), default=90)
 
     refusal_groups = models.JSONField(
-        _("refusal groups enforced"), default=list, blank=True,
+        _("refusal groups enforced"),
+        default=list,
+        blank=True,
         help_text=_("Numbers 1–11 of section 四 of the goods notice."),
     )
     requires_pickup_code = models.BooleanField(_("requires pickup code"), default=False)
@@ -164,11 +163,14 @@ class ContractTerms(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["carrier", "version"], name="contract_version_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["carrier", "version"], name="contract_version_unique")]
         verbose_name = _("contract terms")
         verbose_name_plural = _("contract terms")
 
     def __str__(self) -> str:
         return f"{self.carrier.code} {self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "carriers:contract_version", kwargs={"code": self.carrier.code, "version": self.version}
+        )

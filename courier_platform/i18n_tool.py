@@ -39,7 +39,8 @@ def _targets(names: list[str]) -> list[tuple[Path, list[str]]]:
 
 
 def extract(names: list[str]) -> None:
-    manage = [sys.executable, "-m", "django", "makemessages", "--no-location", "--no-obsolete"]
+    # -P: an app's own selectors.py must not shadow the standard library when run from its folder.
+    manage = [sys.executable, "-P", "-m", "django", "makemessages", "--no-location", "--no-obsolete"]
     for directory, extra in _targets(names):
         (directory / "locale").mkdir(exist_ok=True)
         args = [*manage, *[f"-l{loc}" for loc in LOCALES], *extra]

@@ -1,0 +1,141 @@
+from django.contrib import admin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import BagSize, Carrier, ContractTerms, ZoneRate
+
+
+class ZoneRateInline(admin.TabularInline):
+    model = ZoneRate
+    extra = 0
+
+
+class BagSizeInline(admin.TabularInline):
+    model = BagSize
+    extra = 0
+
+
+class PublishedContractInline(admin.StackedInline):
+    """Published versions are read-only: orders record the text their users accepted."""
+
+    model = ContractTerms
+    extra = 0
+    can_delete = False
+    fields = ("version", "title", "published_at", "body")
+    readonly_fields = fields
+    verbose_name_plural = _("contract terms (published versions)")
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NewContractInline(admin.StackedInline):
+    """Publishing new terms is adding a version (set a future date to schedule it)."""
+
+    model = ContractTerms
+    extra = 0
+    can_delete = False
+    fields = ("version", "title", "published_at", "body")
+    verbose_name = _("new contract terms version")
+    verbose_name_plural = _("publish new contract terms")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name_zh_hans",
+        "active",
+        "pricing",
+        "currency",
+        "adapter",
+        "requires_pickup_code",
+        "pickup_start",
+        "pickup_end",
+        "updated_at",
+    )
+    list_filter = ("active", "pricing", "currency", "adapter", "requires_pickup_code")
+    search_fields = ("code", "name_zh_hans", "name_zh_hant", "name_en")
+    readonly_fields = ("created_at", "updated_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [ZoneRateInline, BagSizeInline, PublishedContractInline, NewContractInline]
+    fieldsets = (
+        (None, {"fields": ("code", "name_zh_hans", "name_zh_hant", "name_en", "active")}),
+        (
+            _("Service area and limits"),
+            {
+                "fields": (
+                    "origin_provinces",
+                    "destination_provinces",
+                    "transport_modes",
+                    "max_weight_kg",
+                    "max_length_cm",
+                    "max_volume_cm3",
+                    "pickup_start",
+                    "pickup_end",
+                ),
+                "description": _(
+                    'Provinces are two-digit adcode prefixes such as "44" (广东) or "81" (香港); '
+                    'an empty list means every mainland province. Transport modes: "air", "ground".'
+                ),
+            },
+        ),
+        (
+            _("Tariff"),
+            {
+                "fields": (
+                    "currency",
+                    "pricing",
+                    "volumetric_divisor",
+                    "weight_step_kg",
+                    "surcharge_service_fee",
+                    "import_tax_rate",
+                    "bag_weight_priced_provinces",
+                ),
+            },
+        ),
+        (
+            _("Insurance and claims"),
+            {
+                "fields": (
+                    "insurance_rate",
+                    "insurance_min_fee",
+                    "insurance_max_value",
+                    "claim_window_days",
+                    "claim_documents_days",
+                ),
+            },
+        ),
+        (
+            _("Screening and integration"),
+            {
+                "fields": ("refusal_groups", "requires_pickup_code", "adapter", "endpoint_url"),
+            },
+        ),
+        (_("History"), {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(ContractTerms)
+class ContractTermsAdmin(admin.ModelAdmin):
+    list_display = ("carrier", "version", "title", "published_at")
+    list_filter = ("carrier",)
+    search_fields = ("carrier__code", "version", "title")
+    list_select_related = ("carrier",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published version is what users accepted: it can be read, not rewritten.
+        if obj is not None and obj.published_at <= timezone.now():
+            return ("carrier", "version", "title", "body", "published_at")
+        return ()

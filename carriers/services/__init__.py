@@ -1,0 +1,23 @@
+"""The carriers domain: pricing, eligibility, recommendation and quotes.
+
+Import from here; the submodules are split by subdomain (STYLE.md).
+"""
+
+from ..selectors import current_contract
+from .eligibility import eligibility
+from .pricing import Price, PricingError, price_shipment, to_cny
+from .quotes import Quote, pickup_windows, quote_for_carrier, quote_shipment, screen_shipment
+
+__all__ = [
+    "Price",
+    "PricingError",
+    "Quote",
+    "current_contract",
+    "eligibility",
+    "pickup_windows",
+    "price_shipment",
+    "quote_for_carrier",
+    "quote_shipment",
+    "screen_shipment",
+    "to_cny",
+]

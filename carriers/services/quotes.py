@@ -1,0 +1,192 @@
+"""Quotes for a shipment: every carrier, eligible or with its reasons, priced and ranked (DESIGN §4)."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Carrier, ContractTerms
+from ..selectors import (
+    carrier_acceptance_stats,
+    carrier_list_for_quotes,
+    carrier_rating_stats,
+    current_contract,
+)
+from ..shipment import Shipment
+from .eligibility import LOCAL_TZ, ScreeningResult, eligibility
+from .pricing import Price, PricingError, price_shipment, to_cny
+from .recommendation import rank
+
+PICKUP_WINDOW = timedelta(hours=2)
+PICKUP_DAYS = 3  # today, tomorrow and the day after (DESIGN §3.2)
+
+
+@dataclass
+class Quote:
+    carrier: Carrier
+    eligible: bool
+    reasons: list[str]
+    price: Price | None  # None when the tariff cannot price the shipment (then not eligible)
+    contract: ContractTerms | None
+    recommended: bool = False
+    price_cny: Decimal | None = None
+    score: dict[str, float] = field(default_factory=dict)  # recommendation score parts (eligible only)
+
+    @property
+    def breakdown(self) -> dict:
+        return self.price.breakdown if self.price else {}
+
+    @property
+    def contract_url(self) -> str:
+        return self.contract.get_absolute_url() if self.contract else ""
+
+    def as_dict(self, request=None) -> dict:
+        """The API shape of DESIGN §7.3 (``POST /api/v1/quotes/``), plus the score parts."""
+        url = self.contract_url
+        if url and request is not None:
+            url = request.build_absolute_uri(url)
+        return {
+            "carrier": self.carrier.code,
+            "name": self.carrier.name,
+            "eligible": self.eligible,
+            "reasons": list(self.reasons),
+            "recommended": self.recommended,
+            "price": self.price.as_dict() if self.price else None,
+            "breakdown": self.breakdown,
+            "contract": {"version": self.contract.version, "url": url} if self.contract else None,
+            "score": self.score,
+        }
+
+
+def screen_shipment(shipment: Shipment):
+    """Screen the shipment's goods with the prohibited app (all carriers at once)."""
+    from prohibited.services import ScreeningInput, screen_item
+
+    dimensions = (
+        (shipment.length_cm, shipment.width_cm, shipment.height_cm) if shipment.has_dimensions else None
+    )
+    r = shipment.recipient
+    return screen_item(
+        ScreeningInput(
+            description=shipment.description,
+            item_type=shipment.item_type,
+            quantity=shipment.quantity,
+            weight_kg=shipment.weight_kg,
+            dimensions_cm=dimensions,
+            declared_value=shipment.declared_value,
+            insured=shipment.insured,
+            original_packaging=shipment.original_packaging,
+            keep_upright=shipment.keep_upright,
+            recipient_address=f"{r.province}{r.city}{r.district}{r.address}",
+        )
+    )
+
+
+def quote_for_carrier(
+    *,
+    carrier: Carrier,
+    shipment: Shipment,
+    screening: ScreeningResult | None = None,
+    now: datetime | None = None,
+) -> Quote:
+    """One carrier's quote: eligibility with reasons, price and current contract (not ranked).
+
+    ``screening`` is the result of screening the goods; None judges everything but the goods.
+    ``recommended`` is always False here: only quote_shipment compares carriers.
+    """
+    reasons = eligibility(carrier, shipment, screening)
+    try:
+        contract = current_contract(carrier, now=now)
+    except ContractTerms.DoesNotExist:
+        contract = None
+        reasons.append(_("This carrier has not published its contract terms."))
+    try:
+        price = price_shipment(carrier=carrier, shipment=shipment)
+    except PricingError as error:
+        price = None
+        if str(error) not in reasons:
+            reasons.append(str(error))
+    return Quote(
+        carrier=carrier,
+        eligible=not reasons,
+        reasons=reasons,
+        price=price,
+        contract=contract,
+        price_cny=to_cny(price.amount, price.currency) if price else None,
+    )
+
+
+def quote_shipment(
+    *,
+    shipment: Shipment,
+    screening: ScreeningResult | None = None,
+    now: datetime | None = None,
+    carriers: Iterable[Carrier] | None = None,
+    ratings: Mapping[str, tuple] | None = None,
+) -> list[Quote]:
+    """Quotes of every active carrier: the eligible ones best first (the first is recommended),
+    then the ineligible ones with their reasons, by code.
+
+    ``screening`` defaults to screening the shipment with ``prohibited.services.screen_item``.
+    ``ratings`` (code → (average, count)) defaults to the reviews hook of
+    ``selectors.carrier_rating_stats``. The score is documented in ``services.recommendation``.
+    A constant number of queries: carriers and their tariffs, contracts, acceptance statistics.
+    """
+    if screening is None:
+        screening = screen_shipment(shipment)
+    carriers = list(carrier_list_for_quotes(now=now) if carriers is None else carriers)
+    quotes = [quote_for_carrier(carrier=c, shipment=shipment, screening=screening, now=now) for c in carriers]
+    eligible = {q.carrier.code: q for q in quotes if q.eligible}
+    if eligible:
+        eligible_carriers = [q.carrier for q in eligible.values()]
+        ranking = rank(
+            {code: q.price_cny for code, q in eligible.items()},
+            acceptance=carrier_acceptance_stats(eligible_carriers, now=now),
+            ratings=carrier_rating_stats(eligible_carriers) if ratings is None else ratings,
+        )
+        for position, (code, parts) in enumerate(ranking):
+            eligible[code].score = parts
+            eligible[code].recommended = position == 0
+        order = {code: i for i, (code, _parts) in enumerate(ranking)}
+    else:
+        order = {}
+    return sorted(quotes, key=lambda q: (not q.eligible, order.get(q.carrier.code, 0), q.carrier.code))
+
+
+def _merged_hours(carriers: Iterable[Carrier]) -> list[tuple[time, time]]:
+    spans = sorted((c.pickup_start, c.pickup_end) for c in carriers if c.pickup_start < c.pickup_end)
+    merged: list[list[time]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def pickup_windows(
+    *, carriers: Iterable[Carrier], now: datetime | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The 2-hour pickup windows the booking form offers, in order: today (only those not yet
+    started), tomorrow and the day after, local Asia/Shanghai time.
+
+    Windows tile the union of the carriers' pickup hours from the start of each span (08:00–20:00 →
+    08–10, 10–12 … 18–20); a span shorter than 2 hours offers nothing. Each window suits at least
+    one of the carriers; the quotes then say which.
+    """
+    now = (now or timezone.now()).astimezone(LOCAL_TZ)
+    hours = _merged_hours(carriers)
+    windows = []
+    for offset in range(PICKUP_DAYS):
+        day: date = now.date() + timedelta(days=offset)
+        for start_time, end_time in hours:
+            start = datetime.combine(day, start_time, tzinfo=LOCAL_TZ)
+            end_of_span = datetime.combine(day, end_time, tzinfo=LOCAL_TZ)
+            while start + PICKUP_WINDOW <= end_of_span:
+                if start >= now:
+                    windows.append((start, start + PICKUP_WINDOW))
+                start += PICKUP_WINDOW
+    return windows
