@@ -56,3 +56,35 @@ def normalize_login(raw: str) -> str:
         _("Enter a mainland China or Hong Kong mobile number, or an e-mail address."),
         code="invalid_login",
     )
+
+
+def normalize_contact_phone(raw: str) -> str | None:
+    """A phone a courier can call: a mobile (E.164), a mainland landline (+86-area-number) or a
+    Hong Kong fixed line (E.164). None when it is none of these.
+
+    Landlines keep their area code visible because that is how couriers and carriers' systems
+    expect them (the same form the booking API uses).
+    """
+    mobile = normalize_mobile(raw)
+    if mobile:
+        return mobile
+    text = (raw or "").strip().replace(" ", "").replace("-", "")
+    if not text:
+        return None
+    for region in MOBILE_REGIONS:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        if phonenumbers.region_code_for_number(number) != region:
+            continue
+        if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.FIXED_LINE:
+            continue
+        if region == "HK":
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        national = phonenumbers.national_significant_number(number)
+        area = phonenumbers.length_of_geographical_area_code(number)
+        return f"+86-{national[:area]}-{national[area:]}"
+    return None

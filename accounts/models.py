@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,3 +62,107 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class Agreement(models.Model):
+    """A version of the user service agreement (用户服务协议).
+
+    A version is a draft until ``published_at`` is set. The current version is the latest
+    published one whose ``effective_at`` has passed; a published one not yet effective is
+    "upcoming" (see ``accounts.selectors``). Published text is never edited: a change is a new
+    version.
+    """
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    effective_at = models.DateTimeField(_("effective from"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("user agreement")
+        verbose_name_plural = _("user agreements")
+        ordering = ["-effective_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:agreement_version", kwargs={"version": self.version})
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+
+class AcceptanceMethod(models.TextChoices):
+    SIGNUP = "signup", _("Ticked the box at sign-up")
+    CONTINUED_USE = "continued_use", _("Continued use after the effective date")
+
+
+class AgreementAcceptance(models.Model):
+    """Evidence that a user accepted a version of the agreement: when, from where, and how."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agreement_acceptances",
+        verbose_name=_("user"),
+    )
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="acceptances", verbose_name=_("agreement")
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    method = models.CharField(_("how"), max_length=20, choices=AcceptanceMethod.choices)
+
+    class Meta:
+        verbose_name = _("agreement acceptance")
+        verbose_name_plural = _("agreement acceptances")
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agreement"], name="accept_each_agreement_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.agreement.version}"
+
+
+class Address(models.Model):
+    """An entry of a user's address book: a place parcels are collected from or sent to."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        verbose_name=_("user"),
+    )
+    label = models.CharField(_("label"), max_length=20, blank=True)
+    name = models.CharField(_("contact name"), max_length=60)
+    phone = models.CharField(_("contact phone"), max_length=24)
+    province = models.CharField(_("province"), max_length=30)
+    city = models.CharField(_("city"), max_length=30)
+    district = models.CharField(_("district"), max_length=30)
+    address = models.CharField(_("street address"), max_length=200)
+    is_default = models.BooleanField(_("default address"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["-is_default", "-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_default=True), name="one_default_address_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.province}{self.city}{self.district}{self.address}"
+
+    @property
+    def region(self) -> str:
+        return " ".join(part for part in (self.province, self.city, self.district) if part)

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("agreement/", views.agreement, name="agreement"),
+    path("agreement/<str:version>/", views.agreement, name="agreement_version"),
+    path("profile/", views.profile, name="profile"),
+    path("addresses/", views.address_list, name="addresses"),
+    path("addresses/new/", views.address_create, name="address_create"),
+    path("addresses/<int:pk>/edit/", views.address_edit, name="address_edit"),
+    path("addresses/<int:pk>/delete/", views.address_delete, name="address_delete"),
+    path("addresses/<int:pk>/default/", views.address_set_default, name="address_set_default"),
+]

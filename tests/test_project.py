@@ -12,7 +12,8 @@ BASE = Path(__file__).resolve().parent.parent
 
 
 def _run_settings(env_overrides: dict[str, str], code: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEV_MODE", "DEBUG", "SECRET_KEY")}
+    unset = ("DEV_MODE", "DEBUG", "SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "courier_platform.settings"
     return subprocess.run(
@@ -40,7 +41,7 @@ def test_debug_is_off_unless_asked_for():
 
 def test_embedded_default_is_sqlite_and_filesystem_broker_under_var():
     result = _run_settings(
-        {"DEV_MODE": "1", "DATABASE_URL": "", "CELERY_BROKER_URL": "", "REDIS_URL": ""},
+        {"DEV_MODE": "1"},
         "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'], settings.CELERY_BROKER_URL)",
     )
     assert result.returncode == 0, result.stderr
@@ -56,7 +57,6 @@ def test_real_services_come_from_the_environment():
             "DEV_MODE": "1",
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/courier",
             "REDIS_URL": "redis://127.0.0.1:6379/3",
-            "CELERY_BROKER_URL": "",
         },
         "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL)",
     )

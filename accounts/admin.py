@@ -1,0 +1,229 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .identifiers import normalize_email, normalize_login, normalize_mobile
+from .models import Address, Agreement, AgreementAcceptance, User
+from .selectors import agreement_current, agreement_upcoming
+from .services.common import identifier_taken
+
+
+class UserAddForm(AdminUserCreationForm):
+    """Create an account from its login (a mobile number or an e-mail), normalised like sign-up."""
+
+    class Meta:
+        model = User
+        fields = ("username",)
+        labels = {"username": _("Mobile number or e-mail")}
+
+    def clean_username(self) -> str:
+        login = normalize_login(self.cleaned_data["username"])
+        if identifier_taken(login):
+            raise ValidationError(_("An account with this login already exists."), code="taken")
+        return login
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if "@" in user.username:
+            user.email = user.username
+        else:
+            user.phone = user.username
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
+class UserEditForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean_phone(self) -> str | None:
+        raw = self.cleaned_data.get("phone")
+        if not raw:
+            return None
+        phone = normalize_mobile(raw)
+        if phone is None:
+            raise ValidationError(
+                _("Enter a valid mainland China or Hong Kong mobile number."), code="invalid"
+            )
+        return phone
+
+    def clean_email(self) -> str | None:
+        raw = self.cleaned_data.get("email")
+        if not raw:
+            return None
+        email = normalize_email(raw)
+        if email is None:
+            raise ValidationError(_("Enter a valid e-mail address."), code="invalid")
+        return email
+
+
+class LockedFilter(admin.SimpleListFilter):
+    title = _("login lock")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Locked now")), ("no", _("Not locked"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=now)
+        return queryset
+
+
+class AddressInline(admin.TabularInline):
+    model = Address
+    extra = 0
+    fields = ("label", "name", "phone", "province", "city", "district", "address", "is_default")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AcceptanceInline(admin.TabularInline):
+    model = AgreementAcceptance
+    extra = 0
+    fields = ("agreement", "method", "accepted_at", "ip", "user_agent")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserAddForm
+    list_display = (
+        "username",
+        "display_name",
+        "phone",
+        "email",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "last_login",
+        "locked_until",
+    )
+    list_filter = (LockedFilter, "is_active", "is_staff", "is_superuser", "language", "groups")
+    search_fields = ("username", "phone", "email", "display_name")
+    ordering = ("-date_joined",)
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Profile and contact details"), {"fields": ("display_name", "phone", "email", "language")}),
+        (_("Login lock"), {"fields": ("failed_login_count", "locked_until")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
+    )
+    inlines = [AcceptanceInline, AddressInline]
+    actions = ["unlock"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # the add page asks only for the login
+
+    @admin.action(description=_("Unlock the selected accounts"))
+    def unlock(self, request, queryset):
+        count = 0
+        for user in queryset:
+            services.user_unlock(user=user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class AgreementAdminForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = ("version", "title", "body", "published_at", "effective_at")
+        widgets = {"body": forms.Textarea(attrs={"rows": 30, "cols": 100})}
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    form = AgreementAdminForm
+    list_display = ("version", "title", "state", "published_at", "effective_at", "acceptance_count")
+    search_fields = ("version", "title")
+    ordering = ("-effective_at",)
+
+    @admin.display(description=_("state"))
+    def state(self, agreement: Agreement) -> str:
+        if not agreement.is_published:
+            return _("Draft")
+        if agreement == agreement_current():
+            return _("In force")
+        if agreement == agreement_upcoming():
+            return _("Upcoming")
+        if agreement.effective_at > timezone.now():
+            return _("Published, not yet effective")
+        return _("Superseded")
+
+    @admin.display(description=_("acceptances"), ordering="acceptance_total")
+    def acceptance_count(self, agreement: Agreement) -> int:
+        return agreement.acceptance_total
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(acceptance_total=Count("acceptances"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Published text is evidence of what users accepted: a change is a new version.
+        if obj is not None and obj.published_at is not None:
+            return ("version", "title", "body", "published_at", "effective_at")
+        return ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ("user", "agreement", "method", "accepted_at", "ip")
+    list_filter = ("agreement", "method")
+    search_fields = ("user__username", "user__phone", "user__email", "ip")
+    list_select_related = ("user", "agreement")
+    date_hierarchy = "accepted_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ("user", "label", "name", "phone", "province", "city", "district", "is_default")
+    list_filter = ("is_default", "province")
+    search_fields = ("user__username", "user__phone", "user__email", "name", "phone", "address")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)

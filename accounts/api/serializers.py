@@ -1,0 +1,71 @@
+"""Serializers of the accounts API: input shapes and output documents (rules live in services)."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Agreement, User
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Web page with the full text of this version.")
+
+    class Meta:
+        model = Agreement
+        fields = ["version", "title", "effective_at", "url"]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, agreement: Agreement) -> str:
+        request = self.context.get("request")
+        path = agreement.get_absolute_url()
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class SignupSerializer(serializers.Serializer):
+    phone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=30,
+        help_text="Mainland China or Hong Kong mobile number.",
+    )
+    email = serializers.CharField(
+        required=False, allow_blank=True, max_length=254, help_text="E-mail address."
+    )
+    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    agreement_version = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="The version of the agreement in force (GET /api/v1/agreement/), as evidence of acceptance.",
+    )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Mobile number or e-mail address.")
+    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class LockedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    locked_until = serializers.DateTimeField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """My profile and contact details. ``phone`` is returned in E.164 form (+8613800138000)."""
+
+    phone = serializers.CharField(allow_blank=True, allow_null=True, required=False, max_length=30)
+    email = serializers.CharField(allow_blank=True, allow_null=True, required=False, max_length=254)
+    language = serializers.ChoiceField(
+        choices=[("", "browser default"), *settings.LANGUAGES], allow_blank=True, required=False
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "phone", "email", "language", "date_joined"]
+        read_only_fields = ["username", "date_joined"]
+        extra_kwargs = {"display_name": {"required": False}}

@@ -1,0 +1,123 @@
+"""User API: the agreement, sign-up, tokens and my profile (DESIGN §7.3)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.request_meta import client_ip, client_user_agent
+
+from .serializers import (
+    AgreementSerializer,
+    LockedSerializer,
+    MeSerializer,
+    SignupSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+
+def _service_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(serializers.as_serializer_error(exc))
+
+
+class AgreementView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: AgreementSerializer}, summary="The user agreement in force")
+    def get(self, request: Request) -> Response:
+        agreement = selectors.agreement_current()
+        if agreement is None:
+            raise Http404("no agreement in force")
+        return Response(AgreementSerializer(agreement, context={"request": request}).data)
+
+
+class SignupView(APIView):
+    # No session auth here: signing up needs no login, so no CSRF token either.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=SignupSerializer,
+        responses={201: TokenSerializer, 400: OpenApiResponse(description="Field errors.")},
+        summary="Sign up with a mobile number or an e-mail address",
+    )
+    def post(self, request: Request) -> Response:
+        data = SignupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user = services.user_signup(
+                phone=data.validated_data.get("phone"),
+                email=data.validated_data.get("email"),
+                password=data.validated_data["password"],
+                agreement_version=data.validated_data.get("agreement_version", ""),
+                ip=client_ip(request),
+                user_agent=client_user_agent(request),
+            )
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from None
+        token = Token.objects.create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Wrong mobile number / e-mail or password."),
+            403: OpenApiResponse(LockedSerializer, description="Locked after repeated failures."),
+        },
+        summary="Get the API token of an account",
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user = services.login_attempt(
+                login=data.validated_data["username"],
+                password=data.validated_data["password"],
+                request=request._request,
+            )
+        except services.AccountLocked as exc:
+            return Response(
+                {"detail": exc.message, "code": "account_locked", "locked_until": exc.until.isoformat()},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        except services.InvalidCredentials as exc:
+            raise serializers.ValidationError(
+                {"non_field_errors": [exc.message]}, code="invalid_login"
+            ) from None
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: MeSerializer}, summary="My profile and contact details")
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        request=MeSerializer,
+        responses={200: MeSerializer, 400: OpenApiResponse(description="Field errors.")},
+        summary="Correct my profile and contact details",
+    )
+    def patch(self, request: Request) -> Response:
+        data = MeSerializer(request.user, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            user = services.profile_update(user=request.user, data=data.validated_data)
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from None
+        return Response(MeSerializer(user).data)

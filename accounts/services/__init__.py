@@ -1,0 +1,47 @@
+"""Writes of the accounts app: sign-up, login and its lockout, the profile, the address book.
+
+Pages, the API, the admin and commands call these; they raise ``ValidationError`` keyed by field
+name (``phone``, ``email``, ``password``, ``agreement_version``, address fields) so each caller
+can show the errors next to its own inputs.
+"""
+
+from .addresses import (
+    ADDRESS_BOOK_LIMIT,
+    ADDRESS_FIELDS,
+    address_create,
+    address_delete,
+    address_set_default,
+    address_update,
+)
+from .agreements import agreement_accept
+from .login import (
+    AccountLocked,
+    InvalidCredentials,
+    LoginError,
+    login_attempt,
+    login_failure_register,
+    login_success_register,
+    user_unlock,
+)
+from .profile import PROFILE_FIELDS, profile_update
+from .signup import user_signup
+
+__all__ = [
+    "ADDRESS_BOOK_LIMIT",
+    "ADDRESS_FIELDS",
+    "PROFILE_FIELDS",
+    "AccountLocked",
+    "InvalidCredentials",
+    "LoginError",
+    "address_create",
+    "address_delete",
+    "address_set_default",
+    "address_update",
+    "agreement_accept",
+    "login_attempt",
+    "login_failure_register",
+    "login_success_register",
+    "profile_update",
+    "user_signup",
+    "user_unlock",
+]
