@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import BagSize, Carrier, ContractTerms, ZoneRate
+from .models import BagSize, Carrier, CarrierCredential, ContractTerms, ZoneRate
+from .services.credentials import carrier_credentials_rotate
 
 
 class ZoneRateInline(admin.TabularInline):
@@ -139,3 +140,64 @@ class ContractTermsAdmin(admin.ModelAdmin):
         if obj is not None and obj.published_at <= timezone.now():
             return ("carrier", "version", "title", "body", "published_at")
         return ()
+
+
+@admin.register(CarrierCredential)
+class CarrierCredentialAdmin(admin.ModelAdmin):
+    """Webhook secrets: shown masked; new ones are issued through the rotation service and shown once.
+
+    Adding a secret here is a rotation of the chosen carrier (how a carrier gets its first one).
+    """
+
+    list_display = ("carrier", "masked_secret", "created_at", "revoked_at", "is_valid")
+    list_filter = ("carrier", ("revoked_at", admin.EmptyFieldListFilter))
+    list_select_related = ("carrier",)
+    search_fields = ("carrier__code",)  # never the secret: searching it would be an oracle
+    actions = ["rotate_secret"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("carrier",)
+        return ("carrier", "masked_secret", "created_at", "revoked_at", "is_valid")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("carrier", "masked_secret", "created_at", "revoked_at", "is_valid")
+
+    @admin.display(description=_("webhook secret"))
+    def masked_secret(self, obj: CarrierCredential) -> str:
+        return obj.masked_secret
+
+    @admin.display(description=_("valid"), boolean=True)
+    def is_valid(self, obj: CarrierCredential) -> bool:
+        # Rotation revokes all but the two newest, so unrevoked is valid (without a query per row).
+        return obj.revoked_at is None
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_rotate_permission(self, request) -> bool:
+        return request.user.has_perm("carriers.add_carriercredential")
+
+    def _show_once(self, request, carrier: Carrier, secret: str) -> None:
+        self.message_user(
+            request,
+            _("New webhook secret for %(carrier)s: %(secret)s — copy it now, it will not be shown again.")
+            % {"carrier": carrier.code, "secret": secret},
+            messages.WARNING,
+        )
+
+    def save_model(self, request, obj, form, change):
+        secret = carrier_credentials_rotate(carrier=obj.carrier)
+        issued = CarrierCredential.objects.get(carrier=obj.carrier, secret=secret)
+        # The admin goes on to log and redirect to ``obj``: make it the row the service created.
+        obj.pk, obj.secret, obj.created_at = issued.pk, issued.secret, issued.created_at
+        obj._state.adding, obj._state.db = False, issued._state.db
+        self._show_once(request, obj.carrier, secret)
+
+    @admin.action(description=_("Rotate the webhook secret of the selected carriers"), permissions=["rotate"])
+    def rotate_secret(self, request, queryset):
+        carriers = Carrier.objects.filter(pk__in=queryset.values("carrier")).order_by("code")
+        for carrier in carriers:
+            self._show_once(request, carrier, carrier_credentials_rotate(carrier=carrier))

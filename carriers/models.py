@@ -174,3 +174,34 @@ class ContractTerms(models.Model):
         return reverse(
             "carriers:contract_version", kwargs={"code": self.carrier.code, "version": self.version}
         )
+
+
+class CarrierCredential(models.Model):
+    """A webhook signing secret of a carrier (DESIGN §7.2).
+
+    The secret is stored as issued: HMAC needs it in clear on both sides, so it cannot be hashed.
+    Only the two newest unrevoked rows verify (rotation keeps the previous one valid); see
+    ``carriers.services.credentials``. Never log or display ``secret``; use ``masked_secret``.
+    """
+
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("carrier")
+    )
+    secret = models.CharField(_("webhook secret"), max_length=100, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("carrier webhook secret")
+        verbose_name_plural = _("carrier webhook secrets")
+
+    def __str__(self) -> str:
+        # Used in admin history (LogEntry.object_repr): must not contain the secret.
+        return f"{self.carrier.code} {self.masked_secret}"
+
+    @property
+    def masked_secret(self) -> str:
+        if not self.secret:
+            return ""
+        return f"whsec_…{self.secret[-4:]}"

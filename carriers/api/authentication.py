@@ -1,0 +1,102 @@
+"""Authentication of carrier API calls by Standard Webhooks signature (DESIGN §7.2).
+
+For views under ``/api/v1/carriers/<code>/…``: the carrier is the one named in the URL, and the
+request must be signed with one of its secrets over the raw body (an empty body for GET). Use
+both classes together::
+
+    authentication_classes = [CarrierSignatureAuthentication]
+    permission_classes = [IsCarrier]
+
+A verified request has ``request.user`` set to a ``CarrierPrincipal``; ``request.auth`` is None.
+Replays inside the 5-minute window are not stopped here: the events endpoint de-duplicates by
+``request.user.message_id`` (DESIGN §7.2).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http.request import RawPostDataException
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.permissions import BasePermission
+
+from ..models import Carrier
+from ..webhooks import ID_HEADER, WebhookVerificationError, verify_carrier_request
+
+
+@dataclass(frozen=True)
+class CarrierPrincipal:
+    """The authenticated caller of a carrier endpoint (stands in for ``request.user``).
+
+    It deliberately has no ``pk``: code that mistakes it for a user fails loudly instead of
+    matching rows.
+    """
+
+    carrier: Carrier
+    message_id: str
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+
+    def __str__(self) -> str:
+        return f"carrier:{self.carrier.code}"
+
+
+class CarrierSignatureAuthentication(BaseAuthentication):
+    www_authenticate_realm = "carrier-api"
+
+    def authenticate(self, request):
+        kwargs = (request.parser_context or {}).get("kwargs") or {}
+        code = kwargs.get("code")
+        if not code:
+            raise ImproperlyConfigured("CarrierSignatureAuthentication needs a <code> URL parameter.")
+        carrier = Carrier.objects.filter(code=code, active=True).first()
+        if carrier is None:
+            raise NotFound(_("No such carrier."))
+        try:
+            body = request.body
+        except RawPostDataException:
+            # Something parsed the body before authentication: the raw bytes are gone.
+            raise AuthenticationFailed(_("The request body could not be verified.")) from None
+        try:
+            verify_carrier_request(carrier=carrier, headers=request.headers, body=body)
+        except WebhookVerificationError as exc:
+            raise AuthenticationFailed(_("Bad or stale signature (%(reason)s).") % {"reason": exc}) from None
+        return CarrierPrincipal(carrier=carrier, message_id=request.headers[ID_HEADER]), None
+
+    def authenticate_header(self, request) -> str:
+        # Any value makes DRF answer 401 rather than 403.
+        return f'Webhook-Signature realm="{self.www_authenticate_realm}"'
+
+
+class IsCarrier(BasePermission):
+    """Only the carrier named in the URL, authenticated by ``CarrierSignatureAuthentication``."""
+
+    def has_permission(self, request, view) -> bool:
+        principal = request.user
+        if not isinstance(principal, CarrierPrincipal):
+            return False
+        return principal.carrier.code == view.kwargs.get("code")
+
+
+class CarrierSignatureScheme(OpenApiAuthenticationExtension):
+    target_class = "carriers.api.authentication.CarrierSignatureAuthentication"
+    name = "carrierSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "webhook-signature",
+            "description": (
+                "Standard Webhooks signature: send webhook-id, webhook-timestamp (Unix seconds, "
+                "within 5 minutes) and webhook-signature = v1,<base64 HMAC-SHA256 of "
+                '"{id}.{timestamp}.{raw body}"> keyed with the base64-decoded part of your '
+                "whsec_ secret. GET requests sign an empty body."
+            ),
+        }
