@@ -10,6 +10,7 @@ Source strings are English; zh_Hans is written by hand, zh_Hant is derived from 
 source strings.
 """
 
+import os
 import subprocess  # noqa: S404  (runs Django's own makemessages)
 import sys
 from pathlib import Path
@@ -39,23 +40,31 @@ def _targets(names: list[str]) -> list[tuple[Path, list[str]]]:
 
 
 def extract(names: list[str]) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "courier_platform.settings",
+        "PYTHONPATH": str(BASE),
+        "DEV_MODE": "1",
+    }
     # -P: an app's own selectors.py must not shadow the standard library when run from its folder.
     manage = [sys.executable, "-P", "-m", "django", "makemessages", "--no-location", "--no-obsolete"]
     for directory, extra in _targets(names):
         (directory / "locale").mkdir(exist_ok=True)
         args = [*manage, *[f"-l{loc}" for loc in LOCALES], *extra]
-        subprocess.run(args, cwd=directory, check=True)  # noqa: S603
+        subprocess.run(args, cwd=directory, check=True, env=env)  # noqa: S603
         subprocess.run(  # noqa: S603
             [*manage, "-d", "djangojs", *[f"-l{loc}" for loc in LOCALES], *extra],
             cwd=directory,
             check=True,
             capture_output=True,
+            env=env,
         )
     fill(names)
 
 
-def _po_files(locale: str) -> list[Path]:
-    dirs = [BASE / "locale"] + [BASE / a / "locale" for a in APPS]
+def _po_files(locale: str, names: list[str] | None = None) -> list[Path]:
+    names = names or [*APPS, "project"]
+    dirs = [BASE / "locale" if n == "project" else BASE / n / "locale" for n in names]
     files = []
     for d in dirs:
         files.extend(sorted((d / locale / "LC_MESSAGES").glob("*.po")))
@@ -66,7 +75,7 @@ def fill(names: list[str]) -> None:
     import opencc
 
     converter = opencc.OpenCC("s2twp")
-    for hans_path in _po_files("zh_Hans"):
+    for hans_path in _po_files("zh_Hans", names):
         hant_path = Path(str(hans_path).replace("/zh_Hans/", "/zh_Hant/"))
         if not hant_path.exists():
             continue

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -172,7 +173,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The whole beat schedule, in one place. Every entry also has a management command.
 CELERY_BEAT_SCHEDULE: dict = {
-    # Filled in by the lifecycle work (expire_orders at 00:00 Asia/Shanghai, outbox sweeper).
+    # Re-queue notification deliveries a broker outage left behind (send_pending_notifications).
+    "notifications-requeue-stale": {
+        "task": "notifications.tasks.requeue_stale_deliveries",
+        "schedule": 300.0,
+    },
 }
 
 # The built-in carrier simulator drives demo carriers when on (make run turns it on).

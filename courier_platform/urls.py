@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("carriers.api.urls")),
     path("", include("prohibited.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,5 +20,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("accounts.urls")),
     path("carriers/", include("carriers.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("orders.urls")),
 ]

@@ -1,1 +1,117 @@
-from django.db import models  # noqa: F401
+"""Notices to users (DESIGN §9): one ``Notification`` per notice, one ``Delivery`` per channel.
+
+The in-app inbox *is* the notification row; every other channel (e-mail, SMS, …) is a ``Delivery``
+sent by a Celery task after commit. Titles and bodies are stored already rendered in the user's
+language, so the inbox, the API and every channel show the same words.
+"""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    DISPATCH_FAILED = "dispatch_failed", _("No courier found yet")
+    ACCEPTED = "accepted", _("Courier assigned")
+    PICKUP_EXCEPTION = "pickup_exception", _("Pickup problem")
+    PICKED_UP = "picked_up", _("Picked up")
+    PROBLEM = "problem", _("Delivery problem")
+    SIGNED = "signed", _("Delivered")
+    REJECTED = "rejected", _("Refused by recipient")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+    REVIEW_MODERATED = "review_moderated", _("Review moderated")
+    RESTRICTION_APPLIED = "restriction_applied", _("Account restricted")
+    AGREEMENT_UPDATED = "agreement_updated", _("User agreement updated")
+    SERVICE_FEE_ANNOUNCEMENT = "service_fee_announcement", _("Service fee announcement")
+
+
+class ChannelCode(models.TextChoices):
+    IN_APP = "in_app", _("In-app")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    # The last attempt failed; the task retries until the attempts run out (then it stays failed).
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,  # deleting an account deletes its notifications (DESIGN §6)
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("order"),
+    )
+    requires_action = models.BooleanField(_("requires action"), default=False)
+    # The context the text was rendered from, kept for other channels and later re-rendering.
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Unique per user: the same notice (order, kind, source event) is never created twice, and an
+    # announcement sent to everyone uses one key for all its recipients.
+    dedupe_key = models.CharField(_("de-duplication key"), max_length=200, null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_dedupe_per_user"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Delivery(models.Model):
+    """One channel's attempt to bring a notification to its user; at most one per channel."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notification")
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=ChannelCode.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel"),
+        ]
+        indexes = [models.Index(fields=["status", "last_attempt_at"], name="delivery_due")]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.channel} {self.status}"

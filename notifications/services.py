@@ -1,0 +1,450 @@
+"""Writes of notifications: the one service every module calls to tell a user something (DESIGN §9).
+
+``notify`` creates the in-app notice (the inbox row) at once and a ``Delivery`` per other channel;
+those are sent by ``notifications.tasks.deliver`` after the caller's transaction commits, so a
+rolled-back status change never e-mails anyone. ``notify_many`` and ``notify_orders`` do the same
+set-based, for announcements to every user and for batch jobs such as the midnight expiry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from notifications.channels import PermanentDeliveryError, get_channel
+from notifications.models import ChannelCode, Delivery, DeliveryStatus, Kind, Notification
+from notifications.texts import ACTION_KINDS, ORDER_KINDS, render
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGE = "zh-hans"
+BATCH_SIZE = 500
+DEDUPE_KEY_MAX = 200
+
+
+def max_attempts() -> int:
+    """How many times a channel is tried before its delivery stays ``failed``."""
+    return getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)
+
+
+def user_language(user) -> str:
+    """The language the user's notices are written in: theirs if set, else simplified Chinese."""
+    language = (getattr(user, "language", "") or "").lower()
+    return language if language in {code for code, _name in settings.LANGUAGES} else DEFAULT_LANGUAGE
+
+
+def channels_for(*, user, kind: str) -> list[str]:
+    """The channels a notice goes out on: in-app always, e-mail when the user has an address.
+
+    Users cannot choose yet (DESIGN §9 "users choose optional channels"): a preference model slots
+    in here, and must keep in-app for notices that require action.
+    """
+    channels = [ChannelCode.IN_APP.value]
+    if getattr(user, "email", None):
+        channels.append(ChannelCode.EMAIL.value)
+    return channels
+
+
+def dedupe_key_for(*, kind: str, order=None, source: Any = "") -> str:
+    """A stable key for "this notice about this order, caused by this source event".
+
+    ``source`` is whatever identifies the cause: a carrier webhook id, an order event id, the date
+    of an expiry run. Keys are unique per user.
+    """
+    parts = [f"order:{order.pk}"] if order is not None else []
+    parts.append(str(kind))
+    if source not in (None, ""):
+        parts.append(str(source))
+    key = ":".join(parts)
+    if len(key) > DEDUPE_KEY_MAX:
+        key = f"{str(kind)[:40]}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
+
+
+@dataclass
+class _Draft:
+    user: Any
+    kind: str
+    title: str
+    body: str
+    order: Any = None
+    requires_action: bool = False
+    data: Mapping[str, Any] | None = None
+    dedupe_key: str | None = None
+
+
+def _check_kind(kind: str) -> str:
+    try:
+        return Kind(kind).value
+    except ValueError:
+        raise ValueError(f"unknown notification kind {kind!r}") from None
+
+
+def _render(*, user, kind: str, order, title, body, context) -> tuple[str, str]:
+    """Title and body in the user's language; caller-supplied (possibly lazy) text wins."""
+    with translation.override(user_language(user)):
+        if title is None or body is None:
+            default_title, default_body = render(kind=kind, order=order, context=context)
+        return (
+            str(title) if title is not None else default_title,
+            str(body) if body is not None else default_body,
+        )
+
+
+class _LenientEncoder(DjangoJSONEncoder):
+    def default(self, o):
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
+def _json_safe(context: Mapping[str, Any] | None) -> dict:
+    """The context as stored: plain JSON (datetimes as ISO text, lazy strings and the rest as text),
+    so an odd value can never break the caller's transaction."""
+    return json.loads(json.dumps(dict(context or {}), cls=_LenientEncoder))
+
+
+def notify(
+    *,
+    user,
+    kind: str,
+    order=None,
+    title: str | None = None,
+    body: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    requires_action: bool | None = None,
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """Tell ``user`` something: an in-app notice now, other channels after commit.
+
+    Returns ``None`` and creates nothing when the user deleted the order (DESIGN §3.2 "no further
+    notices"), when the order has no user any more, or when a notice with ``dedupe_key`` exists.
+    ``title`` / ``body`` override the kind's texts (see ``notifications.texts`` for the context each
+    kind reads); ``requires_action`` defaults to true for pickup exceptions and expiry.
+    """
+    kind = _check_kind(kind)
+    if order is not None:
+        if order.user_id is None or order.hidden_by_user_at is not None:
+            return None
+        if user is None:
+            user = order.user
+        elif order.user_id != user.pk:
+            raise ValueError("a notice about an order goes to the order's owner")
+    elif kind in ORDER_KINDS and (title is None or body is None):
+        raise ValueError(f"a {kind} notice needs its order")
+    if user is None:
+        return None
+    if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+        return None
+    rendered_title, rendered_body = _render(
+        user=user, kind=kind, order=order, title=title, body=body, context=context
+    )
+    draft = _Draft(
+        user=user,
+        kind=kind,
+        title=rendered_title,
+        body=rendered_body,
+        order=order,
+        requires_action=kind in ACTION_KINDS if requires_action is None else requires_action,
+        data=context,
+        dedupe_key=dedupe_key or None,
+    )
+    try:
+        with transaction.atomic():
+            created = _create([draft], bulk=False)
+    except IntegrityError:  # a concurrent writer created the same (user, dedupe_key) first
+        return None
+    return created[0]
+
+
+def notify_many(
+    *,
+    users: Iterable,
+    kind: str,
+    title: str | None = None,
+    body: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    requires_action: bool | None = None,
+    dedupe_key: str | None = None,
+) -> int:
+    """The same notice to many users (agreement updates, service-fee announcements), set-based.
+
+    Texts are rendered once per language; rows are written with ``bulk_create`` in batches. With a
+    ``dedupe_key`` (e.g. ``"agreement_updated:v2"``) a second run skips users who already have it.
+    Returns how many notices were created.
+    """
+    kind = _check_kind(kind)
+    if kind in ORDER_KINDS:
+        raise ValueError(f"{kind} notices are about one order: use notify or notify_orders")
+    action = kind in ACTION_KINDS if requires_action is None else requires_action
+    texts: dict[str, tuple[str, str]] = {}
+    created = 0
+    for batch in _batches(_user_rows(users)):
+        drafts = []
+        for user in batch:
+            language = user_language(user)
+            if language not in texts:
+                texts[language] = _render(
+                    user=user, kind=kind, order=None, title=title, body=body, context=context
+                )
+            drafts.append(
+                _Draft(
+                    user=user,
+                    kind=kind,
+                    title=texts[language][0],
+                    body=texts[language][1],
+                    requires_action=action,
+                    data=context,
+                    dedupe_key=dedupe_key or None,
+                )
+            )
+        created += _create_batch(drafts)
+    return created
+
+
+def notify_orders(
+    *,
+    orders: Iterable,
+    kind: str,
+    context: Mapping[str, Any] | None = None,
+    source: Any = "",
+    requires_action: bool | None = None,
+) -> int:
+    """One notice per order to its owner, set-based (e.g. the midnight expiry job).
+
+    Orders deleted by their user or without one are skipped. Each notice is keyed by
+    ``dedupe_key_for(kind=kind, order=order, source=source)``, so a repeated run creates nothing.
+    Pass orders with ``select_related("user")``. Returns how many notices were created.
+    """
+    kind = _check_kind(kind)
+    created = 0
+    for batch in _batches(o for o in orders if o.user_id is not None and o.hidden_by_user_at is None):
+        drafts = []
+        for order in batch:
+            user = order.user
+            order_title, order_body = _render(
+                user=user, kind=kind, order=order, title=None, body=None, context=context
+            )
+            drafts.append(
+                _Draft(
+                    user=user,
+                    kind=kind,
+                    title=order_title,
+                    body=order_body,
+                    order=order,
+                    requires_action=kind in ACTION_KINDS if requires_action is None else requires_action,
+                    data=context,
+                    dedupe_key=dedupe_key_for(kind=kind, order=order, source=source),
+                )
+            )
+        created += _create_batch(drafts)
+    return created
+
+
+def notifications_mark_read(*, user, ids: Iterable[int] | None) -> int:
+    """Mark the user's notices read: those in ``ids`` (others' ids are ignored), or all if None.
+
+    Returns how many were unread and are now read.
+    """
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+# --- creating rows -----------------------------------------------------------------------------
+
+
+def _user_rows(users: Iterable) -> Iterable:
+    if hasattr(users, "only") and hasattr(users, "iterator"):  # a QuerySet: stream the few columns
+        return users.only("pk", "email", "phone", "language").iterator(chunk_size=BATCH_SIZE)
+    return users
+
+
+def _batches(items: Iterable, size: int = BATCH_SIZE) -> Iterable[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _create_batch(drafts: list[_Draft]) -> int:
+    """Create a batch, skipping notices whose (user, dedupe_key) exists; one by one on a race."""
+    keyed = {(d.user.pk, d.dedupe_key) for d in drafts if d.dedupe_key}
+    if keyed:
+        existing = set(
+            Notification.objects.filter(
+                user_id__in={user_id for user_id, _key in keyed},
+                dedupe_key__in={key for _user_id, key in keyed},
+            ).values_list("user_id", "dedupe_key")
+        )
+        drafts = [d for d in drafts if (d.user.pk, d.dedupe_key) not in existing]
+    if not drafts:
+        return 0
+    try:
+        with transaction.atomic():
+            return len(_create(drafts, bulk=True))
+    except IntegrityError:  # another run created some of them meanwhile: fall back to one by one
+        count = 0
+        for draft in drafts:
+            try:
+                with transaction.atomic():
+                    count += len(_create([draft], bulk=False))
+            except IntegrityError:
+                continue
+        return count
+
+
+def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
+    now = timezone.now()
+    notifications = [
+        Notification(
+            user=d.user,
+            kind=d.kind,
+            title=d.title[:200],
+            body=d.body,
+            order=d.order,
+            requires_action=d.requires_action,
+            data=_json_safe(d.data),
+            dedupe_key=d.dedupe_key,
+            created_at=now,
+        )
+        for d in drafts
+    ]
+    if bulk and connection.features.can_return_rows_from_bulk_insert:
+        Notification.objects.bulk_create(notifications)
+    else:
+        for notification in notifications:
+            notification.save()
+    deliveries = []
+    for notification in notifications:
+        for channel in channels_for(user=notification.user, kind=notification.kind):
+            if channel == ChannelCode.IN_APP:
+                # The inbox row is the in-app delivery: it is delivered by existing.
+                deliveries.append(
+                    Delivery(
+                        notification=notification,
+                        channel=channel,
+                        status=DeliveryStatus.SENT,
+                        attempts=1,
+                        last_attempt_at=now,
+                        sent_at=now,
+                        created_at=now,
+                    )
+                )
+            else:
+                deliveries.append(Delivery(notification=notification, channel=channel, created_at=now))
+    if connection.features.can_return_rows_from_bulk_insert:
+        Delivery.objects.bulk_create(deliveries)
+    else:
+        for delivery in deliveries:
+            delivery.save()
+    pending = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
+    if pending:
+        transaction.on_commit(partial(_queue, pending), robust=True)
+    return notifications
+
+
+def _queue(delivery_ids: list[int]) -> None:
+    """Hand deliveries to Celery. A broker that is down loses nothing: the rows stay pending and
+    ``deliveries_requeue_stale`` (periodic) queues them again."""
+    from notifications.tasks import deliver
+
+    for delivery_id in delivery_ids:
+        try:
+            deliver.delay(delivery_id)
+        except Exception:  # broker unreachable: the sweeper picks it up
+            logger.warning("could not queue notification delivery %s", delivery_id, exc_info=True)
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # already sent, gone, or another worker has it
+    RETRY = "retry"
+    FAILED = "failed"  # gave up: permanent error, or the attempts ran out
+
+
+def delivery_attempt(*, delivery_id: int) -> Outcome:
+    """Try one delivery once. Safe to run twice: a sent delivery is never sent again, and of two
+    workers racing for the same attempt only one wins (compare-and-swap on ``attempts``)."""
+    delivery = (
+        Delivery.objects.select_related("notification__user", "notification__order")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None or delivery.status == DeliveryStatus.SENT:
+        return Outcome.SKIPPED
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts)
+        .exclude(status=DeliveryStatus.SENT)
+        .update(attempts=F("attempts") + 1, last_attempt_at=now)
+    )
+    if not claimed:
+        return Outcome.SKIPPED
+    delivery.attempts += 1
+    try:
+        get_channel(delivery.channel).send(delivery)
+    except Exception as error:  # noqa: BLE001  (any channel failure is recorded, never lost)
+        message = str(error) or type(error).__name__
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, last_error=message[:2000]
+        )
+        logger.warning("notification delivery %s (%s) failed: %s", delivery.pk, delivery.channel, message)
+        if isinstance(error, PermanentDeliveryError) or delivery.attempts >= max_attempts():
+            return Outcome.FAILED
+        return Outcome.RETRY
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return Outcome.SENT
+
+
+def delivery_retry(*, deliveries: Iterable[Delivery]) -> int:
+    """Queue failed deliveries again (the admin's retry action); each gets one more attempt."""
+    ids = [d.pk for d in deliveries if d.status == DeliveryStatus.FAILED]
+    if not ids:
+        return 0
+    updated = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.PENDING
+    )
+    transaction.on_commit(partial(_queue, ids), robust=True)
+    return updated
+
+
+def deliveries_requeue_stale(
+    *, now: datetime | None = None, older_than: timedelta = timedelta(minutes=10)
+) -> int:
+    """Queue again the deliveries still pending long after they were created or last tried: lost by
+    a broker outage, or orphaned by a worker that died mid-send. Returns how many were queued."""
+    cutoff = (now or timezone.now()) - older_than
+    ids = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING)
+        .filter(Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, created_at__lt=cutoff))
+        .order_by("id")
+        .values_list("id", flat=True)[:5000]
+    )
+    if ids:
+        transaction.on_commit(partial(_queue, ids), robust=True)
+    return len(ids)

@@ -1,0 +1,49 @@
+import pytest
+
+from notifications.models import ChannelCode, Delivery, DeliveryStatus, Kind
+from notifications.services import notify
+from orders.tests.factories import OrderFactory
+
+
+@pytest.fixture
+def admin_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+def test_notification_admin_lists_filters_and_searches(admin_client, customer):
+    order = OrderFactory(user=customer)
+    notice = notify(user=customer, kind=Kind.SIGNED, order=order)
+
+    for query in ["", "?kind__exact=signed", "?read=no", "?read=yes", f"?q={order.number}"]:
+        response = admin_client.get(f"/admin/notifications/notification/{query}")
+        assert response.status_code == 200, query
+    assert notice.title in admin_client.get("/admin/notifications/notification/?read=no").content.decode()
+    assert (
+        notice.title not in admin_client.get("/admin/notifications/notification/?read=yes").content.decode()
+    )
+
+    detail = admin_client.get(f"/admin/notifications/notification/{notice.pk}/change/")
+    assert detail.status_code == 200
+    assert "in_app" in detail.content.decode() or "站内" in detail.content.decode()
+
+
+def test_failed_deliveries_can_be_retried_from_the_admin(
+    admin_client, emailed_customer, mailoutbox, django_capture_on_commit_callbacks
+):
+    notice = notify(user=emailed_customer, kind=Kind.SIGNED, order=OrderFactory(user=emailed_customer))
+    delivery = Delivery.objects.get(notification=notice, channel=ChannelCode.EMAIL)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, attempts=5, last_error="boom"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/notifications/delivery/",
+            {"action": "retry", "_selected_action": [delivery.pk]},
+        )
+
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (DeliveryStatus.SENT, 6, "")
+    assert len(mailoutbox) == 1

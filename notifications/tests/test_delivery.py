@@ -1,0 +1,242 @@
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import tasks
+from notifications.channels import DeliveryError, HttpSmsBackend, PermanentDeliveryError
+from notifications.models import ChannelCode, Delivery, DeliveryStatus, Kind, Notification
+from notifications.services import Outcome, deliveries_requeue_stale, delivery_attempt, notify
+from notifications.tests.mail_backends import FlakyBackend
+from orders.tests.factories import OrderFactory
+
+
+@pytest.fixture
+def emailed_order(emailed_customer):
+    return OrderFactory(user=emailed_customer, waybill_no="SF1234567890")
+
+
+def _email_delivery() -> Delivery:
+    return Delivery.objects.get(channel=ChannelCode.EMAIL)
+
+
+def test_email_is_sent_by_the_task_after_commit(
+    emailed_customer, emailed_order, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notice = notify(user=emailed_customer, kind=Kind.PICKED_UP, order=emailed_order)
+        assert mailoutbox == []  # nothing leaves before the caller's transaction commits
+        assert _email_delivery().status == DeliveryStatus.PENDING
+
+    assert len(callbacks) == 1
+    callbacks[0]()
+
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["wang@example.com"]
+    assert mail.subject == notice.title == f"订单 {emailed_order.number} 已揽收"
+    assert "运单号：SF1234567890" in mail.body
+    delivery = _email_delivery()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (DeliveryStatus.SENT, 1, "")
+    assert delivery.sent_at is not None
+
+
+def test_nothing_is_sent_when_the_callers_transaction_rolls_back(
+    emailed_customer, emailed_order, mailoutbox, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)
+        raise RuntimeError("the status change failed")
+
+    assert callbacks == []
+    assert mailoutbox == []
+    assert Notification.objects.count() == 0
+    assert Delivery.objects.count() == 0
+
+
+def test_a_failing_channel_records_failed_error_and_attempts(
+    settings, emailed_customer, emailed_order, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "notifications.tests.mail_backends.FailingBackend"
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)
+
+    delivery = _email_delivery()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == 3  # retried (eagerly in tests) until the attempts ran out
+    assert delivery.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
+    assert delivery.sent_at is None
+    assert mailoutbox == []
+    # The notice itself is in the inbox: in-app delivered, so the user counts as notified.
+    in_app = Delivery.objects.get(notification=notice, channel=ChannelCode.IN_APP)
+    assert in_app.status == DeliveryStatus.SENT
+
+
+def test_a_flaky_channel_is_retried_until_it_delivers(
+    settings, emailed_customer, emailed_order, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "notifications.tests.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)
+
+    delivery = _email_delivery()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (DeliveryStatus.SENT, 3, "")
+    assert len(mailoutbox) == 1
+
+
+def test_the_task_is_idempotent(
+    emailed_customer, emailed_order, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)
+    delivery = _email_delivery()
+
+    tasks.deliver.delay(delivery.pk)
+    tasks.deliver.delay(delivery.pk)
+    assert delivery_attempt(delivery_id=delivery.pk) == Outcome.SKIPPED
+    assert delivery_attempt(delivery_id=987654) == Outcome.SKIPPED
+
+    assert len(mailoutbox) == 1
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+
+
+def test_an_attempt_another_worker_already_claimed_is_skipped(emailed_customer, emailed_order, monkeypatch):
+    notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)  # not committed: not sent
+    delivery = _email_delivery()
+    from notifications import services
+
+    # Another worker claims the attempt between our read and our compare-and-swap.
+    original_filter = Delivery.objects.filter
+
+    def racing_filter(*args, **kwargs):
+        if "attempts" in kwargs:
+            Delivery.objects.update(attempts=1)
+        return original_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Delivery.objects, "filter", racing_filter)
+    monkeypatch.setattr(services, "get_channel", lambda code: pytest.fail("must not send"))
+    assert delivery_attempt(delivery_id=delivery.pk) == Outcome.SKIPPED
+
+
+def test_a_user_without_an_address_is_a_permanent_failure(
+    emailed_customer, emailed_order, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)
+    emailed_customer.email = None
+    emailed_customer.save(update_fields=["email"])
+    callbacks[0]()
+
+    delivery = _email_delivery()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)  # not retried
+    assert delivery.last_error == "the user has no e-mail address"
+    assert mailoutbox == []
+
+
+def test_users_without_email_get_in_app_only(customer, order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify(user=customer, kind=Kind.SIGNED, order=order)
+    assert callbacks == []
+    assert list(Delivery.objects.values_list("channel", flat=True)) == ["in_app"]
+
+
+def test_a_broker_outage_loses_nothing(
+    emailed_customer, emailed_order, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks.deliver, "delay", _broker_down)
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)
+    assert notice is not None
+    assert _email_delivery().status == DeliveryStatus.PENDING
+    assert mailoutbox == []
+
+    # Not yet stale: the sweeper leaves it alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_requeue_stale() == 0
+    later = timezone.now() + timedelta(minutes=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_requeue_stale(now=later) == 1
+
+    assert len(mailoutbox) == 1
+    assert _email_delivery().status == DeliveryStatus.SENT
+
+
+def _broker_down(*args, **kwargs):
+    raise ConnectionRefusedError("broker unreachable")
+
+
+def test_the_sweeper_command(emailed_customer, emailed_order, monkeypatch, capsys):
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks.deliver, "delay", _broker_down)
+        notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)
+    Delivery.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+    call_command("send_pending_notifications")
+
+    assert capsys.readouterr().out.strip() == "queued 1 deliveries"
+
+
+def test_sms_channel_defaults_to_the_log(customer, order, caplog):
+    notice = notify(user=customer, kind=Kind.SIGNED, order=order)
+    sms = Delivery.objects.create(notification=notice, channel=ChannelCode.SMS)
+
+    with caplog.at_level("INFO", logger="notifications.channels"):
+        assert delivery_attempt(delivery_id=sms.pk) == Outcome.SENT
+
+    assert f"SMS to +8613800138000: 订单 {order.number} 已签收" in caplog.text
+
+
+class _Provider(BaseHTTPRequestHandler):
+    answers: list[int] = []
+    received: list[dict] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Provider.received.append({"auth": self.headers.get("Authorization"), **json.loads(body)})
+        self.send_response(_Provider.answers.pop(0))
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def sms_provider():
+    server = HTTPServer(("127.0.0.1", 0), _Provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Provider.received = []
+    yield f"http://127.0.0.1:{server.server_port}/send"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_sms_backend_posts_to_the_provider(sms_provider):
+    _Provider.answers = [503, 200]
+    backend = HttpSmsBackend(url=sms_provider, token="t0k")
+
+    with pytest.raises(DeliveryError, match="503"):
+        backend.send(phone="+8613800138000", text="您好")
+    backend.send(phone="+8613800138000", text="您好")
+
+    assert _Provider.received == [{"auth": "Bearer t0k", "to": "+8613800138000", "text": "您好"}] * 2
+
+
+def test_http_sms_backend_needs_a_url():
+    with pytest.raises(PermanentDeliveryError):
+        HttpSmsBackend(url="", token="").send(phone="+8613800138000", text="x")

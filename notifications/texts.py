@@ -1,0 +1,387 @@
+"""The words of every notice kind, rendered in the active language (``notify`` overrides it).
+
+Each kind has one function that turns the order (if any) and the caller's context into a title and
+a body. Missing context is taken from the order where it can be; optional lines appear only when
+their value is known. Context keys per kind (all optional unless said):
+
+=========================  ==========================================================================
+kind                       context keys
+=========================  ==========================================================================
+dispatch_failed            ``reason``, ``deadline`` (default ``order.deadline``)
+accepted                   ``courier_name``, ``courier_phone``, ``courier_employee_id`` (default: order)
+pickup_exception           ``code`` (a ``PickupException`` code, default ``order.exception_code``),
+                           ``note`` (default ``order.exception_note``), ``deadline`` (default
+                           ``order.deadline``), ``courier_phone`` (default: order)
+picked_up                  ``waybill_no`` (default: order), ``fee`` {``amount``, ``currency``}
+                           (default: the order's fee)
+problem                    ``description``
+signed                     ``signed_by``, ``remark``
+rejected                   ``reason``
+cancelled                  ``by``: ``user`` | ``carrier`` | ``system`` | ``admin``; ``reason`` (a
+                           ``CancelReason`` code or free text; default ``order.cancel_reason``)
+expired                    ``reason``: ``not_accepted`` | ``exception_unresolved`` (default: from
+                           ``order.exception_code``)
+review_moderated           ``outcome``: ``published`` | ``hidden`` | ``removed`` | ``restored``; ``reason``
+restriction_applied        ``scope``: ``ordering`` | ``reviewing`` | ``both`` (required); ``until``
+                           (datetime, absent = permanent); ``reason``
+agreement_updated          ``version`` (required), ``effective_at`` (required), ``agreement_title``,
+                           ``url``
+service_fee_announcement   ``amount`` (required), ``currency`` (default CNY), ``effective_at`` (required)
+=========================  ==========================================================================
+
+Values may be strings, numbers, ``Decimal``, aware datetimes or lazy translations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+
+from notifications.models import Kind
+
+# Kinds about one order: ``notify`` refuses them without one.
+ORDER_KINDS: frozenset[str] = frozenset(
+    {
+        Kind.DISPATCH_FAILED,
+        Kind.ACCEPTED,
+        Kind.PICKUP_EXCEPTION,
+        Kind.PICKED_UP,
+        Kind.PROBLEM,
+        Kind.SIGNED,
+        Kind.REJECTED,
+        Kind.CANCELLED,
+        Kind.EXPIRED,
+    }
+)
+# Kinds the user must act on: shown in the banner on every page until read (issue 3).
+ACTION_KINDS: frozenset[str] = frozenset({Kind.PICKUP_EXCEPTION, Kind.EXPIRED})
+
+
+def when(value: Any) -> str:
+    """A datetime as the user reads it (Asia/Shanghai, 2026-11-23 00:00); text passes through."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return dateformat.format(value, "Y-m-d H:i")
+    if isinstance(value, str):
+        try:
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def money(amount: Any, currency: str = "") -> str:
+    if amount in (None, ""):
+        return ""
+    return f"{amount} {currency}".strip()
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _choice_label(choices, code: Any) -> str:
+    """The translated label of a choice code; free text (or an unknown code) as it is."""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return _text(code)
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+def _optional(template: str, value: str, **extra: str) -> str:
+    return template % {"value": value, **extra} if value else ""
+
+
+# --- one function per kind: (params) -> (title, body) -----------------------------------------
+
+
+def _dispatch_failed(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("No courier found yet for order %(number)s") % p
+    body = _lines(
+        _(
+            "The carrier has not been able to assign a courier yet. If no courier accepts the "
+            "order in time it expires; you may also cancel it and book with another carrier."
+        ),
+        _optional(_("Reason given by the carrier: %(value)s"), _text(p.get("reason"))),
+        _optional(_("Deadline: %(value)s"), when(p.get("deadline"))),
+    )
+    return title, body
+
+
+def _accepted(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("A courier accepted order %(number)s") % p
+    name, phone = _text(p.get("courier_name")), _text(p.get("courier_phone"))
+    body = _lines(
+        _("Your courier is %(name)s, phone %(phone)s.") % {"name": name, "phone": phone}
+        if name and phone
+        else _("A courier will come to pick up your parcel."),
+        _optional(_("Employee number: %(value)s"), _text(p.get("courier_employee_id"))),
+        _(
+            "Check the courier's name and employee number at the door, and only then tell "
+            "them your pickup code."
+        ),
+    )
+    return title, body
+
+
+def _pickup_advice(code: str) -> str:
+    """What the user should do about each pickup exception (DESIGN §3.3)."""
+    return {
+        "phone_invalid": _(
+            "The courier cannot reach you on the order's phone number. Call the courier back, or "
+            "cancel and book again with the right number."
+        ),
+        "cannot_enter": _("Meet the courier at the entrance, or tell them how to get in."),
+        "unreachable": _("The courier could not reach you. Please call the courier back."),
+        "not_acceptable": _(
+            "Ask the courier what must change (packing, contents) before the parcel can be collected."
+        ),
+        "customer_cancel": _("If you did not ask to cancel, contact the courier at once."),
+        "duplicate_order": _("If you booked twice by mistake, cancel the extra order."),
+    }.get(code, _("Please contact the courier to sort it out."))
+
+
+def _pickup_problem(code: str) -> str:
+    """The exception as the user reads it (DESIGN §3.3); an unknown code by the orders label."""
+    from orders.models import PickupException
+
+    problems = {
+        "phone_invalid": _("the phone number does not work (wrong, unassigned or suspended)"),
+        "cannot_enter": _("the courier cannot get to you"),
+        "unreachable": _("the courier could not reach you (no answer, unreachable or phone off)"),
+        "not_acceptable": _("the parcel does not meet the pickup requirements"),
+        "customer_cancel": _("you asked the courier to cancel"),
+        "duplicate_order": _("the same pickup was booked twice"),
+    }
+    return problems.get(code) or _choice_label(PickupException, code) or _("a problem with the pickup")
+
+
+def _pickup_exception(p: Mapping[str, Any]) -> tuple[str, str]:
+    code = _text(p.get("code"))
+    title = _("Pickup problem on order %(number)s") % p
+    body = _lines(
+        _("Problem reported by the courier: %(problem)s") % {"problem": _pickup_problem(code)},
+        _optional(_("Courier's note: %(value)s"), _text(p.get("note"))),
+        _pickup_advice(code),
+        _optional(_("Courier's phone: %(value)s"), _text(p.get("courier_phone"))),
+        _("Unless the carrier reports it resolved, the order expires at %(deadline)s.")
+        % {"deadline": when(p.get("deadline")) or _("the next midnight")},
+    )
+    return title, body
+
+
+def _picked_up(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("Order %(number)s picked up") % p
+    fee = p.get("fee") or {}
+    body = _lines(
+        _("The courier has collected your parcel."),
+        _optional(_("Waybill number: %(value)s"), _text(p.get("waybill_no"))),
+        _optional(_("Fee: %(value)s"), money(fee.get("amount"), fee.get("currency", ""))),
+    )
+    return title, body
+
+
+def _problem(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("Delivery problem on order %(number)s") % p
+    body = _lines(
+        _("The carrier reported a problem delivering your parcel and is handling it."),
+        _optional(_("Details: %(value)s"), _text(p.get("description"))),
+    )
+    return title, body
+
+
+def _signed(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("Order %(number)s delivered") % p
+    body = _lines(
+        _("Your parcel has been delivered and signed for."),
+        _optional(_("Signed by: %(value)s"), _text(p.get("signed_by"))),
+        _optional(_("Remark at signing: %(value)s"), _text(p.get("remark"))),
+    )
+    return title, body
+
+
+def _rejected(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("Order %(number)s refused by the recipient") % p
+    body = _lines(
+        _("The recipient refused the parcel. It goes back to you, at your cost."),
+        _optional(_("Reason: %(value)s"), _text(p.get("reason"))),
+    )
+    return title, body
+
+
+def _cancel_reason(reason: str) -> str:
+    from orders.models import CancelReason
+
+    reasons = {
+        "changed_mind": _("change of plans"),
+        "wrong_details": _("the order details were wrong"),
+        "courier_no_show": _("the courier did not come"),
+        "courier_late": _("the courier was late"),
+        "courier_asked": _("the courier asked to cancel"),
+        "other": _("other"),
+    }
+    return reasons.get(reason) or _choice_label(CancelReason, reason)
+
+
+def _cancelled(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("Order %(number)s cancelled") % p
+    by = {
+        "user": _("You cancelled the order."),
+        "carrier": _("The carrier cancelled the order."),
+        "system": _("The platform cancelled the order."),
+        "admin": _("The platform cancelled the order."),
+    }.get(_text(p.get("by")), _("The order was cancelled before pickup."))
+    body = _lines(by, _optional(_("Reason: %(value)s"), _cancel_reason(_text(p.get("reason")))))
+    return title, body
+
+
+def _expired(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("Order %(number)s expired") % p
+    if p.get("reason") == "exception_unresolved":
+        why = _("The pickup problem was not resolved in time, so the order has expired.")
+    else:
+        why = _("No courier accepted the order in time, so it has expired.")
+    return title, _lines(why, _("Book again if you still need a pickup."))
+
+
+def _review_moderated(p: Mapping[str, Any]) -> tuple[str, str]:
+    outcomes = {
+        "published": (_("Your review is published"), _("Your review passed moderation and is now public.")),
+        "hidden": (
+            _("Your review is hidden"),
+            _("After moderation your review is no longer shown publicly."),
+        ),
+        "removed": (
+            _("Your review was removed"),
+            _("Your review was removed because it breaks the review rules of the user agreement."),
+        ),
+        "restored": (_("Your review is restored"), _("Your review is public again.")),
+    }
+    title, sentence = outcomes.get(
+        _text(p.get("outcome")), (_("Your review was moderated"), _("A moderator changed your review."))
+    )
+    body = _lines(
+        _optional(_("Order: %(value)s"), _text(p.get("number"))),
+        sentence,
+        _optional(_("Reason: %(value)s"), _text(p.get("reason"))),
+    )
+    return title, body
+
+
+def _restriction_applied(p: Mapping[str, Any]) -> tuple[str, str]:
+    scope, until = _text(p.get("scope")), when(p.get("until"))
+    titles = {
+        "ordering": _("Booking restricted"),
+        "reviewing": _("Reviewing restricted"),
+        "both": _("Account suspended"),
+    }
+    if until:
+        sentences = {
+            "ordering": _("You cannot book new pickups until %(until)s."),
+            "reviewing": _("You cannot post reviews until %(until)s."),
+            "both": _("You cannot book pickups or post reviews until %(until)s."),
+        }
+    else:
+        sentences = {
+            "ordering": _("You can no longer book new pickups."),
+            "reviewing": _("You can no longer post reviews."),
+            "both": _("You can no longer book pickups or post reviews."),
+        }
+    if scope not in titles:
+        raise ValueError(f"restriction_applied needs scope ordering, reviewing or both, not {scope!r}")
+    body = _lines(
+        sentences[scope] % {"until": until},
+        _optional(_("Reason: %(value)s"), _text(p.get("reason"))),
+        _("Your open orders are not affected."),
+    )
+    return titles[scope], body
+
+
+def _agreement_updated(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("The user service agreement is changing")
+    body = _lines(
+        _("Version %(version)s of %(agreement)s takes effect on %(effective_at)s.")
+        % {
+            "version": _text(p["version"]),
+            "agreement": _text(p.get("agreement_title")) or _("the user service agreement"),
+            "effective_at": when(p["effective_at"]),
+        },
+        _(
+            "If you go on using the platform after that date you accept it; if you do not agree, "
+            "you can delete your account."
+        ),
+        _optional(_("Read it here: %(value)s"), _text(p.get("url"))),
+    )
+    return title, body
+
+
+def _service_fee_announcement(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("Platform service fee announcement")
+    body = _lines(
+        _("From %(effective_at)s the platform service fee will be %(fee)s per order.")
+        % {
+            "effective_at": when(p["effective_at"]),
+            "fee": money(p["amount"], _text(p.get("currency")) or "CNY"),
+        },
+        _("Until then nothing changes. The fee never applies to orders booked before that date."),
+    )
+    return title, body
+
+
+RENDERERS: Mapping[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
+    Kind.DISPATCH_FAILED: _dispatch_failed,
+    Kind.ACCEPTED: _accepted,
+    Kind.PICKUP_EXCEPTION: _pickup_exception,
+    Kind.PICKED_UP: _picked_up,
+    Kind.PROBLEM: _problem,
+    Kind.SIGNED: _signed,
+    Kind.REJECTED: _rejected,
+    Kind.CANCELLED: _cancelled,
+    Kind.EXPIRED: _expired,
+    Kind.REVIEW_MODERATED: _review_moderated,
+    Kind.RESTRICTION_APPLIED: _restriction_applied,
+    Kind.AGREEMENT_UPDATED: _agreement_updated,
+    Kind.SERVICE_FEE_ANNOUNCEMENT: _service_fee_announcement,
+}
+
+
+def order_defaults(*, kind: str, order) -> dict[str, Any]:
+    """What the texts can take from the order itself when the caller did not say."""
+    if order is None:
+        return {"number": ""}
+    defaults: dict[str, Any] = {
+        "number": order.number,
+        "deadline": order.deadline,
+        "courier_name": order.courier_name,
+        "courier_phone": order.courier_phone,
+        "courier_employee_id": order.courier_employee_id,
+        "code": order.exception_code,
+        "note": order.exception_note,
+        "waybill_no": order.waybill_no,
+        "fee": {"amount": order.fee_amount, "currency": order.fee_currency}
+        if order.fee_amount is not None
+        else {},
+    }
+    if kind == Kind.CANCELLED:
+        defaults["reason"] = order.cancel_reason
+    elif kind == Kind.EXPIRED:
+        defaults["reason"] = "exception_unresolved" if order.exception_code else "not_accepted"
+    return defaults
+
+
+def render(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    """Title and body of a notice in the active language."""
+    params = order_defaults(kind=kind, order=order)
+    params.update({k: v for k, v in (context or {}).items() if v is not None})
+    return RENDERERS[kind](params)
