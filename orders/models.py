@@ -45,6 +45,17 @@ class Actor(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+class PickupException(models.TextChoices):
+    """Pickup exceptions a carrier reports (DESIGN §3.3); the user must act before the deadline."""
+
+    PHONE_INVALID = "phone_invalid", _("The phone number does not work")  # 电话号码异常
+    CANNOT_ENTER = "cannot_enter", _("The courier cannot get in and the customer will not come out")
+    UNREACHABLE = "unreachable", _("The customer could not be reached")  # 暂未联系上客户
+    NOT_ACCEPTABLE = "not_acceptable", _("The parcel does not meet the pickup requirements")
+    CUSTOMER_CANCEL = "customer_cancel", _("The customer asked the courier to cancel")
+    DUPLICATE_ORDER = "duplicate_order", _("The customer booked twice")
+
+
 class ReturnState(models.TextChoices):
     NONE = "", _("None")
     RETURNING = "returning", _("Returning to sender")
@@ -96,7 +107,9 @@ class Order(models.Model):
     surcharge_accepted = models.BooleanField(_("surcharge accepted"), default=False)
 
     contract = models.ForeignKey(
-        ContractTerms, on_delete=models.PROTECT, related_name="orders",
+        ContractTerms,
+        on_delete=models.PROTECT,
+        related_name="orders",
         verbose_name=_("contract terms accepted"),
     )
     estimate_amount = models.DecimalField(_("estimate"), max_digits=12, decimal_places=2)
@@ -113,7 +126,9 @@ class Order(models.Model):
     pickup_code = models.CharField(_("pickup code"), max_length=6)
 
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
-    exception_code = models.CharField(_("open pickup exception"), max_length=30, blank=True)
+    exception_code = models.CharField(
+        _("open pickup exception"), max_length=30, choices=PickupException.choices, blank=True
+    )
     exception_note = models.CharField(_("exception note"), max_length=500, blank=True)
     return_state = models.CharField(
         _("return state"), max_length=12, choices=ReturnState.choices, blank=True, default=""
@@ -132,11 +147,27 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "hidden_by_user_at", "-created_at"])]
+        constraints = [
+            # The services guard every move; the database refuses a status no code knows.
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="order_status_known"),
+            models.CheckConstraint(
+                condition=models.Q(pickup_end__gt=models.F("pickup_start")),
+                name="order_pickup_window_ordered",
+            ),
+        ]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def status_label(self) -> str:
+        return self.get_status_display()
+
+    @property
+    def has_dimensions(self) -> bool:
+        return None not in (self.length_cm, self.width_cm, self.height_cm)
 
 
 class OrderEvent(models.Model):

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "orders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.book, name="book"),
+    path("book/quote/", views.quote, name="quote"),
+    path("orders/", views.order_list, name="list"),
+    path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/cancel/", views.order_cancel, name="cancel"),
+    path("orders/<str:number>/delete/", views.order_delete, name="delete"),
+]

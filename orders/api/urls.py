@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from orders.api.views import OrderViewSet, QuoteView
+
+router = SimpleRouter()
+router.register("orders", OrderViewSet, basename="api-order")
+
+urlpatterns = [
+    path("quotes/", QuoteView.as_view(), name="api-quotes"),
+    *router.urls,
+]

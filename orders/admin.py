@@ -1,0 +1,216 @@
+"""Orders in the admin: read-only records; every change goes through the lifecycle services.
+
+There is no status field to edit: admins act with the actions below, which call the same services
+as users and carriers (with actor ``admin``) and so obey the same legal-move table.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from orders.models import Actor, CancelReason, Order, OrderEvent
+from orders.services import lifecycle
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    ordering = ["occurred_at", "id"]
+    fields = [
+        "occurred_at",
+        "kind",
+        "old_status",
+        "new_status",
+        "actor",
+        "actor_user",
+        "note",
+        "source_event_id",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("timeline")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _run_per_order(modeladmin, request, queryset: QuerySet[Order], service, done_message) -> None:
+    """Call ``service(order)`` for each order; report successes once and each failure by number."""
+    succeeded = 0
+    for order in queryset.select_related("carrier").order_by("pk"):
+        try:
+            service(order)
+        except lifecycle.OrderError as error:
+            modeladmin.message_user(
+                request,
+                _("%(number)s: %(error)s") % {"number": order.number, "error": error},
+                level=messages.ERROR,
+            )
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, done_message(succeeded), level=messages.SUCCESS)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "status", "carrier", "user", "created_at", "deadline", "hidden_by_user_at"]
+    list_filter = ["status", "carrier", "created_at", "return_state", "exception_code", "item_type"]
+    search_fields = [
+        "=number",
+        "sender_phone",
+        "recipient_phone",
+        "=waybill_no",
+        "user__phone",
+        "user__email",
+    ]
+    list_select_related = ["carrier", "user"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    inlines = [OrderEventInline]
+    actions = ["cancel_orders", "expire_orders"]
+    show_full_result_count = False
+
+    fieldsets = [
+        (
+            None,
+            {"fields": ["number", "status", "status_changed_at", "user", "carrier", "contract", "deadline"]},
+        ),
+        (
+            _("Sender"),
+            {
+                "fields": [
+                    "sender_name",
+                    "sender_phone",
+                    "sender_province",
+                    "sender_city",
+                    "sender_district",
+                    "sender_address",
+                ]
+            },
+        ),
+        (
+            _("Recipient"),
+            {
+                "fields": [
+                    "recipient_name",
+                    "recipient_phone",
+                    "recipient_province",
+                    "recipient_city",
+                    "recipient_district",
+                    "recipient_address",
+                ]
+            },
+        ),
+        (
+            _("Parcel"),
+            {
+                "fields": [
+                    "pickup_start",
+                    "pickup_end",
+                    "weight_kg",
+                    "length_cm",
+                    "width_cm",
+                    "height_cm",
+                    "item_type",
+                    "description",
+                    "quantity",
+                    "declared_value",
+                    "currency",
+                    "insured",
+                    "original_packaging",
+                    "keep_upright",
+                    "bag_size",
+                    "receipt_attested",
+                    "surcharge_accepted",
+                    "screening",
+                ]
+            },
+        ),
+        (
+            _("Carriage"),
+            {
+                "fields": [
+                    "estimate_amount",
+                    "estimate_currency",
+                    "estimate_breakdown",
+                    "fee_amount",
+                    "fee_currency",
+                    "waybill_no",
+                    "courier_name",
+                    "courier_phone",
+                    "courier_employee_id",
+                    "pickup_code",
+                    "exception_code",
+                    "exception_note",
+                    "return_state",
+                    "cancel_reason",
+                ]
+            },
+        ),
+        (_("History"), {"fields": ["rebooked_from", "hidden_by_user_at", "created_at", "updated_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [f.name for f in Order._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # orders are booked by users, through order_place
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record stays (claims, disputes); users "delete" by hiding
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The change form is view-only; the changelist keeps change rights so the actions run.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.action(description=_("Cancel selected orders (before pickup)"), permissions=["change"])
+    def cancel_orders(self, request, queryset: QuerySet[Order]) -> None:
+        _run_per_order(
+            self,
+            request,
+            queryset,
+            lambda order: lifecycle.order_cancel(
+                order=order, actor_user=request.user, reason=CancelReason.OTHER, actor=Actor.ADMIN
+            ),
+            lambda n: ngettext("Cancelled %(count)d order.", "Cancelled %(count)d orders.", n) % {"count": n},
+        )
+
+    @admin.action(description=_("Expire selected orders (not yet picked up)"), permissions=["change"])
+    def expire_orders(self, request, queryset: QuerySet[Order]) -> None:
+        _run_per_order(
+            self,
+            request,
+            queryset,
+            lambda order: lifecycle.order_expire(order=order, actor=Actor.ADMIN, actor_user=request.user),
+            lambda n: ngettext("Expired %(count)d order.", "Expired %(count)d orders.", n) % {"count": n},
+        )
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    list_display = ["order", "occurred_at", "kind", "old_status", "new_status", "actor", "source_event_id"]
+    list_filter = ["actor", "kind", "new_status"]
+    search_fields = ["=order__number", "=source_event_id"]
+    list_select_related = ["order"]
+    date_hierarchy = "occurred_at"
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [f.name for f in OrderEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,384 @@
+"""Serializers of the user API (DESIGN §7.3): the shipment and booking input, the order output.
+
+The field rules are the plain functions of ``orders.validators`` (shared with the booking page).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from carriers.models import Carrier
+from carriers.shipment import Party, Shipment
+from orders.models import CancelReason, ItemType, Order, OrderEvent
+from orders.validators import (
+    validate_address_detail,
+    validate_bag_terms,
+    validate_contact_phone,
+    validate_declared_value,
+    validate_description,
+    validate_dimension_cm,
+    validate_pickup_window,
+    validate_quantity,
+    validate_region,
+    validate_weight_kg,
+)
+
+# --- input -----------------------------------------------------------------------------------
+
+
+class PartySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    phone = serializers.CharField(max_length=30)
+    province = serializers.CharField(max_length=30)
+    city = serializers.CharField(max_length=30)
+    district = serializers.CharField(max_length=30)
+    address = serializers.CharField(max_length=200)
+
+    def validate_phone(self, value: str) -> str:
+        return validate_contact_phone(value)
+
+    def validate_address(self, value: str) -> str:
+        return validate_address_detail(value)
+
+    def validate(self, attrs: dict) -> dict:
+        place = validate_region(attrs["province"], attrs["city"], attrs["district"])
+        return {**attrs, "province": place.province, "city": place.city, "district": place.district}
+
+
+class PickupWindowSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+    def validate(self, attrs: dict) -> dict:
+        validate_pickup_window(attrs["start"], attrs["end"], self.context.get("now") or timezone.now())
+        return attrs
+
+
+class DimensionsSerializer(serializers.Serializer):
+    length = serializers.DecimalField(max_digits=7, decimal_places=1, validators=[validate_dimension_cm])
+    width = serializers.DecimalField(max_digits=7, decimal_places=1, validators=[validate_dimension_cm])
+    height = serializers.DecimalField(max_digits=7, decimal_places=1, validators=[validate_dimension_cm])
+
+
+class ShipmentSerializer(serializers.Serializer):
+    """The shipment fields of §7.3; ``to_shipment()`` gives the validated :class:`Shipment`.
+
+    Pass ``context={"now": …}`` to judge the pickup window at another time than now.
+    """
+
+    sender = PartySerializer()
+    recipient = PartySerializer()
+    pickup_window = PickupWindowSerializer()
+    weight_kg = serializers.DecimalField(max_digits=8, decimal_places=2, validators=[validate_weight_kg])
+    dimensions_cm = DimensionsSerializer(required=False, allow_null=True, default=None)
+    item_type = serializers.ChoiceField(choices=ItemType.choices)
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.IntegerField(default=1, max_value=9999, validators=[validate_quantity])
+    declared_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), validators=[validate_declared_value]
+    )
+    insured = serializers.BooleanField(default=False)
+    original_packaging = serializers.BooleanField(required=False, allow_null=True, default=None)
+    keep_upright = serializers.BooleanField(required=False, allow_null=True, default=None)
+    bag_size = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    receipt_attested = serializers.BooleanField(default=False)
+    surcharge_accepted = serializers.BooleanField(default=False)
+
+    def validate_description(self, value: str) -> str:
+        return validate_description(value)
+
+    def to_shipment(self) -> Shipment:
+        data = self.validated_data
+        dimensions = data.get("dimensions_cm") or {}
+        return Shipment(
+            sender=Party(**data["sender"]),
+            recipient=Party(**data["recipient"]),
+            pickup_start=data["pickup_window"]["start"],
+            pickup_end=data["pickup_window"]["end"],
+            weight_kg=data["weight_kg"],
+            item_type=data["item_type"],
+            description=data["description"],
+            quantity=data["quantity"],
+            declared_value=data["declared_value"],
+            insured=data["insured"],
+            length_cm=dimensions.get("length"),
+            width_cm=dimensions.get("width"),
+            height_cm=dimensions.get("height"),
+            original_packaging=data.get("original_packaging"),
+            keep_upright=data.get("keep_upright"),
+            bag_size=data.get("bag_size", ""),
+            receipt_attested=data["receipt_attested"],
+            surcharge_accepted=data["surcharge_accepted"],
+        )
+
+
+class BookingSerializer(ShipmentSerializer):
+    """A shipment plus the carrier chosen (default: the recommended one) and the contract accepted.
+
+    A stale contract version and an ineligible carrier are judged by ``order_place``, which knows the
+    current terms and the quote.
+    """
+
+    carrier = serializers.SlugField(required=False, allow_blank=True, allow_null=True, default=None)
+    contract_version = serializers.CharField(max_length=40)
+
+    def validate_carrier(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not Carrier.objects.filter(code=value, active=True).exists():
+            raise serializers.ValidationError(
+                _("There is no carrier “%(code)s” taking orders.") % {"code": value}
+            )
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("carrier"):
+            carrier = Carrier.objects.get(code=attrs["carrier"])
+            validate_bag_terms(
+                carrier=carrier,
+                receipt_attested=attrs["receipt_attested"],
+                surcharge_accepted=attrs["surcharge_accepted"],
+            )
+        return attrs
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=CancelReason.choices, default=CancelReason.OTHER)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+
+
+class ContractRefSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    url = serializers.CharField()
+
+
+class QuoteSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    name = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    recommended = serializers.BooleanField()
+    price = MoneySerializer(allow_null=True)
+    breakdown = serializers.DictField()
+    contract = ContractRefSerializer(allow_null=True)
+
+
+class QuoteListSerializer(serializers.Serializer):
+    quotes = QuoteSerializer(many=True)
+
+
+class EstimateSerializer(MoneySerializer):
+    breakdown = serializers.DictField()
+
+
+class CourierSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    employee_id = serializers.CharField()
+
+
+class ExceptionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    note = serializers.CharField()
+
+
+class PartyOutSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    address = serializers.CharField()
+
+
+# The timeline's statuses are documented as plain strings: a second and third enum component with
+# the order status's values would collide in the schema with StatusEnum.
+@extend_schema_field(
+    {"type": "string", "description": "A status code of the order (see StatusEnum), or blank."}
+)
+class StatusOrBlankField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string", "enum": ["", *CancelReason.values]})
+class CancelReasonOrBlankField(serializers.CharField):
+    pass
+
+
+class EventSerializer(serializers.ModelSerializer):
+    old_status = StatusOrBlankField(read_only=True)
+    new_status = StatusOrBlankField(read_only=True)
+    status_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["kind", "old_status", "new_status", "status_label", "actor", "occurred_at", "note"]
+
+    def get_status_label(self, event: OrderEvent) -> str:
+        return str(event.get_new_status_display()) if event.new_status else ""
+
+
+def _party(order: Order, prefix: str) -> dict:
+    return {
+        name: getattr(order, f"{prefix}_{name}")
+        for name in ("name", "phone", "province", "city", "district", "address")
+    }
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    """An order in a list: everything but the timeline."""
+
+    status_label = serializers.CharField(read_only=True)
+    carrier = serializers.CharField(source="carrier.code", read_only=True)
+    carrier_name = serializers.CharField(source="carrier.name", read_only=True)
+    sender = serializers.SerializerMethodField()
+    recipient = serializers.SerializerMethodField()
+    pickup_window = serializers.SerializerMethodField()
+    dimensions_cm = serializers.SerializerMethodField()
+    estimate = serializers.SerializerMethodField()
+    fee = serializers.SerializerMethodField()
+    courier = serializers.SerializerMethodField()
+    exception = serializers.SerializerMethodField()
+    contract = serializers.SerializerMethodField()
+    rebooked_from = serializers.SerializerMethodField()
+    cancel_reason = CancelReasonOrBlankField(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "status_label",
+            "carrier",
+            "carrier_name",
+            "created_at",
+            "status_changed_at",
+            "deadline",
+            "sender",
+            "recipient",
+            "pickup_window",
+            "weight_kg",
+            "dimensions_cm",
+            "item_type",
+            "description",
+            "quantity",
+            "declared_value",
+            "currency",
+            "insured",
+            "original_packaging",
+            "keep_upright",
+            "bag_size",
+            "estimate",
+            "fee",
+            "waybill_no",
+            "courier",
+            "pickup_code",
+            "exception",
+            "return_state",
+            "cancel_reason",
+            "contract",
+            "rebooked_from",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PartyOutSerializer)
+    def get_sender(self, order: Order) -> dict:
+        return _party(order, "sender")
+
+    @extend_schema_field(PartyOutSerializer)
+    def get_recipient(self, order: Order) -> dict:
+        return _party(order, "recipient")
+
+    @extend_schema_field(PickupWindowSerializer)
+    def get_pickup_window(self, order: Order) -> dict:
+        field = serializers.DateTimeField()
+        return {
+            "start": field.to_representation(order.pickup_start),
+            "end": field.to_representation(order.pickup_end),
+        }
+
+    @extend_schema_field(DimensionsSerializer(allow_null=True))
+    def get_dimensions_cm(self, order: Order) -> dict | None:
+        if not order.has_dimensions:
+            return None
+        return {"length": str(order.length_cm), "width": str(order.width_cm), "height": str(order.height_cm)}
+
+    @extend_schema_field(EstimateSerializer)
+    def get_estimate(self, order: Order) -> dict:
+        return {
+            "amount": str(order.estimate_amount),
+            "currency": order.estimate_currency,
+            "breakdown": order.estimate_breakdown,
+        }
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_fee(self, order: Order) -> dict | None:
+        if order.fee_amount is None:
+            return None
+        return {"amount": str(order.fee_amount), "currency": order.fee_currency}
+
+    @extend_schema_field(CourierSerializer(allow_null=True))
+    def get_courier(self, order: Order) -> dict | None:
+        if not order.courier_name:
+            return None
+        return {
+            "name": order.courier_name,
+            "phone": order.courier_phone,
+            "employee_id": order.courier_employee_id,
+        }
+
+    @extend_schema_field(ExceptionSerializer(allow_null=True))
+    def get_exception(self, order: Order) -> dict | None:
+        if not order.exception_code:
+            return None
+        return {
+            "code": order.exception_code,
+            "label": str(order.get_exception_code_display()),
+            "note": order.exception_note,
+        }
+
+    @extend_schema_field(ContractRefSerializer)
+    def get_contract(self, order: Order) -> dict:
+        # Built from the order's carrier, not contract.carrier: no query per order in a list.
+        url = reverse(
+            "carriers:contract_version",
+            kwargs={"code": order.carrier.code, "version": order.contract.version},
+        )
+        request = self.context.get("request")
+        return {
+            "version": order.contract.version,
+            "url": request.build_absolute_uri(url) if request else url,
+        }
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_rebooked_from(self, order: Order) -> str | None:
+        # Only the number of an order the same user still sees; never someone else's.
+        source = order.rebooked_from
+        if source is None or source.user_id != order.user_id or source.hidden_by_user_at:
+            return None
+        return source.number
+
+
+class OrderSerializer(OrderListSerializer):
+    """One order with its timeline (``events``, oldest first)."""
+
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(OrderListSerializer.Meta):
+        fields = [*OrderListSerializer.Meta.fields, "events"]
+        read_only_fields = fields

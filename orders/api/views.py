@@ -1,0 +1,163 @@
+"""User API for quotes and orders (DESIGN §7.3). Views translate HTTP to services and back."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carriers.services import quote_shipment, screen_shipment
+from orders import selectors
+from orders.api.serializers import (
+    BookingSerializer,
+    CancelSerializer,
+    OrderListSerializer,
+    OrderSerializer,
+    QuoteListSerializer,
+    ShipmentSerializer,
+)
+from orders.models import Order, Status
+from orders.services import booking, lifecycle
+
+QUOTE_FIELDS = ("carrier", "name", "eligible", "reasons", "recommended", "price", "breakdown", "contract")
+
+ConflictSerializer = inline_serializer("OrderConflict", fields={"error": serializers.CharField()})
+BookingRefusedSerializer = inline_serializer(
+    "BookingRefused",
+    fields={
+        "detail": serializers.CharField(required=False),
+        "screening": serializers.DictField(required=False),
+        "carriers": serializers.ListField(child=serializers.DictField(), required=False),
+        "contract": serializers.DictField(required=False),
+    },
+)
+
+
+class QuoteView(APIView):
+    @extend_schema(
+        operation_id="quotes_create",
+        request=ShipmentSerializer,
+        responses={200: QuoteListSerializer, 400: OpenApiResponse(description="Field errors.")},
+        summary="Quotes of every carrier for a shipment",
+    )
+    def post(self, request: Request) -> Response:
+        now = timezone.now()
+        serializer = ShipmentSerializer(data=request.data, context={"request": request, "now": now})
+        serializer.is_valid(raise_exception=True)
+        shipment = serializer.to_shipment()
+        quotes = quote_shipment(shipment=shipment, screening=screen_shipment(shipment), now=now)
+        shown = [q.as_dict(request) for q in quotes]
+        return Response({"quotes": [{k: quote[k] for k in QUOTE_FIELDS} for quote in shown]})
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+
+    class Meta:
+        model = Order
+        fields = ["status"]
+
+
+def _booking_refused(request: Request, error: booking.BookingError) -> Response:
+    body: dict = {**error.errors, **error.payload}
+    if "contract" in body:  # absolute, like the quotes' contract URLs
+        body["contract"] = {**body["contract"], "url": request.build_absolute_uri(body["contract"]["url"])}
+    if not error.errors:
+        body["detail"] = str(error.message)
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """My orders. Another user's (or a deleted) order is a 404 everywhere."""
+
+    lookup_field = "number"
+    lookup_value_regex = "[0-9A-Za-z]+"
+    filterset_class = OrderFilter
+    serializer_class = OrderSerializer
+
+    def get_queryset(self):
+        return selectors.order_list_for_user(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return OrderListSerializer
+        if self.action == "create":
+            return BookingSerializer
+        if self.action == "cancel":
+            return CancelSerializer
+        return OrderSerializer
+
+    def get_object(self) -> Order:
+        return selectors.order_get_for_user(user=self.request.user, number=self.kwargs["number"])
+
+    def _order_response(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.order_get_for_user(user=self.request.user, number=order.number)
+        return Response(OrderSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(summary="My orders (paginated, newest first)")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One of my orders with its timeline")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Book a pickup",
+        request=BookingSerializer,
+        responses={
+            201: OrderSerializer,
+            400: OpenApiResponse(
+                BookingRefusedSerializer,
+                description="Field errors; or the screening result when the goods are prohibited or "
+                "no carrier is eligible; or the current contract terms when the version is stale.",
+            ),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        now = timezone.now()
+        serializer = BookingSerializer(data=request.data, context={"request": request, "now": now})
+        serializer.is_valid(raise_exception=True)
+        try:
+            order = booking.order_place(
+                user=request.user,
+                shipment=serializer.to_shipment(),
+                carrier_code=serializer.validated_data.get("carrier"),
+                contract_version=serializer.validated_data["contract_version"],
+                now=now,
+            )
+        except booking.BookingError as error:
+            return _booking_refused(request, error)
+        return self._order_response(order, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel before pickup",
+        request=CancelSerializer,
+        responses={200: OrderSerializer, 409: ConflictSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            lifecycle.order_cancel(
+                order=order, actor_user=request.user, reason=serializer.validated_data["reason"]
+            )
+        except lifecycle.OrderError as error:
+            return Response({"error": str(error)}, status=status.HTTP_409_CONFLICT)
+        return self._order_response(order)
+
+    @extend_schema(
+        summary="Delete from my list (the order is not cancelled)",
+        responses={204: None},
+    )
+    def destroy(self, request: Request, number: str) -> Response:
+        # Hiding, never Model.delete(): the order goes on for the carrier (000 4.6).
+        lifecycle.order_delete(order=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,267 @@
+"""Forms of the order pages.
+
+The booking rules live in the orders validators behind ``ShipmentSerializer``; these forms only lay
+the fields out for HTML and hand the values to the serializer, so the page and the API can never
+disagree about what a valid shipment is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.api.serializers import ShipmentSerializer
+from orders.models import CancelReason, ItemType
+
+PARTIES = ("sender", "recipient")
+PARTY_FIELDS = ("name", "phone", "province", "city", "district", "address")
+DIMENSIONS = ("length", "width", "height")
+WINDOW_SEPARATOR = "/"
+
+
+def window_value(start: datetime, end: datetime) -> str:
+    """The value of a pickup-window option: both ends in ISO 8601, local time."""
+    return f"{timezone.localtime(start).isoformat()}{WINDOW_SEPARATOR}{timezone.localtime(end).isoformat()}"
+
+
+def window_label(start: datetime, end: datetime, today) -> str:
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    day = {0: _("Today"), 1: _("Tomorrow"), 2: _("Day after tomorrow")}.get(
+        (start.date() - today).days, start.strftime("%m-%d")
+    )
+    return f"{day} {start:%H:%M}–{end:%H:%M}"
+
+
+class RegionSelect(forms.Select):
+    """A province / city / district select that booking.js fills from /carriers/regions/."""
+
+    def __init__(self, level: str, party: str):
+        super().__init__(attrs={"data-region": level, "data-party": party})
+
+
+class BookingForm(forms.Form):
+    """Sender, recipient, pickup window and parcel, as the API's shipment fields (DESIGN §7.3)."""
+
+    sender_name = forms.CharField(label=_("Name"), max_length=60)
+    sender_phone = forms.CharField(
+        label=_("Phone"), max_length=24, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+    )
+    sender_province = forms.CharField(label=_("Province"), widget=RegionSelect("province", "sender"))
+    sender_city = forms.CharField(label=_("City"), widget=RegionSelect("city", "sender"))
+    sender_district = forms.CharField(label=_("District"), widget=RegionSelect("district", "sender"))
+    sender_address = forms.CharField(
+        label=_("Street address"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Street, building, room")}),
+    )
+    recipient_name = forms.CharField(label=_("Name"), max_length=60)
+    recipient_phone = forms.CharField(
+        label=_("Phone"), max_length=24, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    recipient_province = forms.CharField(label=_("Province"), widget=RegionSelect("province", "recipient"))
+    recipient_city = forms.CharField(label=_("City"), widget=RegionSelect("city", "recipient"))
+    recipient_district = forms.CharField(label=_("District"), widget=RegionSelect("district", "recipient"))
+    recipient_address = forms.CharField(
+        label=_("Street address"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Street, building, room")}),
+    )
+
+    pickup_window = forms.CharField(label=_("Pickup time"), widget=forms.Select)
+
+    item_type = forms.ChoiceField(label=_("Item type"), choices=[("", _("Choose a type")), *ItemType.choices])
+    description = forms.CharField(
+        label=_("What is inside"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. winter coat")}),
+    )
+    quantity = forms.IntegerField(
+        label=_("Number of items"), initial=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"),
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+    length_cm = forms.DecimalField(
+        label=_("Length (cm)"), required=False, widget=forms.NumberInput(attrs={"inputmode": "decimal"})
+    )
+    width_cm = forms.DecimalField(
+        label=_("Width (cm)"), required=False, widget=forms.NumberInput(attrs={"inputmode": "decimal"})
+    )
+    height_cm = forms.DecimalField(
+        label=_("Height (cm)"), required=False, widget=forms.NumberInput(attrs={"inputmode": "decimal"})
+    )
+    declared_value = forms.DecimalField(
+        label=_("Declared value"),
+        initial=0,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    insured = forms.BooleanField(label=_("Insure this parcel"), required=False)
+    original_packaging = forms.BooleanField(label=_("In its original packaging"), required=False)
+    keep_upright = forms.BooleanField(label=_("Must be kept upright"), required=False)
+    # Book again: the order this booking repeats (checked against the user when booking).
+    rebooked_from = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, windows=(), regions=None, **kwargs):
+        """``windows``: (value, label) pickup-window choices; ``regions``: a callable
+        (province, city) -> choices used to render the region selects without JavaScript."""
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.shipment_data: dict | None = None
+        self.shipment = None
+        self.fields["pickup_window"].widget.choices = [("", _("Choose a time")), *windows]
+        for party in PARTIES:
+            province = self._current(f"{party}_province")
+            city = self._current(f"{party}_city")
+            options = {
+                "province": regions(None, None) if regions else [],
+                "city": regions(province, None) if regions and province else [],
+                "district": regions(province, city) if regions and province and city else [],
+            }
+            placeholders = {"province": _("Province"), "city": _("City"), "district": _("District")}
+            for level, names in options.items():
+                names = list(names)
+                current = self._current(f"{party}_{level}")
+                if current and current not in names:  # keep what was sent, to show its error
+                    names.append(current)
+                self.fields[f"{party}_{level}"].widget.choices = [
+                    ("", placeholders[level]),
+                    *((name, name) for name in names),
+                ]
+
+    def _current(self, name: str) -> str:
+        if self.is_bound:
+            return (self.data.get(self.add_prefix(name)) or "").strip()
+        return str(self.initial.get(name) or self.fields[name].initial or "")
+
+    def payload(self) -> dict:
+        """The cleaned values in the shape of the API's shipment fields."""
+        data = self.cleaned_data
+        out: dict = {party: {f: data.get(f"{party}_{f}", "") for f in PARTY_FIELDS} for party in PARTIES}
+        start, _sep, end = (data.get("pickup_window") or "").partition(WINDOW_SEPARATOR)
+        out["pickup_window"] = {"start": start, "end": end}
+        out.update(
+            weight_kg=_str(data.get("weight_kg")),
+            item_type=data.get("item_type", ""),
+            description=data.get("description", ""),
+            quantity=data.get("quantity"),
+            declared_value=_str(data.get("declared_value")),
+            insured=bool(data.get("insured")),
+            # An unticked box says nothing either way: "not stated", not "no".
+            original_packaging=data.get("original_packaging") or None,
+            keep_upright=data.get("keep_upright") or None,
+        )
+        dims = {d: data.get(f"{d}_cm") for d in DIMENSIONS}
+        if any(v is not None for v in dims.values()):
+            out["dimensions_cm"] = {d: _str(v) for d, v in dims.items()}
+        return out
+
+    def clean(self):
+        cleaned = super().clean()
+        payload = self.payload()
+        serializer = ShipmentSerializer(data=payload)
+        if serializer.is_valid():
+            if not self.errors:
+                self.shipment_data = payload
+                self.shipment = serializer.to_shipment()
+            return cleaned
+        # Every rule's message next to its field, except where the field itself already
+        # complained (a missing value is "required", not also "not a number").
+        failed = set(self.errors)
+        for field, message in flatten_errors(serializer.errors):
+            target = field if field in self.fields else None
+            if target not in failed:
+                self.add_error(target, message)
+        return cleaned
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def flatten_errors(errors, path: tuple[str, ...] = ()) -> list[tuple[str | None, str]]:
+    """Serializer errors as (form field name, message): ``sender.phone`` -> ``sender_phone``,
+    ``dimensions_cm.length`` -> ``length_cm``, anything else on the pickup window -> that select."""
+    out: list[tuple[str | None, str]] = []
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            out.extend(flatten_errors(value, (*path, str(key))))
+        return out
+    if isinstance(errors, list | tuple):
+        for value in errors:
+            out.extend(flatten_errors(value, path))
+        return out
+    return [(_field_for(path), str(errors))]
+
+
+def _field_for(path: tuple[str, ...]) -> str | None:
+    if not path or path[0] in ("non_field_errors", "__all__"):
+        return None
+    head = path[0]
+    if head in PARTIES and len(path) > 1 and path[1] in PARTY_FIELDS:
+        return f"{head}_{path[1]}"
+    if head == "pickup_window":
+        return "pickup_window"
+    if head == "dimensions_cm":
+        return f"{path[1]}_cm" if len(path) > 1 and path[1] in DIMENSIONS else "length_cm"
+    return head
+
+
+def initial_from_payload(payload: dict) -> dict:
+    """Form initial values from shipment fields (the session copy, or a book-again prefill)."""
+    initial: dict = {}
+    for key, value in (payload or {}).items():
+        if key in PARTIES and isinstance(value, dict):
+            for f in PARTY_FIELDS:
+                if value.get(f) not in (None, ""):
+                    initial[f"{key}_{f}"] = value[f]
+        elif key == "dimensions_cm" and isinstance(value, dict):
+            for d in DIMENSIONS:
+                if value.get(d) not in (None, ""):
+                    initial[f"{d}_cm"] = value[d]
+        elif key == "pickup_window" and isinstance(value, dict):
+            if value.get("start") and value.get("end"):
+                initial["pickup_window"] = f"{value['start']}{WINDOW_SEPARATOR}{value['end']}"
+        elif value is not None:
+            initial[key] = value
+    return initial
+
+
+class QuoteChoiceForm(forms.Form):
+    """The carrier chosen on the quote page, its terms accepted, and hk-bag's extras."""
+
+    carrier = forms.CharField(error_messages={"required": _("Choose a carrier.")}, widget=forms.RadioSelect)
+    contract_version = forms.CharField(required=False, widget=forms.HiddenInput)
+    accept_terms = forms.BooleanField(
+        error_messages={"required": _("Read and accept the carrier's terms to book.")}
+    )
+    bag_size = forms.CharField(required=False)
+    receipt_attested = forms.BooleanField(required=False)
+    surcharge_accepted = forms.BooleanField(required=False)
+
+    def __init__(self, *args, eligible: dict[str, str] | None = None, **kwargs):
+        """``eligible``: carrier code -> current contract version of every eligible carrier."""
+        super().__init__(*args, **kwargs)
+        self.eligible = eligible or {}
+
+    def clean(self):
+        cleaned = super().clean()
+        code = cleaned.get("carrier")
+        if code and code not in self.eligible:
+            self.add_error("carrier", _("This carrier cannot take this parcel."))
+        elif code:
+            # Each carrier's terms box carries the version the user was shown.
+            cleaned["contract_version"] = (
+                self.data.get(f"contract_version_{code}") or cleaned.get("contract_version") or ""
+            )
+        return cleaned
+
+
+class CancelForm(forms.Form):
+    label_suffix = ""
+    reason = forms.ChoiceField(label=_("Why are you cancelling?"), choices=CancelReason.choices)

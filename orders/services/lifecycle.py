@@ -1,0 +1,376 @@
+"""Order statuses and the one way to change them (DESIGN §3.1, §3.2).
+
+Every status change in the project goes through :func:`_transition`: it checks the legal-move
+table, locks the row, writes the order and its event row in one transaction, and defers side effects
+to ``transaction.on_commit``. Pages, the API, the admin, carrier callbacks and the expiry job call the
+public services below; none of them writes ``Order.status`` itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import partial
+from types import MappingProxyType
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Actor, CancelReason, Order, OrderEvent, Status
+
+logger = logging.getLogger(__name__)
+
+S = Status
+
+# The legal moves of §3.1: from → the statuses it may become. Terminal statuses map to nothing.
+LEGAL_MOVES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        S.PLACED: frozenset({S.DISPATCHING, S.ACCEPTED, S.PICKED_UP, S.CANCELLED, S.EXPIRED}),
+        S.DISPATCHING: frozenset({S.ACCEPTED, S.PICKED_UP, S.CANCELLED, S.EXPIRED}),
+        S.ACCEPTED: frozenset({S.PICKED_UP, S.CANCELLED, S.EXPIRED}),
+        S.PICKED_UP: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.PROBLEM, S.SIGNED, S.REJECTED}),
+        S.IN_TRANSIT: frozenset({S.OUT_FOR_DELIVERY, S.PROBLEM, S.SIGNED, S.REJECTED}),
+        S.OUT_FOR_DELIVERY: frozenset({S.IN_TRANSIT, S.PROBLEM, S.SIGNED, S.REJECTED}),
+        S.PROBLEM: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.SIGNED, S.REJECTED}),
+        S.SIGNED: frozenset(),
+        S.REJECTED: frozenset(),
+        S.CANCELLED: frozenset(),
+        S.EXPIRED: frozenset(),
+    }
+)
+
+TERMINAL: frozenset[str] = frozenset(s for s, targets in LEGAL_MOVES.items() if not targets)
+# Statuses an order can be cancelled from (before pickup) and expired from (not yet picked up).
+CANCELLABLE: frozenset[str] = frozenset(s for s, t in LEGAL_MOVES.items() if S.CANCELLED in t)
+EXPIRABLE: frozenset[str] = frozenset(s for s, t in LEGAL_MOVES.items() if S.EXPIRED in t)
+# Picked up or beyond: the parcel is with the carrier.
+AFTER_PICKUP: frozenset[str] = frozenset(
+    {S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.PROBLEM, S.SIGNED, S.REJECTED}
+)
+# Moves that show the carrier is working the order: they clear the open pickup exception (§3.2
+# "cleared by exception_resolved or by progress").
+PROGRESS: frozenset[str] = frozenset({S.ACCEPTED} | AFTER_PICKUP)
+# The booking deadline keeps running while the carrier is still looking for a courier; every other
+# move either meets it (acceptance, progress) or ends the order.
+DEADLINE_KEPT_ON: frozenset[str] = frozenset({S.DISPATCHING})
+
+# The only fields a lifecycle service may change besides the status: what the carrier reports and
+# what the platform tracks. Booking fields are never edited (§3.2, "immutable after booking").
+MUTABLE_FIELDS: frozenset[str] = frozenset(
+    {
+        "courier_name",
+        "courier_phone",
+        "courier_employee_id",
+        "waybill_no",
+        "fee_amount",
+        "fee_currency",
+        "cancel_reason",
+        "deadline",
+        "exception_code",
+        "exception_note",
+        "return_state",
+    }
+)
+
+# Sent after the transaction that changed the status commits (notifications, the outbound push).
+# Receivers get: order_id, event_id, old_status, new_status, actor.
+order_transitioned = Signal()
+
+
+def is_legal_move(old: str, new: str) -> bool:
+    return new in LEGAL_MOVES.get(old, frozenset())
+
+
+class OrderError(Exception):
+    """A refused order operation; ``message`` is translated when rendered."""
+
+    code = "order_error"
+    default_message = _("This operation is not possible for this order.")
+
+    def __init__(self, message: Any = None):
+        self.message = message if message is not None else self.default_message
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class IllegalTransition(OrderError):
+    """The move is not in :data:`LEGAL_MOVES` (or another writer changed the status first)."""
+
+    code = "illegal_transition"
+
+    def __init__(self, from_status: str, to_status: str, message: Any = None):
+        self.from_status = from_status
+        self.to_status = to_status
+        if message is None:
+            message = _("The order cannot go from “%(old)s” to “%(new)s”.") % {
+                "old": _status_label(from_status),
+                "new": _status_label(to_status),
+            }
+        super().__init__(message)
+
+
+class OrderNotCancellable(IllegalTransition):
+    code = "not_cancellable"
+
+    def __init__(self, from_status: str):
+        if from_status == S.CANCELLED:
+            message = _("This order has already been cancelled.")
+        elif from_status == S.EXPIRED:
+            message = _("This order has expired; there is nothing to cancel.")
+        else:
+            message = _(
+                "An order that has been picked up can no longer be cancelled. "
+                "If something is wrong, please contact the carrier."
+            )
+        super().__init__(from_status, S.CANCELLED, message)
+
+
+def _status_label(status: str) -> str:
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return status
+
+
+def _after_commit(*, order_id: int, event_id: int, old: str, new: str, actor: str) -> None:
+    order_transitioned.send(
+        sender=Order, order_id=order_id, event_id=event_id, old_status=old, new_status=new, actor=actor
+    )
+
+
+def _check_changes(changes: Mapping[str, Any]) -> None:
+    unknown = set(changes) - MUTABLE_FIELDS
+    if unknown:
+        # A programming error, not user input: booked orders are never edited.
+        raise ValueError(f"lifecycle services cannot change {sorted(unknown)}")
+
+
+def _transition(
+    *,
+    order: Order,
+    to: str,
+    actor: str,
+    actor_user=None,
+    source_event_id: str = "",
+    occurred_at: datetime | None = None,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
+    check: Callable[[Order], None] | None = None,
+    kind: str = "status",
+) -> tuple[Order, OrderEvent]:
+    """Move ``order`` to ``to`` or raise, writing nothing.
+
+    ``check`` runs against the freshly locked row before the table is consulted, so a service can
+    refuse with a clearer message (e.g. cancel after pickup). On success the caller's ``order``
+    instance is updated in place and returned with the event row.
+    """
+    changes = dict(changes or {})
+    _check_changes(changes)
+    if to not in LEGAL_MOVES:
+        raise IllegalTransition(order.status, to)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+
+    with transaction.atomic():
+        # The lock makes a racing writer wait and then see our status; the compare-and-swap below
+        # keeps the guarantee on databases where SELECT … FOR UPDATE is a no-op (SQLite).
+        current = Order.objects.select_for_update().only("pk", "status").get(pk=order.pk)
+        old = current.status
+        if check is not None:
+            check(current)
+        if not is_legal_move(old, to):
+            raise IllegalTransition(old, to)
+
+        fields: dict[str, Any] = {"status": to, "status_changed_at": occurred_at, "updated_at": now}
+        if to not in DEADLINE_KEPT_ON:
+            fields["deadline"] = None
+        if to in PROGRESS:
+            fields["exception_code"] = ""
+            fields["exception_note"] = ""
+        fields.update(changes)
+
+        if Order.objects.filter(pk=order.pk, status=old).update(**fields) != 1:
+            raise IllegalTransition(old, to)
+        event = OrderEvent.objects.create(
+            order_id=order.pk,
+            kind=kind,
+            old_status=old,
+            new_status=to,
+            actor=actor,
+            actor_user=actor_user,
+            source_event_id=source_event_id,
+            occurred_at=occurred_at,
+            note=note,
+            data=dict(data or {}),
+        )
+        transaction.on_commit(
+            partial(_after_commit, order_id=order.pk, event_id=event.pk, old=old, new=to, actor=actor)
+        )
+
+    for name, value in fields.items():
+        setattr(order, name, value)
+    return order, event
+
+
+def order_transition(
+    *,
+    order: Order,
+    to: str,
+    actor: str,
+    actor_user=None,
+    source_event_id: str = "",
+    occurred_at: datetime | None = None,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
+    kind: str = "status",
+) -> tuple[Order, OrderEvent]:
+    """Apply one legal move for a carrier, the system or an admin; raise :class:`IllegalTransition`.
+
+    ``changes`` may set only :data:`MUTABLE_FIELDS` (courier, waybill, fee, …). ``occurred_at`` is
+    when it happened (a carrier event's own time) and becomes ``status_changed_at``.
+    """
+    return _transition(
+        order=order,
+        to=to,
+        actor=actor,
+        actor_user=actor_user,
+        source_event_id=source_event_id,
+        occurred_at=occurred_at,
+        note=note,
+        data=data,
+        changes=changes,
+        kind=kind,
+    )
+
+
+def order_event_record(
+    *,
+    order: Order,
+    kind: str,
+    actor: str,
+    actor_user=None,
+    source_event_id: str = "",
+    occurred_at: datetime | None = None,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> OrderEvent:
+    """A timeline entry without a status change (another scan, a new courier, an exception).
+
+    Takes the same row lock as a transition so it cannot interleave with one.
+    """
+    changes = dict(changes or {})
+    _check_changes(changes)
+    now = timezone.now()
+    with transaction.atomic():
+        current = Order.objects.select_for_update().only("pk", "status").get(pk=order.pk)
+        if changes:
+            Order.objects.filter(pk=order.pk).update(updated_at=now, **changes)
+        event = OrderEvent.objects.create(
+            order_id=order.pk,
+            kind=kind,
+            old_status=current.status,
+            new_status=current.status,
+            actor=actor,
+            actor_user=actor_user,
+            source_event_id=source_event_id,
+            occurred_at=occurred_at or now,
+            note=note,
+            data=dict(data or {}),
+        )
+    for name, value in changes.items():
+        setattr(order, name, value)
+    if changes:
+        order.updated_at = now
+    order.status = current.status
+    return event
+
+
+def order_cancel(
+    *,
+    order: Order,
+    actor_user,
+    reason: str = CancelReason.OTHER,
+    actor: str = Actor.USER,
+    note: str = "",
+    source_event_id: str = "",
+    occurred_at: datetime | None = None,
+) -> Order:
+    """Cancel before pickup (placed, dispatching, accepted); refused with a clear message after.
+
+    A user may cancel only their own order; admins and carriers pass their actor.
+    """
+    if reason not in CancelReason.values:
+        raise ValidationError(_("Choose a valid cancellation reason."), code="invalid_reason")
+    if actor == Actor.USER and (actor_user is None or order.user_id != actor_user.pk):
+        raise PermissionDenied
+
+    def check(current: Order) -> None:
+        if current.status not in CANCELLABLE:
+            raise OrderNotCancellable(current.status)
+
+    order, _event = _transition(
+        order=order,
+        to=S.CANCELLED,
+        actor=actor,
+        actor_user=actor_user,
+        source_event_id=source_event_id,
+        occurred_at=occurred_at,
+        note=note,
+        data={"reason": reason},
+        changes={"cancel_reason": reason},
+        check=check,
+    )
+    return order
+
+
+def order_expire(
+    *,
+    order: Order,
+    actor: str = Actor.SYSTEM,
+    actor_user=None,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> Order:
+    """Expire one order that was not picked up (an admin's hand, or the system for one order).
+
+    The nightly job expires in set-based batches and writes the same rows.
+    """
+    order, _event = _transition(
+        order=order,
+        to=S.EXPIRED,
+        actor=actor,
+        actor_user=actor_user,
+        occurred_at=occurred_at,
+        note=note,
+    )
+    return order
+
+
+def order_delete(*, order: Order, user) -> Order:
+    """Hide the order from its owner's pages and API (000 4.6): it is not cancelled.
+
+    Works at any status and is idempotent; the carrier goes on working the order.
+    """
+    if user is None or order.user_id != user.pk:
+        raise PermissionDenied
+    if order.hidden_by_user_at is None:
+        now = timezone.now()
+        # updated_at stays: nothing changed for the carrier (its pull API lists by updated_at).
+        hidden = Order.objects.filter(pk=order.pk, hidden_by_user_at__isnull=True).update(
+            hidden_by_user_at=now
+        )
+        if hidden:
+            order.hidden_by_user_at = now
+        else:  # hidden meanwhile by another request: keep its time
+            order.refresh_from_db(fields=["hidden_by_user_at"])
+    return order

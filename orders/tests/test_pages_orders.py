@@ -1,0 +1,270 @@
+"""My orders and one order through the test client: list, detail, cancel, delete (DESIGN §3.2)."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from orders.models import Actor, CancelReason, Order, OrderEvent, Status
+from orders.tests.factories import OrderEventFactory
+from orders.tests.factories import OrderFactory as _OrderFactory
+
+S = Status
+
+
+def OrderFactory(**fields):  # noqa: N802 (reads like the factory it wraps)
+    """An order with one of the demo carriers, under that carrier's published terms."""
+    return _OrderFactory(contract=fields["carrier"].contracts.first(), **fields)
+
+
+@pytest.fixture
+def client_en(client, customer):
+    client.force_login(customer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _numbers(response) -> list[str]:
+    return [o.number for o in response.context["page"].object_list]
+
+
+# Session, user, count, one page of orders with their carriers, plus what the layout reads on
+# every page (the notification badge and banner). A ceiling catches a page that grows anyway.
+PAGE_QUERY_CEILING = 8
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_my_orders_issue_a_constant_number_of_queries(
+    client_en, customer, demo_carriers, django_assert_max_num_queries
+):
+    carriers = list(demo_carriers.values())
+    OrderFactory(user=customer, carrier=carriers[0])
+    few = _queries(client_en, reverse("orders:list"))
+    assert few <= PAGE_QUERY_CEILING
+    for i in range(29):
+        OrderFactory(user=customer, carrier=carriers[i % len(carriers)], status=list(S)[i % len(S)])
+
+    with django_assert_max_num_queries(few):
+        response = client_en.get(reverse("orders:list"))
+
+    assert len(_numbers(response)) == 10
+
+
+def test_my_orders_show_the_row_details_newest_first(client_en, customer, other_customer, carrier):
+    older = OrderFactory(user=customer, carrier=carrier, recipient_city="上海市")
+    newer = OrderFactory(user=customer, carrier=carrier, status=S.ACCEPTED)
+    OrderFactory(user=other_customer, carrier=carrier)
+
+    response = client_en.get(reverse("orders:list"))
+
+    assert _numbers(response) == [newer.number, older.number]
+    html = response.content.decode()
+    assert f'href="/orders/{older.number}/"' in html
+    assert "上海市" in html
+    assert "Accepted" in html
+    assert "¥23.00" in html
+    assert carrier.name in html
+
+
+def test_status_tabs_filter_and_paginate(client_en, customer, carrier):
+    active = [OrderFactory(user=customer, carrier=carrier, status=S.IN_TRANSIT) for _ in range(12)]
+    signed = OrderFactory(user=customer, carrier=carrier, status=S.SIGNED)
+    cancelled = OrderFactory(user=customer, carrier=carrier, status=S.CANCELLED)
+    expired = OrderFactory(user=customer, carrier=carrier, status=S.EXPIRED)
+
+    assert _numbers(client_en.get(reverse("orders:list") + "?tab=done")) == [signed.number]
+    assert _numbers(client_en.get(reverse("orders:list") + "?tab=closed")) == [
+        expired.number,
+        cancelled.number,
+    ]
+    first = client_en.get(reverse("orders:list") + "?tab=active")
+    second = client_en.get(reverse("orders:list") + "?tab=active&page=2")
+    assert len(_numbers(first)) == 10
+    assert set(_numbers(first)) | set(_numbers(second)) == {o.number for o in active}
+    assert "Page 1 of 2" in first.content.decode()
+    assert 'href="?tab=active&amp;page=2"' in first.content.decode()
+
+
+def test_detail_shows_code_courier_timeline_and_actions(client_en, customer, carrier):
+    order = OrderFactory(
+        user=customer,
+        carrier=carrier,
+        status=S.ACCEPTED,
+        courier_name="王师傅",
+        courier_phone="+8613700001111",
+        courier_employee_id="SF-0042",
+        pickup_code="482913",
+    )
+    OrderEventFactory(order=order, new_status=S.PLACED, note="")
+    OrderEventFactory(order=order, old_status=S.PLACED, new_status=S.ACCEPTED, actor=Actor.CARRIER)
+
+    response = client_en.get(reverse("orders:detail", args=[order.number]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<p class="code-big" data-testid="pickup-code">482913</p>' in html
+    assert "Tell this code to the courier" in html
+    assert "王师傅" in html and "SF-0042" in html and "+8613700001111" in html
+    assert [e.new_status for e in response.context["events"]] == [S.ACCEPTED, S.PLACED]  # newest first
+    assert f'action="/orders/{order.number}/cancel/"' in html
+    assert f'href="/?from={order.number}"' in html
+    assert f'href="/orders/{order.number}/delete/"' in html
+
+
+def test_detail_after_pickup_shows_the_waybill_and_no_cancel(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.PICKED_UP, waybill_no="SF1234567890")
+
+    html = client_en.get(reverse("orders:detail", args=[order.number])).content.decode()
+
+    assert "SF1234567890" in html
+    assert "/cancel/" not in html
+    assert 'data-testid="pickup-code"' not in html
+    assert "can no longer be cancelled" in html
+
+
+@pytest.mark.parametrize("view", ["orders:detail", "orders:delete"])
+def test_another_users_order_is_404(view, client_en, other_customer, carrier):
+    theirs = OrderFactory(user=other_customer, carrier=carrier)
+
+    assert client_en.get(reverse(view, args=[theirs.number])).status_code == 404
+
+
+def test_cancelling_or_deleting_another_users_order_is_404_and_changes_nothing(
+    client_en, other_customer, carrier
+):
+    theirs = OrderFactory(user=other_customer, carrier=carrier)
+
+    assert (
+        client_en.post(reverse("orders:cancel", args=[theirs.number]), {"reason": "other"}).status_code == 404
+    )
+    assert client_en.post(reverse("orders:delete", args=[theirs.number])).status_code == 404
+
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.hidden_by_user_at) == (S.PLACED, None)
+    assert not OrderEvent.objects.exists()
+
+
+def test_pages_need_login(client, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier)
+    for url in (reverse("orders:list"), reverse("orders:detail", args=[order.number])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_cancel_before_pickup(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.DISPATCHING)
+
+    response = client_en.post(
+        reverse("orders:cancel", args=[order.number]), {"reason": CancelReason.WRONG_DETAILS}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("orders:detail", args=[order.number]), 302)]
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == (S.CANCELLED, CancelReason.WRONG_DETAILS)
+    event = OrderEvent.objects.get(order=order)
+    assert (event.old_status, event.new_status, event.actor) == (S.DISPATCHING, S.CANCELLED, Actor.USER)
+    html = response.content.decode()
+    assert "The order is cancelled." in html
+    assert "/cancel/" not in html
+
+
+def test_cancel_after_pickup_is_refused_with_a_message(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.IN_TRANSIT)
+
+    response = client_en.post(reverse("orders:cancel", args=[order.number]), {"reason": "other"}, follow=True)
+
+    order.refresh_from_db()
+    assert order.status == S.IN_TRANSIT
+    assert not OrderEvent.objects.exists()
+    assert "can no longer be cancelled" in response.content.decode()
+
+
+def test_cancel_needs_a_valid_reason_and_a_post(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier)
+
+    assert client_en.get(reverse("orders:cancel", args=[order.number])).status_code == 405
+    response = client_en.post(reverse("orders:cancel", args=[order.number]), {"reason": "bored"})
+
+    assert response.status_code == 400
+    assert response.context["cancel_form"].errors["reason"]
+    order.refresh_from_db()
+    assert order.status == S.PLACED
+
+
+def test_cancel_is_csrf_protected(customer, carrier):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer)
+    order = OrderFactory(user=customer, carrier=carrier)
+
+    response = client.post(reverse("orders:cancel", args=[order.number]), {"reason": "other"})
+
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == S.PLACED
+
+
+def test_delete_warns_that_it_does_not_cancel_then_hides_the_order(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.ACCEPTED)
+
+    page = client_en.get(reverse("orders:delete", args=[order.number]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Deleting does not cancel the pickup." in html
+    assert "cancel the order first" in html
+    order.refresh_from_db()
+    assert order.hidden_by_user_at is None  # looking at the warning deletes nothing
+
+    response = client_en.post(reverse("orders:delete", args=[order.number]), follow=True)
+
+    assert response.redirect_chain == [(reverse("orders:list"), 302)]
+    order.refresh_from_db()
+    assert order.hidden_by_user_at is not None
+    assert order.status == S.ACCEPTED  # not cancelled: the carrier goes on
+    assert not OrderEvent.objects.exists()
+    assert _numbers(response) == []
+    assert client_en.get(reverse("orders:detail", args=[order.number])).status_code == 404
+    assert Order.objects.count() == 1
+
+
+def test_order_page_issues_a_constant_number_of_queries(
+    client_en, customer, carrier, django_assert_max_num_queries
+):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.IN_TRANSIT)
+    OrderEventFactory(order=order, new_status=S.PLACED)
+    url = reverse("orders:detail", args=[order.number])
+    few = _queries(client_en, url)
+    assert few <= PAGE_QUERY_CEILING
+    for _ in range(20):
+        OrderEventFactory(
+            order=order, kind="order.in_transit", new_status="", actor=Actor.CARRIER, note="转运中"
+        )
+
+    with django_assert_max_num_queries(few):
+        response = client_en.get(url)
+
+    assert len(response.context["events"]) == 21
+
+
+def test_an_open_pickup_exception_tells_the_user_to_act(client_en, customer, carrier):
+    order = OrderFactory(
+        user=customer,
+        carrier=carrier,
+        status=S.ACCEPTED,
+        exception_code="unreachable",
+        exception_note="无人接听",
+    )
+
+    html = client_en.get(reverse("orders:detail", args=[order.number])).content.decode()
+
+    assert 'data-testid="exception"' in html
+    assert "无人接听" in html
+    assert str(order.get_exception_code_display()) in html

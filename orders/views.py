@@ -1,0 +1,502 @@
+"""The user's order pages: book, quote and confirm, my orders, one order (DESIGN §3.2, §4).
+
+The pages only translate between HTML and the services: the shipment is validated by the API's
+``ShipmentSerializer``, priced by ``carriers.services.quote_shipment`` and booked by
+``orders.services.booking.order_place``; cancel and delete go through the lifecycle services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.selectors import address_list_for_user
+from carriers import regions
+from carriers.models import Carrier, PricingKind
+from carriers.services import pickup_windows, quote_shipment, screen_shipment
+from orders import selectors
+from orders.api.serializers import ShipmentSerializer
+from orders.forms import (
+    BookingForm,
+    CancelForm,
+    QuoteChoiceForm,
+    flatten_errors,
+    initial_from_payload,
+    window_label,
+    window_value,
+)
+from orders.models import CancelReason, Order, Status
+from orders.services import booking, lifecycle
+
+SESSION_KEY = "orders.booking"
+PAGE_SIZE = 10
+CURRENCY_SYMBOLS = {"CNY": "¥", "HKD": "HK$"}
+
+# The tabs of "my orders": each is a set of statuses (None: every order).
+TABS = {
+    "all": None,
+    "active": [
+        Status.PLACED,
+        Status.DISPATCHING,
+        Status.ACCEPTED,
+        Status.PICKED_UP,
+        Status.IN_TRANSIT,
+        Status.OUT_FOR_DELIVERY,
+        Status.PROBLEM,
+    ],
+    "done": [Status.SIGNED, Status.REJECTED],
+    "closed": [Status.CANCELLED, Status.EXPIRED],
+}
+
+# Timeline entries that do not change the status (DESIGN §7.2).
+EVENT_TITLES = {
+    "order.in_transit": gettext_lazy("In transit"),
+    "order.accepted": gettext_lazy("Courier changed"),
+    "order.dispatch_failed": gettext_lazy("No courier found yet"),
+    "order.pickup_exception": gettext_lazy("Pickup problem reported"),
+    "order.exception_resolved": gettext_lazy("Pickup problem resolved"),
+    "order.contraband_found": gettext_lazy("Prohibited goods found"),
+    "order.returning": gettext_lazy("Returning to sender"),
+    "order.returned": gettext_lazy("Returned to sender"),
+    "order.disposed": gettext_lazy("Disposed of"),
+}
+
+# One line under the status on the order page: what it means for the user now.
+STATUS_HINTS = {
+    Status.PLACED: gettext_lazy("Sent to the carrier. Waiting for a courier to accept it."),
+    Status.DISPATCHING: gettext_lazy("The carrier is finding a courier for you."),
+    Status.ACCEPTED: gettext_lazy("A courier will come in your pickup time."),
+    Status.PICKED_UP: gettext_lazy("The courier has collected the parcel."),
+    Status.IN_TRANSIT: gettext_lazy("The parcel is on its way."),
+    Status.OUT_FOR_DELIVERY: gettext_lazy("The parcel is out for delivery."),
+    Status.PROBLEM: gettext_lazy("The carrier reported a delivery problem and is handling it."),
+    Status.SIGNED: gettext_lazy("Delivered and signed for."),
+    Status.REJECTED: gettext_lazy("The recipient refused the parcel. It goes back to you at your cost."),
+    Status.CANCELLED: gettext_lazy("Cancelled before pickup."),
+    Status.EXPIRED: gettext_lazy("No courier took the order in time. Book again if you still need a pickup."),
+}
+
+BADGES = {
+    Status.PLACED: "badge-warn",
+    Status.DISPATCHING: "badge-warn",
+    Status.PROBLEM: "badge-danger",
+    Status.REJECTED: "badge-danger",
+    Status.CANCELLED: "badge-grey",
+    Status.EXPIRED: "badge-grey",
+}
+
+
+def money(amount, currency: str) -> str:
+    if amount is None:
+        return ""
+    return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{amount}"
+
+
+# --- booking ---------------------------------------------------------------------------------
+
+
+def _region_choices(province: str | None, city: str | None) -> list[str]:
+    if province is None:
+        return regions.provinces()
+    if city is None:
+        return regions.cities(province)
+    return regions.districts(province, city)
+
+
+def _window_choices(now) -> list[tuple[str, str]]:
+    """The pickup windows the active carriers' hours allow: today, tomorrow, the day after."""
+    carriers = Carrier.objects.filter(active=True).only("pickup_start", "pickup_end")
+    today = timezone.localdate(now)
+    return [
+        (window_value(start, end), window_label(start, end, today))
+        for start, end in pickup_windows(carriers=carriers, now=now)
+    ]
+
+
+def _address_book(user) -> list:
+    """The user's saved addresses, the default one first."""
+    return list(address_list_for_user(user=user))
+
+
+def _screening_message(screening) -> str | None:
+    """The reason goods may not be sent at all, with the clauses it cites; None if they may."""
+    if getattr(screening, "verdict", None) != "prohibited":
+        return None
+    message = getattr(screening, "message", "") or _("These goods cannot be sent.")
+    clauses = [_get(m, "clause") for m in getattr(screening, "matches", None) or []]
+    clauses = [c for c in dict.fromkeys(clauses) if c and c not in message]
+    if clauses:
+        message = f"{message} ({'; '.join(clauses)})"
+    return message
+
+
+def _get(obj, name: str):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book(request):
+    now = timezone.now()
+    windows = _window_choices(now)
+    addresses = _address_book(request.user)
+    rebook_from = None
+    if request.method == "POST":
+        form = BookingForm(request.POST, windows=windows, regions=_region_choices)
+        rebook_from = request.POST.get("rebooked_from") or None
+        if form.is_valid():
+            # Prohibited goods are refused here, next to the description, with the clause.
+            refused = _screening_message(screen_shipment(form.shipment))
+            if refused:
+                form.add_error("description", refused)
+            else:
+                request.session[SESSION_KEY] = {
+                    "shipment": form.shipment_data,
+                    "rebooked_from": form.cleaned_data.get("rebooked_from") or "",
+                }
+                return redirect("orders:quote")
+    else:
+        initial: dict = {}
+        number = request.GET.get("from")
+        if number:
+            order = _order_or_404(request.user, number)
+            initial = initial_from_payload(booking.order_rebook_initial(order=order))
+            initial.pop("pickup_window", None)  # the old window has passed: choose a new one
+            initial["rebooked_from"] = rebook_from = order.number
+        elif request.GET.get("edit") and SESSION_KEY in request.session:
+            stored = request.session[SESSION_KEY]
+            initial = initial_from_payload(stored.get("shipment", {}))
+            initial["rebooked_from"] = rebook_from = stored.get("rebooked_from") or None
+        else:
+            initial = _default_sender(addresses)
+        form = BookingForm(initial=initial, windows=windows, regions=_region_choices)
+    return render(
+        request,
+        "orders/book.html",
+        {
+            "form": form,
+            "windows": windows,
+            "addresses": addresses,
+            "rebook_from": rebook_from,
+        },
+    )
+
+
+def _default_sender(addresses) -> dict:
+    """The sender's side from the default address of the address book, if there is one."""
+    default = next((a for a in addresses if a.is_default), None)
+    if default is None:
+        return {}
+    return {
+        f"sender_{f}": getattr(default, f)
+        for f in ("name", "phone", "province", "city", "district", "address")
+    }
+
+
+# --- quotes and confirmation -----------------------------------------------------------------
+
+
+def _session_shipment(request):
+    """The shipment validated on the booking page, validated again (time has passed since)."""
+    stored = request.session.get(SESSION_KEY) or {}
+    payload = stored.get("shipment")
+    if not payload:
+        return None, None
+    serializer = ShipmentSerializer(data=payload)
+    if not serializer.is_valid():
+        return payload, None
+    return payload, serializer.to_shipment()
+
+
+def _rebooked_from(request) -> Order | None:
+    """The order being booked again, while it is still the user's and not deleted."""
+    number = (request.session.get(SESSION_KEY) or {}).get("rebooked_from")
+    if not number:
+        return None
+    try:
+        return _order_or_404(request.user, number)
+    except Http404:
+        return None
+
+
+def _quote_rows(quotes, selected: str | None) -> list[dict]:
+    rows = []
+    for q in quotes:
+        currency = q.price.currency if q.price else q.carrier.currency
+        breakdown = q.breakdown
+        bag = breakdown.get("bag", "")
+        rows.append(
+            {
+                "code": q.carrier.code,
+                "name": q.carrier.name,
+                "eligible": q.eligible,
+                "reasons": q.reasons,
+                "recommended": q.recommended,
+                "price": money(q.price.amount, currency) if q.price else "",
+                "currency": currency,
+                "breakdown": _breakdown_lines(breakdown, currency),
+                "capped": bool(breakdown.get("insurance_capped")),
+                "insurance_max": money(breakdown.get("insurance_max_value"), currency),
+                "bag": bag,
+                "bags": list(q.carrier.bag_sizes.all()) if bag else [],
+                "contract": q.contract,
+                "selected": q.carrier.code == selected,
+            }
+        )
+    return rows
+
+
+def _breakdown_lines(breakdown: dict, currency: str) -> list[tuple[str, str]]:
+    """The lines of a quote the user can check: weight, freight, insurance, surcharge."""
+    lines = []
+    if breakdown.get("bag_name"):
+        lines.append((_("Bag"), breakdown["bag_name"]))
+    if breakdown.get("chargeable_weight_kg"):
+        lines.append((_("Chargeable weight"), f"{breakdown['chargeable_weight_kg']} kg"))
+    if breakdown.get("freight") is not None:
+        lines.append((_("Freight"), money(breakdown["freight"], currency)))
+    if breakdown.get("insured"):
+        lines.append((_("Insurance"), money(breakdown.get("insurance_fee"), currency)))
+    if _nonzero(breakdown.get("surcharge")):
+        lines.append((_("Surcharge (service fee + import tax)"), money(breakdown["surcharge"], currency)))
+    if _nonzero(breakdown.get("platform_service_fee")):
+        lines.append((_("Platform service fee"), money(breakdown["platform_service_fee"], currency)))
+    return lines
+
+
+def _nonzero(value) -> bool:
+    try:
+        return bool(value) and Decimal(str(value)) != 0
+    except ArithmeticError:
+        return False
+
+
+def _conditions(screening) -> list[str]:
+    """What the screening says the sender must respect (restricted goods and their limits)."""
+    return [str(c) for c in getattr(screening, "conditions", None) or []]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote(request):
+    payload, shipment = _session_shipment(request)
+    if payload is None:
+        return redirect("orders:book")
+    if shipment is None:
+        messages.error(
+            request,
+            _("Some details are no longer valid (the pickup time may have passed). Please check them."),
+        )
+        return redirect(reverse("orders:book") + "?edit=1")
+
+    rebooked_from = _rebooked_from(request)
+    data = request.POST if request.method == "POST" else request.GET
+    bag_size = (data.get("bag_size") or "").strip()
+    now = timezone.now()
+    screening = screen_shipment(shipment)
+    refused = _screening_message(screening)
+    if refused:
+        messages.error(request, refused)
+        return redirect(reverse("orders:book") + "?edit=1")
+    # A chosen bag size only applies to the bag carrier; price the others without it.
+    quotes = quote_shipment(shipment=shipment, screening=screening, now=now)
+    if bag_size:
+        bag_quotes = {
+            q.carrier.code: q
+            for q in quote_shipment(
+                shipment=replace(shipment, bag_size=bag_size), screening=screening, now=now
+            )
+            if q.carrier.pricing == PricingKind.BAG
+        }
+        quotes = [bag_quotes.get(q.carrier.code, q) for q in quotes]
+
+    eligible = {q.carrier.code: q.contract.version for q in quotes if q.eligible and q.contract}
+    recommended = next((q.carrier.code for q in quotes if q.recommended), None)
+    if request.method == "POST":
+        form = QuoteChoiceForm(request.POST, eligible=eligible)
+        selected = request.POST.get("carrier") if request.POST.get("carrier") in eligible else recommended
+        if form.is_valid():
+            chosen = next(q for q in quotes if q.carrier.code == form.cleaned_data["carrier"])
+            try:
+                order = _place(request, form, shipment, chosen, rebooked_from)
+            except booking.GoodsProhibited as error:
+                messages.error(request, _screening_message(error.screening) or str(error))
+                return redirect(reverse("orders:book") + "?edit=1")
+            if order is not None:
+                request.session.pop(SESSION_KEY, None)
+                messages.success(
+                    request,
+                    _("Booked. Your pickup code is %(code)s: tell it to the courier at pickup.")
+                    % {"code": order.pickup_code},
+                )
+                return redirect("orders:detail", number=order.number)
+    else:
+        wanted = request.GET.get("carrier") or (rebooked_from.carrier.code if rebooked_from else None)
+        selected = wanted if wanted in eligible else recommended
+        form = QuoteChoiceForm(initial={"carrier": selected}, eligible=eligible)
+
+    return render(
+        request,
+        "orders/quote.html",
+        {
+            "form": form,
+            "rows": _quote_rows(quotes, selected),
+            "shipment": shipment,
+            "window": window_label(shipment.pickup_start, shipment.pickup_end, timezone.localdate(now)),
+            "conditions": _conditions(screening),
+            "any_eligible": bool(eligible),
+        },
+    )
+
+
+def _place(request, form, shipment, chosen, rebooked_from) -> Order | None:
+    """Book with the chosen carrier; on a refusal, put the reasons on the form and return None.
+
+    Prohibited goods are not handled here: the caller screens before and sends the user back to
+    the booking form, and ``GoodsProhibited`` propagates to it the same way.
+    """
+    cleaned = form.cleaned_data
+    if chosen.carrier.pricing == PricingKind.BAG:
+        shipment = replace(
+            shipment,
+            bag_size=cleaned.get("bag_size") or chosen.breakdown.get("bag", ""),
+            receipt_attested=bool(cleaned.get("receipt_attested")),
+            surcharge_accepted=bool(cleaned.get("surcharge_accepted")),
+        )
+    try:
+        return booking.order_place(
+            user=request.user,
+            shipment=shipment,
+            carrier_code=cleaned["carrier"],
+            contract_version=cleaned["contract_version"],
+            rebooked_from=rebooked_from,
+        )
+    except booking.GoodsProhibited:
+        raise
+    except booking.BookingError as error:
+        placed = False
+        for field, message in flatten_errors(error.errors):
+            if field in ("carrier", "receipt_attested", "surcharge_accepted", "bag_size"):
+                form.add_error(field, message)
+                placed = True
+        if not placed or str(error.message) not in str(form.errors):
+            form.add_error(None, str(error.message))
+    except PermissionDenied as error:
+        form.add_error(None, str(error) or _("You cannot book at the moment."))
+    return None
+
+
+# --- my orders -------------------------------------------------------------------------------
+
+
+@login_required
+def order_list(request):
+    tab = request.GET.get("tab", "all")
+    if tab not in TABS:
+        tab = "all"
+    orders = selectors.order_list_for_user(user=request.user)
+    if TABS[tab] is not None:
+        orders = orders.filter(status__in=TABS[tab])
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    for order in page.object_list:
+        order.badge = BADGES.get(order.status, "")
+        order.estimate = money(order.estimate_amount, order.estimate_currency)
+    tabs = [
+        ("all", _("All")),
+        ("active", _("In progress")),
+        ("done", _("Delivered")),
+        ("closed", _("Cancelled / expired")),
+    ]
+    return render(request, "orders/list.html", {"page": page, "tab": tab, "tabs": tabs})
+
+
+# --- one order -------------------------------------------------------------------------------
+
+
+def _order_or_404(user, number: str) -> Order:
+    """One of the user's own orders; 404 for anyone else's or a deleted one (no hint it exists)."""
+    return selectors.order_get_for_user(user=user, number=number)
+
+
+@login_required
+def order_detail(request, number: str):
+    order = _order_or_404(request.user, number)
+    return render(request, "orders/detail.html", _detail_context(order))
+
+
+def _event_title(event) -> str:
+    """What a timeline entry says: the new status, or what the carrier reported without one."""
+    if event.new_status:
+        return event.get_new_status_display()
+    return str(EVENT_TITLES.get(event.kind, _("Update")))
+
+
+def _detail_context(order: Order, **extra) -> dict:
+    events = list(order.events.all())
+    events.reverse()  # newest first, like every parcel-tracking page
+    for event in events:
+        event.title = _event_title(event)
+    order.badge = BADGES.get(order.status, "")
+    cancellable = order.status in lifecycle.CANCELLABLE
+    return {
+        "order": order,
+        "status_hint": STATUS_HINTS.get(order.status, ""),
+        "events": events,
+        "estimate": money(order.estimate_amount, order.estimate_currency),
+        "fee": money(order.fee_amount, order.fee_currency),
+        "cancellable": cancellable,
+        # The code is for the courier who collects the parcel: useless once it is picked up.
+        "show_code": cancellable,
+        "after_pickup": order.status in lifecycle.AFTER_PICKUP,
+        "courier_known": bool(order.courier_name),
+        "cancel_form": extra.pop("cancel_form", None)
+        or CancelForm(initial={"reason": CancelReason.CHANGED_MIND}),
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def order_cancel(request, number: str):
+    order = _order_or_404(request.user, number)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return render(request, "orders/detail.html", _detail_context(order, cancel_form=form), status=400)
+    try:
+        lifecycle.order_cancel(order=order, actor_user=request.user, reason=form.cleaned_data["reason"])
+    except lifecycle.OrderError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The order is cancelled. We have told the carrier."))
+    return redirect("orders:detail", number=order.number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_delete(request, number: str):
+    order = _order_or_404(request.user, number)
+    if request.method == "POST":
+        lifecycle.order_delete(order=order, user=request.user)
+        messages.success(
+            request, _("Order %(number)s was deleted from your list.") % {"number": order.number}
+        )
+        return redirect("orders:list")
+    return render(
+        request,
+        "orders/delete.html",
+        {"order": order, "cancellable": order.status in lifecycle.CANCELLABLE},
+    )
