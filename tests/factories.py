@@ -9,6 +9,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     phone = factory.Sequence(lambda n: f"+86138{n:08d}")
     username = factory.SelfAttribute("phone")
