@@ -1,0 +1,52 @@
+"""Reads: the matcher for the current catalogue version.
+
+Each process keeps one matcher and compares the catalogue version (one primary-key read) on every
+screen; an admin edit bumps the version, so web processes and Celery workers rebuild on their next
+screen without a restart. The key includes ``changed_at`` so two different edits that end on the
+same version number (a rolled-back test transaction, say) never share a matcher.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+from .catalogue import catalogue_from_db, catalogue_from_files
+from .matching import Matcher
+from .models import CatalogueVersion
+
+_lock = threading.Lock()
+_current: tuple[object, Matcher] | None = None
+
+
+@cache
+def file_matcher() -> Matcher:
+    """The matcher of the shipped data files (no database needed)."""
+    return Matcher(catalogue_from_files())
+
+
+def catalogue_version_key() -> tuple | None:
+    return CatalogueVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
+
+
+def catalogue_matcher() -> Matcher:
+    """The matcher of the catalogue rows; the data files when the table holds no catalogue
+    (a database flushed by a transactional test, before migration 0002 reloads it)."""
+    global _current
+    key = catalogue_version_key()
+    if key is None:
+        return file_matcher()
+    current = _current
+    if current is not None and current[0] == key:
+        return current[1]
+    with _lock:
+        if _current is None or _current[0] != key:
+            _current = (key, Matcher(catalogue_from_db()))
+        return _current[1]
+
+
+def catalogue_matcher_reset() -> None:
+    """Forget the cached matcher (tests that edit rows without bumping the version)."""
+    global _current
+    with _lock:
+        _current = None
