@@ -263,5 +263,8 @@ class QuoteChoiceForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    label_suffix = ""
     reason = forms.ChoiceField(label=_("Why are you cancelling?"), choices=CancelReason.choices)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
