@@ -14,8 +14,11 @@ def order_list_for_user(*, user, status: str | None = None) -> QuerySet[Order]:
     """
     if user is None or not user.is_authenticated:
         return Order.objects.none()
-    orders = Order.objects.filter(user=user, hidden_by_user_at__isnull=True).select_related(
-        "carrier", "contract", "rebooked_from"
+    orders = (
+        Order.objects.filter(user=user, hidden_by_user_at__isnull=True)
+        .select_related("carrier", "contract", "rebooked_from")
+        # The contract's full text is only read on its own page.
+        .defer("contract__body")
     )
     if status:
         orders = orders.filter(status=status)
