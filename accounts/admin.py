@@ -10,9 +10,10 @@ from django.utils.translation import ngettext
 
 from . import services
 from .identifiers import normalize_email, normalize_login, normalize_mobile
-from .models import Address, Agreement, AgreementAcceptance, User
+from .models import Address, Agreement, AgreementAcceptance, User, Violation
 from .selectors import agreement_current, agreement_upcoming
 from .services.common import identifier_taken
+from .services.violations import violation_record
 
 
 class UserAddForm(AdminUserCreationForm):
@@ -227,3 +228,50 @@ class AddressAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__phone", "user__email", "name", "phone", "address")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+
+
+class ViolationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Violation
+        fields = ("user", "kind", "order", "note")
+
+    def clean(self):
+        data = super().clean()
+        user, order = data.get("user"), data.get("order")
+        if user is not None and order is not None and order.user_id != user.pk:
+            self.add_error("order", _("This order is not the user's."))
+        return data
+
+
+@admin.register(Violation)
+class ViolationAdmin(admin.ModelAdmin):
+    """Violations are evidence: recorded through the service, never edited afterwards."""
+
+    form = ViolationAdminForm
+    list_display = ("user", "kind", "order", "recorded_by", "carrier", "created_at")
+    list_filter = ("kind", "carrier")
+    search_fields = ("user__username", "user__phone", "user__email", "order__number", "note")
+    list_select_related = ("user", "order", "recorded_by", "carrier")
+    raw_id_fields = ("user", "order")
+    date_hierarchy = "created_at"
+
+    def get_fields(self, request, obj=None):
+        if obj is not None:
+            return ("user", "kind", "order", "note", "recorded_by", "carrier", "created_at")
+        return ViolationAdminForm.Meta.fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # recorded is recorded: the change page only shows it
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        recorded = violation_record(
+            user=data["user"],
+            kind=data["kind"],
+            note=data.get("note", ""),
+            order=data.get("order"),
+            recorded_by=request.user,
+        )
+        # The admin goes on to log and redirect to ``obj``: make it the row the service created.
+        obj.pk, obj.recorded_by, obj.created_at = recorded.pk, recorded.recorded_by, recorded.created_at
+        obj._state.adding, obj._state.db = False, recorded._state.db

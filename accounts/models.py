@@ -166,3 +166,67 @@ class Address(models.Model):
     @property
     def region(self) -> str:
         return " ".join(part for part in (self.province, self.city, self.district) if part)
+
+
+class ViolationKind(models.TextChoices):
+    """What a user did against the agreement (000 6.1.1–6.1.7 and 4.14; DESIGN §3.2, §6)."""
+
+    ATTACK_SPAM = "attack_spam", _("Attacks or spam")  # 6.1.1
+    MALICIOUS_REVIEW = "malicious_review", _("Off-topic or malicious review")  # 6.1.2
+    FRAUD = "fraud", _("Fraud")  # 6.1.3
+    ABUSING_STAFF = "abusing_staff", _("Abusing staff or couriers")  # 6.1.4
+    FREQUENT_CANCELLATION = "frequent_cancellation", _("Frequent cancellations or refusals of service")
+    FALSE_INFORMATION = "false_information", _("False order information")  # 6.1.6
+    OTHER = "other", _("Other")  # 6.1.7
+    SUBSIDY_ABUSE = "subsidy_abuse", _("Subsidy abuse")  # 4.14
+
+
+class Violation(models.Model):
+    """A breach of the agreement recorded on a user, by an admin or from a carrier's report.
+
+    Restrictions (DESIGN §6) read these; recording one restricts nothing by itself.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="violations",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=ViolationKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="violations",
+        verbose_name=_("order"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    # Set when the violation comes from a carrier's report (e.g. prohibited goods found in a parcel).
+    carrier = models.ForeignKey(
+        "carriers.Carrier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by carrier"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"])]
+        verbose_name = _("violation")
+        verbose_name_plural = _("violations")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import BagSize, Carrier, CarrierCredential, ContractTerms, ZoneRate
+from .models import BagSize, Carrier, CarrierCredential, CarrierEvent, ContractTerms, ZoneRate
 from .services.credentials import carrier_credentials_rotate
 
 
@@ -201,3 +201,36 @@ class CarrierCredentialAdmin(admin.ModelAdmin):
         carriers = Carrier.objects.filter(pk__in=queryset.values("carrier")).order_by("code")
         for carrier in carriers:
             self._show_once(request, carrier, carrier_credentials_rotate(carrier=carrier))
+
+
+@admin.register(CarrierEvent)
+class CarrierEventAdmin(admin.ModelAdmin):
+    """Every callback a carrier sent, refused ones included: read-only audit (DESIGN §7.2)."""
+
+    list_display = ("received_at", "carrier", "webhook_id", "order_number", "type", "occurred_at", "result")
+    list_filter = ("result", "carrier", "type")
+    search_fields = ("webhook_id", "order_number", "order__number")
+    list_select_related = ("carrier",)
+    date_hierarchy = "received_at"
+    readonly_fields = (
+        "carrier",
+        "webhook_id",
+        "order",
+        "order_number",
+        "type",
+        "occurred_at",
+        "payload",
+        "result",
+        "error",
+        "received_at",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

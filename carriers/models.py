@@ -205,3 +205,62 @@ class CarrierCredential(models.Model):
         if not self.secret:
             return ""
         return f"whsec_…{self.secret[-4:]}"
+
+
+class CarrierEventResult(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    RECORDED = "recorded", _("Recorded in the timeline")
+    DUPLICATE = "duplicate", _("Duplicate")
+    ILLEGAL = "illegal", _("Refused: illegal move")
+    INVALID = "invalid", _("Refused: invalid payload")
+    NOT_FOUND = "not_found", _("Refused: no such order")
+
+
+# Results that consumed the webhook id: the event is in the timeline, so the same id again is a
+# duplicate. A refused delivery (400, 404, 409) changed nothing and is judged afresh when the carrier
+# retries it, so an event that arrived before the one it follows applies on the retry.
+CARRIER_EVENT_TAKEN: tuple[str, ...] = (CarrierEventResult.APPLIED, CarrierEventResult.RECORDED)
+
+
+class CarrierEvent(models.Model):
+    """One signed callback a carrier sent (DESIGN §7.2), kept for audit whatever became of it.
+
+    At most one row per carrier and webhook id has a result in ``CARRIER_EVENT_TAKEN``: the partial
+    unique constraint is what makes two concurrent deliveries of one id apply once.
+    """
+
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="events", verbose_name=_("carrier")
+    )
+    webhook_id = models.CharField(_("webhook id"), max_length=255)
+    order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carrier_events",
+        verbose_name=_("order"),
+    )
+    order_number = models.CharField(_("order number sent"), max_length=40, blank=True)
+    type = models.CharField(_("type"), max_length=40, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    result = models.CharField(_("result"), max_length=12, choices=CarrierEventResult.choices)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "webhook_id"],
+                condition=models.Q(result__in=CARRIER_EVENT_TAKEN),
+                name="carrier_event_applied_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["carrier", "webhook_id"], name="carrier_event_webhook_id")]
+        verbose_name = _("carrier event")
+        verbose_name_plural = _("carrier events")
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id} {self.webhook_id} {self.type} {self.result}"

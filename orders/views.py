@@ -437,10 +437,18 @@ def order_detail(request, number: str):
 
 
 def _event_title(event) -> str:
-    """What a timeline entry says: the new status, or what the carrier reported without one."""
+    """What a timeline entry says: the new status, or what the carrier reported without one.
+
+    Timeline entries without a status change carry the status they were recorded in as both old and
+    new status, so only a real change shows the status label.
+    """
+    if event.new_status and event.new_status != event.old_status:
+        return event.get_new_status_display()
+    if event.kind in EVENT_TITLES:
+        return str(EVENT_TITLES[event.kind])
     if event.new_status:
         return event.get_new_status_display()
-    return str(EVENT_TITLES.get(event.kind, _("Update")))
+    return str(_("Update"))
 
 
 def _detail_context(order: Order, **extra) -> dict:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from orders.api.views import OrderViewSet, QuoteView
@@ -9,4 +9,5 @@ router.register("orders", OrderViewSet, basename="api-order")
 urlpatterns = [
     path("quotes/", QuoteView.as_view(), name="api-quotes"),
     *router.urls,
+    path("", include("orders.api.carrier_urls")),
 ]

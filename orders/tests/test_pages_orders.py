@@ -268,3 +268,17 @@ def test_an_open_pickup_exception_tells_the_user_to_act(client_en, customer, car
     assert 'data-testid="exception"' in html
     assert "无人接听" in html
     assert str(order.get_exception_code_display()) in html
+
+
+def test_timeline_names_entries_that_change_no_status_by_what_happened(client_en, customer, carrier):
+    from orders.services.lifecycle import order_event_record
+
+    order = OrderFactory(user=customer, carrier=carrier, status=S.ACCEPTED)
+    OrderEventFactory(order=order, new_status=S.PLACED, note="")
+    OrderEventFactory(order=order, old_status=S.PLACED, new_status=S.ACCEPTED, actor=Actor.CARRIER)
+    order_event_record(order=order, kind="order.pickup_exception", actor=Actor.CARRIER, note="无人接听")
+
+    response = client_en.get(reverse("orders:detail", args=[order.number]))
+
+    titles = [e.title for e in response.context["events"]]
+    assert titles == ["Pickup problem reported", "Accepted", "Placed"]
