@@ -9,6 +9,7 @@ start on the development secret key.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -150,6 +151,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The screening API and the booking API share the item types of DESIGN §7.3.
+    "ENUM_NAME_OVERRIDES": {"ItemTypeEnum": "orders.models.ItemType"},
 }
 
 # Celery: embedded default is the kombu filesystem broker under var/.
@@ -161,8 +164,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(_BROKER_DIR / "control"),
     }
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -178,10 +182,39 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.requeue_stale_deliveries",
         "schedule": 300.0,
     },
+    # 次日零点 (DESIGN §3.2): expire every order past its deadline (manage.py expire_orders).
+    # crontab times are in CELERY_TIMEZONE, Asia/Shanghai.
+    "orders-expire-at-midnight": {
+        "task": "orders.tasks.expire_orders",
+        "schedule": crontab(hour=0, minute=0),
+    },
+    # Send outbox messages the broker lost or that are due for a retry (manage.py send_outbox).
+    "orders-outbox-sweep": {
+        "task": "orders.tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
+    # Restart simulated orders whose script was lost; does nothing without simulated carriers
+    # (manage.py simulate_carriers).
+    "orders-simulator-kick": {
+        "task": "orders.tasks.simulator_kick",
+        "schedule": 60.0,
+    },
 }
+
+# Platform → carrier outbox (DESIGN §7.1): attempts before a message is left "failed" for an admin.
+# With the backoff (30 s doubling, capped at 1 h) 12 attempts span about five hours.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# A new message is queued when its transaction commits; the sweeper takes it only after this long.
+OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
 
 # The built-in carrier simulator drives demo carriers when on (make run turns it on).
 CARRIER_SIMULATOR = env.bool("CARRIER_SIMULATOR", default=False)
+# Where the simulator posts its signed callbacks: this platform, on this machine (make run sets it).
+PLATFORM_URL = env.str("PLATFORM_URL", default="http://127.0.0.1:8000")
+# Seconds between a simulated carrier's steps, and the share of orders with a pickup exception or a
+# delivery problem on the way.
+SIMULATOR_STEP_SECONDS = env.float("SIMULATOR_STEP_SECONDS", default=5.0)
+SIMULATOR_PROBLEM_RATE = env.float("SIMULATOR_PROBLEM_RATE", default=0.2)
 # Platform service fee (000: changeable only after a public announcement); 0 today.
 PLATFORM_SERVICE_FEE = env.str("PLATFORM_SERVICE_FEE", default="0.00")
 # Conversion used to compare prices in different currencies (CNY per unit).
