@@ -3,9 +3,11 @@
 import contextlib
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from carriers.services.credentials import carrier_credentials_rotate
 from orders.models import Status
@@ -24,7 +26,13 @@ def _signing_example() -> str:
 def test_readme_signing_example_applies_an_event(live_server, demo_carriers):
     carrier = demo_carriers["swift-express"]
     secret = carrier_credentials_rotate(carrier=carrier)
-    order = OrderFactory(carrier=carrier, contract=carrier.contracts.first(), status=Status.PLACED)
+    # Booked a minute ago: the example reports the acceptance "now", to the second.
+    order = OrderFactory(
+        carrier=carrier,
+        contract=carrier.contracts.first(),
+        status=Status.PLACED,
+        status_changed_at=timezone.now() - timedelta(minutes=1),
+    )
 
     code = (
         _signing_example()
@@ -36,7 +44,7 @@ def test_readme_signing_example_applies_an_event(live_server, demo_carriers):
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {})  # noqa: S102 (our own README)
 
-    assert out.getvalue().strip() == "b'{\"result\":\"applied\"}'"
+    assert out.getvalue().strip() == 'b\'{"result":"applied"}\''
     order.refresh_from_db()
     assert order.status == Status.ACCEPTED
     assert (order.courier_name, order.courier_employee_id) == ("王师傅", "SF-0042")
