@@ -4,8 +4,9 @@ The outbox calls ``get_adapter(carrier).send(...)``; ``send`` returns once the c
 message and raises ``DeliveryError`` when it should be retried later. Adapters hold no state
 between calls and never retry themselves: backoff belongs to the outbox.
 
-The ``simulator`` adapter is not here yet: it comes with the lifecycle work, which registers it
-in ``ADAPTERS``.
+The ``simulator`` adapter plays the carrier against the platform's own orders, so it lives in
+``orders.simulator`` and is imported when first used. While ``CARRIER_SIMULATOR`` is on (``make
+run``), the demo carriers left on ``manual`` are simulated too.
 """
 
 import json
@@ -17,9 +18,12 @@ from http.client import HTTPException
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from .demo import CARRIERS as DEMO_CARRIERS
 from .models import Adapter, Carrier
 from .services.credentials import carrier_active_secrets
 from .webhooks import sign_payload
@@ -110,16 +114,44 @@ class ManualAdapter:
         return None
 
 
+def _simulator() -> CarrierAdapter:
+    from orders.simulator import SimulatorAdapter  # orders builds on carriers, not the reverse
+
+    return SimulatorAdapter()
+
+
 ADAPTERS: dict[str, Callable[[], CarrierAdapter]] = {
     Adapter.HTTP: HttpAdapter,
+    Adapter.SIMULATOR: _simulator,
     Adapter.MANUAL: ManualAdapter,
 }
 
 
+def _simulated() -> Q:
+    condition = Q(adapter=Adapter.SIMULATOR)
+    if settings.CARRIER_SIMULATOR:
+        condition |= Q(adapter=Adapter.MANUAL, code__in=list(DEMO_CARRIERS))
+    return condition
+
+
+def simulated_carriers() -> QuerySet[Carrier]:
+    """Carriers the built-in simulator works for: adapter ``simulator``, and the demo carriers left
+    on ``manual`` while ``CARRIER_SIMULATOR`` is on."""
+    return Carrier.objects.filter(_simulated())
+
+
+def effective_adapter(carrier: Carrier) -> str:
+    """The adapter kind ``carrier`` is served by right now (see :func:`simulated_carriers`)."""
+    if carrier.adapter == Adapter.MANUAL and settings.CARRIER_SIMULATOR and carrier.code in DEMO_CARRIERS:
+        return Adapter.SIMULATOR
+    return carrier.adapter
+
+
 def get_adapter(carrier: Carrier) -> CarrierAdapter:
-    """The adapter configured for ``carrier``; ``LookupError`` if none is registered for its kind."""
+    """The adapter for ``carrier``; ``LookupError`` if none is registered for its kind."""
+    kind = effective_adapter(carrier)
     try:
-        factory = ADAPTERS[carrier.adapter]
+        factory = ADAPTERS[kind]
     except KeyError:
-        raise LookupError(f"no adapter registered for '{carrier.adapter}' (carrier {carrier.code})") from None
+        raise LookupError(f"no adapter registered for '{kind}' (carrier {carrier.code})") from None
     return factory()

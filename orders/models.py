@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -194,3 +196,63 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind} {self.old_status}→{self.new_status}"
+
+
+class OutboxEventType(models.TextChoices):
+    """What the platform tells a carrier about an order (DESIGN §7.1)."""
+
+    CREATED = "order.created", _("Order created")
+    CANCELLED = "order.cancelled", _("Order cancelled")
+    EXPIRED = "order.expired", _("Order expired")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed (gave up)")
+
+
+class OutboxMessage(models.Model):
+    """A platform → carrier message, written in the transaction that caused it (DESIGN §7.1).
+
+    ``id`` is the ``webhook-id`` the carrier de-duplicates on: every retry carries the same one.
+    ``payload`` never contains the pickup code. ``orders.services.outbox`` sends it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="outbox_messages", verbose_name=_("carrier")
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="outbox_messages", verbose_name=_("order")
+    )
+    event_type = models.CharField(_("event type"), max_length=30, choices=OutboxEventType.choices)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When the sweeper picks the message up next (while pending); pushed back after each attempt.
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+        ]
+        constraints = [
+            # An order is created, cancelled or expired once: a repeated job cannot push it twice.
+            models.UniqueConstraint(fields=["order", "event_type"], name="outbox_once_per_order_and_type"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=OutboxStatus.values), name="outbox_status_known"
+            ),
+        ]
+        verbose_name = _("outbound carrier message")
+        verbose_name_plural = _("outbound carrier messages")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.order_id} ({self.id})"

@@ -9,7 +9,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError as PackageVerificationError
 
-from carriers.adapters import DeliveryError, HttpAdapter, ManualAdapter, get_adapter
+from carriers.adapters import DeliveryError, HttpAdapter, ManualAdapter, get_adapter, simulated_carriers
 from carriers.models import Adapter
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
@@ -198,5 +198,28 @@ def test_get_adapter(http_carrier):
     assert isinstance(get_adapter(http_carrier), HttpAdapter)
 
     http_carrier.adapter = Adapter.SIMULATOR
-    with pytest.raises(LookupError, match="no adapter registered for 'simulator'"):
+    assert type(get_adapter(http_carrier)).__name__ == "SimulatorAdapter"
+
+    http_carrier.adapter = "pigeon"
+    with pytest.raises(LookupError, match="no adapter registered for 'pigeon'"):
         get_adapter(http_carrier)
+
+
+def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, settings):
+    settings.CARRIER_SIMULATOR = False
+    assert isinstance(get_adapter(carrier), ManualAdapter)
+    assert not simulated_carriers().exists()
+
+    settings.CARRIER_SIMULATOR = True
+    assert type(get_adapter(carrier)).__name__ == "SimulatorAdapter"
+    assert set(simulated_carriers().values_list("code", flat=True)) == {
+        "swift-express",
+        "econ-post",
+        "heavy-freight",
+        "hk-bag",
+    }
+    # A demo carrier an admin switched to real HTTP stays on HTTP.
+    carrier.adapter = Adapter.HTTP
+    carrier.save(update_fields=["adapter"])
+    assert isinstance(get_adapter(carrier), HttpAdapter)
+    assert not simulated_carriers().filter(pk=carrier.pk).exists()

@@ -16,7 +16,8 @@ from carriers import regions
 from carriers.models import Carrier, ContractTerms
 from carriers.services import Quote, quote_shipment, screen_shipment
 from carriers.shipment import Party, Shipment
-from orders.models import Actor, Order, OrderEvent, Status
+from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
+from orders.services import outbox
 from orders.services.clock import local_date, next_local_midnight
 from orders.services.lifecycle import _after_commit
 from orders.validators import validate_bag_terms, validate_pickup_window
@@ -289,6 +290,14 @@ def order_place(
             occurred_at=now,
             data={"carrier": carrier.code, "contract_version": quote.contract.version},
         )
+        # The push to the carrier (§7.1) commits with the order or not at all.
+        message = outbox.outbox_message_add(
+            order_id=order.pk,
+            carrier_id=carrier.pk,
+            event_type=OutboxEventType.CREATED,
+            payload=outbox.order_created_payload(order),
+            now=now,
+        )
         transaction.on_commit(
             partial(
                 _after_commit,
@@ -297,6 +306,7 @@ def order_place(
                 old="",
                 new=Status.PLACED,
                 actor=Actor.USER,
+                messages=(message.pk,),
             )
         )
     return order

@@ -1,9 +1,12 @@
 """Order statuses and the one way to change them (DESIGN §3.1, §3.2).
 
-Every status change in the project goes through :func:`_transition`: it checks the legal-move
-table, locks the row, writes the order and its event row in one transaction, and defers side effects
-to ``transaction.on_commit``. Pages, the API, the admin, carrier callbacks and the expiry job call the
-public services below; none of them writes ``Order.status`` itself.
+Every single-order status change goes through :func:`_transition`: it checks the legal-move
+table, locks the row, writes the order and its event row in one transaction — and, for a cancel or
+an expiry the carrier did not make itself, the outbox message that tells the carrier (§7.1) — and
+defers side effects to ``transaction.on_commit``. Pages, the API, the admin and carrier callbacks
+call the public services below; none of them writes ``Order.status`` itself. The midnight expiry
+job (``orders.services.expiry``) is the one set-based writer: it applies the same guard and writes
+the same rows for a whole batch at once.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime
 from functools import partial
 from types import MappingProxyType
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,7 +25,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Actor, CancelReason, Order, OrderEvent, Status
+from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxEventType, OutboxMessage, Status
+from orders.services import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +60,10 @@ AFTER_PICKUP: frozenset[str] = frozenset(
 # Moves that show the carrier is working the order: they clear the open pickup exception (§3.2
 # "cleared by exception_resolved or by progress").
 PROGRESS: frozenset[str] = frozenset({S.ACCEPTED} | AFTER_PICKUP)
+# Moves the carrier is told about through the outbox (§7.1), unless the carrier made them itself.
+PUSHED_TO_CARRIER: Mapping[str, str] = MappingProxyType(
+    {S.CANCELLED: OutboxEventType.CANCELLED, S.EXPIRED: OutboxEventType.EXPIRED}
+)
 # The booking deadline keeps running while the carrier is still looking for a courier; every other
 # move either meets it (acceptance, progress) or ends the order.
 DEADLINE_KEPT_ON: frozenset[str] = frozenset({S.DISPATCHING})
@@ -139,7 +148,12 @@ def _status_label(status: str) -> str:
         return status
 
 
-def _after_commit(*, order_id: int, event_id: int, old: str, new: str, actor: str) -> None:
+def _after_commit(
+    *, order_id: int, event_id: int, old: str, new: str, actor: str, messages: tuple[UUID, ...] = ()
+) -> None:
+    # The outbound push first: it never raises, and a failing signal receiver must not hold it up.
+    if messages:
+        outbox.outbox_queue(messages)
     order_transitioned.send(
         sender=Order, order_id=order_id, event_id=event_id, old_status=old, new_status=new, actor=actor
     )
@@ -182,7 +196,11 @@ def _transition(
     with transaction.atomic():
         # The lock makes a racing writer wait and then see our status; the compare-and-swap below
         # keeps the guarantee on databases where SELECT … FOR UPDATE is a no-op (SQLite).
-        current = Order.objects.select_for_update().only("pk", "status").get(pk=order.pk)
+        current = (
+            Order.objects.select_for_update()
+            .only("pk", "status", "number", "carrier_id", "deadline", "exception_code")
+            .get(pk=order.pk)
+        )
         old = current.status
         if check is not None:
             check(current)
@@ -211,13 +229,46 @@ def _transition(
             note=note,
             data=dict(data or {}),
         )
+        messages = ()
+        if to in PUSHED_TO_CARRIER and actor != Actor.CARRIER:
+            messages = (
+                _push_message(current=current, to=to, actor=actor, occurred_at=occurred_at, fields=fields).pk,
+            )
         transaction.on_commit(
-            partial(_after_commit, order_id=order.pk, event_id=event.pk, old=old, new=to, actor=actor)
+            partial(
+                _after_commit,
+                order_id=order.pk,
+                event_id=event.pk,
+                old=old,
+                new=to,
+                actor=actor,
+                messages=messages,
+            )
         )
 
     for name, value in fields.items():
         setattr(order, name, value)
     return order, event
+
+
+def _push_message(
+    *, current: Order, to: str, actor: str, occurred_at: datetime, fields: Mapping[str, Any]
+) -> OutboxMessage:
+    """The outbox message telling the carrier about a cancel or an expiry, in the same transaction."""
+    if to == S.CANCELLED:
+        payload = outbox.order_cancelled_payload(
+            number=current.number, reason=fields.get("cancel_reason", ""), by=actor, occurred_at=occurred_at
+        )
+    else:
+        payload = outbox.order_expired_payload(
+            number=current.number,
+            reason=outbox.expiry_reason(fields.get("exception_code", current.exception_code)),
+            deadline=current.deadline,
+            occurred_at=occurred_at,
+        )
+    return outbox.outbox_message_add(
+        order_id=current.pk, carrier_id=current.carrier_id, event_type=PUSHED_TO_CARRIER[to], payload=payload
+    )
 
 
 def order_transition(

@@ -1,0 +1,30 @@
+"""Settings for the processes an integration test starts: the project's settings, isolated.
+
+The test's worker must not take tasks from (or give tasks to) a developer's ``make run`` or a
+parallel test run on the same broker: it gets its own queue name, and with the filesystem broker
+its own folders; beat keeps its state in the test's directory and sweeps the outbox often.
+"""
+
+import os
+from pathlib import Path
+
+from courier_platform.settings import *  # noqa: F403
+from courier_platform.settings import CELERY_BEAT_SCHEDULE, CELERY_BROKER_URL
+
+_DIR = Path(os.environ["ITEST_DIR"])
+
+CELERY_TASK_DEFAULT_QUEUE = os.environ["ITEST_QUEUE"]
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_DIR / "broker" / "queue"),
+        "data_folder_out": str(_DIR / "broker" / "queue"),
+        "store_processed": False,
+        "control_folder": str(_DIR / "broker" / "control"),
+    }
+    for _folder in ("queue", "control"):
+        (_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_BEAT_SCHEDULE_FILENAME = str(_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "orders-outbox-sweep": {"task": "orders.tasks.sweep_outbox", "schedule": 2.0},
+}
