@@ -40,6 +40,11 @@ run: $(STAMP) translations
 test: $(STAMP) translations
 	$(PY) -m pytest -q
 
+# The same suite on the machine's PostgreSQL and Redis (what .ci/run does second).
+test-postgres: $(STAMP) translations
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/courier CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
+		$(PY) -m pytest -q
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -50,7 +55,7 @@ check-deploy: $(STAMP)
 		ALLOWED_HOSTS=courier.example.com $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: $(STAMP)
-	DEV_MODE=1 $(PY) bench/run.py
+	DEV_MODE=1 $(PY) bench/screening.py
 
 clean:
 	rm -rf var

@@ -129,7 +129,79 @@
     show();
   }
 
+  /* Screen the goods as the user types (DESIGN §5): the same screen as booking, through the
+   * public screening API, so a prohibited item is flagged before the form is sent. */
+  function initLiveScreening() {
+    var input = document.getElementById("id_description");
+    if (!input || !input.form) return;
+    var form = input.form;
+    var box = document.createElement("div");
+    box.setAttribute("aria-live", "polite");
+    box.setAttribute("data-testid", "live-screening");
+    box.hidden = true;
+    input.closest(".field").appendChild(box);
+    var timer = null;
+    var latest = 0;
+
+    function value(name) {
+      var el = form.elements[name];
+      if (!el) return "";
+      return el.type === "checkbox" ? el.checked : el.value.trim();
+    }
+
+    function show(result) {
+      if (!result || result.verdict === "allowed") { box.hidden = true; box.textContent = ""; return; }
+      box.className = "notice small screening-" + result.verdict + (result.verdict === "prohibited" ? " notice-danger" : "");
+      box.textContent = "";
+      var message = document.createElement("p");
+      message.style.margin = "0";
+      message.textContent = result.message;
+      box.appendChild(message);
+      if (result.conditions && result.conditions.length) {
+        var list = document.createElement("ul");
+        result.conditions.forEach(function (text) {
+          var item = document.createElement("li");
+          item.textContent = text;
+          list.appendChild(item);
+        });
+        box.appendChild(list);
+      }
+      box.hidden = false;
+    }
+
+    function check() {
+      var text = value("description");
+      if (!text) { show(null); return; }
+      var body = { description: text, insured: value("insured") === true };
+      if (value("item_type")) body.item_type = value("item_type");
+      var quantity = parseInt(value("quantity"), 10);
+      if (quantity > 0) body.quantity = quantity;
+      if (parseFloat(value("weight_kg")) > 0) body.weight_kg = value("weight_kg");
+      if (parseFloat(value("declared_value")) >= 0) body.declared_value = value("declared_value");
+      var token = form.elements.csrfmiddlewaretoken ? form.elements.csrfmiddlewaretoken.value : "";
+      var mine = ++latest;
+      fetch("/api/v1/screening/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+        body: JSON.stringify(body)
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (result) { if (mine === latest && result) show(result); })
+        .catch(function () { /* the server screens again at booking */ });
+    }
+
+    function later() { clearTimeout(timer); timer = setTimeout(check, 350); }
+    input.addEventListener("input", later);
+    ["item_type", "quantity", "weight_kg", "declared_value", "insured"].forEach(function (name) {
+      var el = form.elements[name];
+      if (el) el.addEventListener("change", later);
+    });
+    if (input.value) check();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initLiveScreening();
     initParty("sender");
     initParty("recipient");
     initInsuranceHint();

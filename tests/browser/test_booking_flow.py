@@ -122,3 +122,33 @@ def test_sign_up_book_follow_and_cancel(live_server, seeded_site, page, screensh
         Status.PLACED,
         Status.CANCELLED,
     ]
+
+
+def test_the_booking_form_screens_the_description_as_the_user_types(live_server, seeded_site, page):
+    user = User.objects.create_user("13812345679", PASSWORD)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", "13812345679")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    assert user.is_active
+
+    box = page.locator("[data-testid=live-screening]")
+    page.fill("#id_description", "冬季外套")
+    page.wait_for_timeout(800)
+    assert box.is_hidden()
+
+    page.fill("#id_description", "仿真枪 玩具")
+    box.wait_for(state="visible")
+    assert "screening-prohibited" in box.get_attribute("class")
+    assert "may not be sent" in box.inner_text()
+    assert "禁止寄递物品目录 一、1" in box.inner_text()  # firearms, imitations included
+
+    page.fill("#id_description", "二手手机")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=live-screening]').className.includes('screening-restricted')"
+    )
+    assert "only by ground (限制寄递物品目录 2)" in box.inner_text()
+
+    page.fill("#id_description", "冬季外套")
+    box.wait_for(state="hidden")
