@@ -17,10 +17,8 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from orders.api.serializers import (
-    DimensionsSerializer,
     MoneySerializer,
-    PartyOutSerializer,
-    PickupWindowSerializer,
+    OrderPartsMixin,
 )
 from orders.models import ItemType, Order, PickupException, Status
 from orders.services.carrier_event_types import (
@@ -324,14 +322,7 @@ class CarrierPickupExceptionSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-def _party(order: Order, prefix: str) -> dict:
-    return {
-        name: getattr(order, f"{prefix}_{name}")
-        for name in ("name", "phone", "province", "city", "district", "address")
-    }
-
-
-class CarrierOrderSerializer(serializers.ModelSerializer):
+class CarrierOrderSerializer(OrderPartsMixin, serializers.ModelSerializer):
     """An order as its carrier sees it: what the courier needs to collect and carry the parcel.
 
     Never the pickup code (the user tells it to the courier at the door) and nothing about the
@@ -381,28 +372,6 @@ class CarrierOrderSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(PartyOutSerializer)
-    def get_sender(self, order: Order) -> dict:
-        return _party(order, "sender")
-
-    @extend_schema_field(PartyOutSerializer)
-    def get_recipient(self, order: Order) -> dict:
-        return _party(order, "recipient")
-
-    @extend_schema_field(PickupWindowSerializer)
-    def get_pickup_window(self, order: Order) -> dict:
-        field = serializers.DateTimeField()
-        return {
-            "start": field.to_representation(order.pickup_start),
-            "end": field.to_representation(order.pickup_end),
-        }
-
-    @extend_schema_field(DimensionsSerializer(allow_null=True))
-    def get_dimensions_cm(self, order: Order) -> dict | None:
-        if not order.has_dimensions:
-            return None
-        return {"length": str(order.length_cm), "width": str(order.width_cm), "height": str(order.height_cm)}
-
     @extend_schema_field(BagSerializer(allow_null=True))
     def get_bag(self, order: Order) -> dict | None:
         if not order.bag_size:
@@ -416,22 +385,6 @@ class CarrierOrderSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneySerializer)
     def get_estimate(self, order: Order) -> dict:
         return {"amount": str(order.estimate_amount), "currency": order.estimate_currency}
-
-    @extend_schema_field(CarrierCourierSerializer(allow_null=True))
-    def get_courier(self, order: Order) -> dict | None:
-        if not order.courier_name:
-            return None
-        return {
-            "name": order.courier_name,
-            "phone": order.courier_phone,
-            "employee_id": order.courier_employee_id,
-        }
-
-    @extend_schema_field(MoneySerializer(allow_null=True))
-    def get_fee(self, order: Order) -> dict | None:
-        if order.fee_amount is None:
-            return None
-        return {"amount": str(order.fee_amount), "currency": order.fee_currency}
 
     @extend_schema_field(CarrierPickupExceptionSerializer(allow_null=True))
     def get_exception(self, order: Order) -> dict | None:

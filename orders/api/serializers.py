@@ -240,7 +240,49 @@ def _party(order: Order, prefix: str) -> dict:
     }
 
 
-class OrderListSerializer(serializers.ModelSerializer):
+class OrderPartsMixin:
+    """Field methods the user's and the carrier's views of an order share."""
+
+    @extend_schema_field(PartyOutSerializer)
+    def get_sender(self, order: Order) -> dict:
+        return _party(order, "sender")
+
+    @extend_schema_field(PartyOutSerializer)
+    def get_recipient(self, order: Order) -> dict:
+        return _party(order, "recipient")
+
+    @extend_schema_field(PickupWindowSerializer)
+    def get_pickup_window(self, order: Order) -> dict:
+        field = serializers.DateTimeField()
+        return {
+            "start": field.to_representation(order.pickup_start),
+            "end": field.to_representation(order.pickup_end),
+        }
+
+    @extend_schema_field(DimensionsSerializer(allow_null=True))
+    def get_dimensions_cm(self, order: Order) -> dict | None:
+        if not order.has_dimensions:
+            return None
+        return {"length": str(order.length_cm), "width": str(order.width_cm), "height": str(order.height_cm)}
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_fee(self, order: Order) -> dict | None:
+        if order.fee_amount is None:
+            return None
+        return {"amount": str(order.fee_amount), "currency": order.fee_currency}
+
+    @extend_schema_field(CourierSerializer(allow_null=True))
+    def get_courier(self, order: Order) -> dict | None:
+        if not order.courier_name:
+            return None
+        return {
+            "name": order.courier_name,
+            "phone": order.courier_phone,
+            "employee_id": order.courier_employee_id,
+        }
+
+
+class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
     """An order in a list: everything but the timeline."""
 
     status_label = serializers.CharField(read_only=True)
@@ -296,50 +338,12 @@ class OrderListSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(PartyOutSerializer)
-    def get_sender(self, order: Order) -> dict:
-        return _party(order, "sender")
-
-    @extend_schema_field(PartyOutSerializer)
-    def get_recipient(self, order: Order) -> dict:
-        return _party(order, "recipient")
-
-    @extend_schema_field(PickupWindowSerializer)
-    def get_pickup_window(self, order: Order) -> dict:
-        field = serializers.DateTimeField()
-        return {
-            "start": field.to_representation(order.pickup_start),
-            "end": field.to_representation(order.pickup_end),
-        }
-
-    @extend_schema_field(DimensionsSerializer(allow_null=True))
-    def get_dimensions_cm(self, order: Order) -> dict | None:
-        if not order.has_dimensions:
-            return None
-        return {"length": str(order.length_cm), "width": str(order.width_cm), "height": str(order.height_cm)}
-
     @extend_schema_field(EstimateSerializer)
     def get_estimate(self, order: Order) -> dict:
         return {
             "amount": str(order.estimate_amount),
             "currency": order.estimate_currency,
             "breakdown": order.estimate_breakdown,
-        }
-
-    @extend_schema_field(MoneySerializer(allow_null=True))
-    def get_fee(self, order: Order) -> dict | None:
-        if order.fee_amount is None:
-            return None
-        return {"amount": str(order.fee_amount), "currency": order.fee_currency}
-
-    @extend_schema_field(CourierSerializer(allow_null=True))
-    def get_courier(self, order: Order) -> dict | None:
-        if not order.courier_name:
-            return None
-        return {
-            "name": order.courier_name,
-            "phone": order.courier_phone,
-            "employee_id": order.courier_employee_id,
         }
 
     @extend_schema_field(ExceptionSerializer(allow_null=True))
