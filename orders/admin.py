@@ -162,7 +162,7 @@ class OrderAdmin(admin.ModelAdmin):
                     "courier_name",
                     "courier_phone",
                     "courier_employee_id",
-                    "pickup_code",
+                    "pickup_code_masked",
                     "exception_code",
                     "exception_note",
                     "return_state",
@@ -174,7 +174,12 @@ class OrderAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return [f.name for f in Order._meta.fields]
+        return [f.name for f in Order._meta.fields if f.name != "pickup_code"] + ["pickup_code_masked"]
+
+    @admin.display(description=_("pickup code"))
+    def pickup_code_masked(self, obj: Order) -> str:
+        """The code is the owner's proof to the courier (DESIGN §3.2): staff see only that it exists."""
+        return "••••••" if obj.pickup_code else "-"
 
     def has_add_permission(self, request) -> bool:
         return False  # orders are booked by users, through order_place

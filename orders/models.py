@@ -119,6 +119,10 @@ class Order(models.Model):
     estimate_breakdown = models.JSONField(_("estimate breakdown"), default=dict)
     screening = models.JSONField(_("screening result"), default=dict)
 
+    # What the carrier weighed at pickup (order.picked_up weight_kg), to the gram it reports.
+    actual_weight_kg = models.DecimalField(
+        _("actual weight (kg)"), max_digits=10, decimal_places=3, null=True, blank=True
+    )
     fee_amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, null=True, blank=True)
     fee_currency = models.CharField(_("fee currency"), max_length=3, blank=True)
     waybill_no = models.CharField(_("waybill number"), max_length=40, blank=True)

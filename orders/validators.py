@@ -168,6 +168,22 @@ def validate_declared_value(value: Decimal) -> None:
         raise ValidationError(_("The declared value cannot be negative."), code="negative")
 
 
+def validate_insured_value(*, insured: bool, declared_value: Decimal | None) -> None:
+    """Insurance (保价) covers the declared value, so insuring needs one above 0; raises by field."""
+    if insured and not (declared_value and declared_value > 0):
+        raise ValidationError(
+            {
+                "declared_value": ValidationError(
+                    _("Enter the declared value of the goods to insure them."), code="insured_without_value"
+                )
+            }
+        )
+
+
+# The contract terms are accepted by sending the version read (DESIGN §4); no version, no booking.
+CONTRACT_NOT_ACCEPTED = _("Accept the carrier's contract terms.")
+
+
 def validate_description(value: str) -> str:
     text = (value or "").strip()
     if not text:

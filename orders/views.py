@@ -37,8 +37,9 @@ from orders.forms import (
     window_label,
     window_value,
 )
-from orders.models import CancelReason, Order, Status
+from orders.models import CancelReason, Order, OrderEvent, Status
 from orders.services import booking, lifecycle
+from orders.services.carrier_event_types import DISPATCH_FAILED, NOT_ACCEPTED
 
 SESSION_KEY = "orders.booking"
 PAGE_SIZE = 10
@@ -64,7 +65,7 @@ TABS = {
 EVENT_TITLES = {
     "order.in_transit": gettext_lazy("In transit"),
     "order.accepted": gettext_lazy("Courier changed"),
-    "order.dispatch_failed": gettext_lazy("No courier found yet"),
+    DISPATCH_FAILED: gettext_lazy("No courier found yet"),
     "order.pickup_exception": gettext_lazy("Pickup problem reported"),
     "order.exception_resolved": gettext_lazy("Pickup problem resolved"),
     "order.contraband_found": gettext_lazy("Prohibited goods found"),
@@ -451,6 +452,13 @@ def _event_title(event) -> str:
     return str(_("Update"))
 
 
+def _dispatch_failure(order: Order, events_newest_first: list) -> OrderEvent | None:
+    """The carrier's newest "no courier found yet" report while the order is still unaccepted."""
+    if order.status not in NOT_ACCEPTED:
+        return None
+    return next((e for e in events_newest_first if e.kind == DISPATCH_FAILED), None)
+
+
 def _detail_context(order: Order, **extra) -> dict:
     events = list(order.events.all())
     events.reverse()  # newest first, like every parcel-tracking page
@@ -459,6 +467,9 @@ def _detail_context(order: Order, **extra) -> dict:
     order.badge = BADGES.get(order.status, "")
     cancellable = order.status in lifecycle.CANCELLABLE
     return {
+        "dispatch_failed": _dispatch_failure(order, events),
+        # The page asks the API for changes until the order reaches a final status (order.js).
+        "live": order.status not in lifecycle.TERMINAL,
         "order": order,
         "status_hint": STATUS_HINTS.get(order.status, ""),
         "events": events,

@@ -5,11 +5,24 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import CatalogueVersion, Section, Term, catalogue_touch
+from .models import CatalogueVersion, Section, Term, catalogue_signals_muted, catalogue_touch
 
 
 class TouchesCatalogue:
-    """Admin mixin: bump the catalogue version after every change made through it."""
+    """Admin mixin: bump the catalogue version once after every change made through it (the
+    row signals, which bump on each save, are muted meanwhile)."""
+
+    def changeform_view(self, *args, **kwargs):
+        with catalogue_signals_muted():
+            return super().changeform_view(*args, **kwargs)
+
+    def changelist_view(self, *args, **kwargs):
+        with catalogue_signals_muted():
+            return super().changelist_view(*args, **kwargs)
+
+    def delete_view(self, *args, **kwargs):
+        with catalogue_signals_muted():
+            return super().delete_view(*args, **kwargs)
 
     def save_related(self, request, form, formsets, change):
         # Runs after save_model and the inlines: one bump covers the whole form.

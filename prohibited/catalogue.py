@@ -31,7 +31,11 @@ _SECTION_FIELDS = {
     "active",
     "terms",
     "exclusions",
+    "wording",
 }
+# The note of a traditional term whose mainland wording is another word (智慧型手機 → 智能手机):
+# messages in simplified Chinese name that word.
+WORDING_NOTE = "zh-hans: "
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def _merge_files(directory: Path) -> dict[tuple[str, int, str], dict]:
             if unknown:
                 problems.append(f"{path.name}: unknown fields {sorted(unknown)}")
             key = (raw["kind"], int(raw["number"]), raw.get("carrier", ""))
-            entry = merged.setdefault(key, {"blocks": [], "exclusions": {}, "fields": None})
+            entry = merged.setdefault(key, {"blocks": [], "exclusions": {}, "wording": {}, "fields": None})
             if "title" in raw:
                 if entry["fields"] is not None:
                     problems.append(f"{path.name}: section {key} defined twice")
@@ -98,6 +102,7 @@ def _merge_files(directory: Path) -> dict[tuple[str, int, str], dict]:
                 entry["blocks"].append((block, raw.get("clause", "")))
             for term, phrases in raw.get("exclusions", {}).items():
                 entry["exclusions"].setdefault(term, []).extend(phrases)
+            entry["wording"].update(raw.get("wording", {}))
     for key, entry in merged.items():
         if entry["fields"] is None:
             problems.append(f"section {key} has terms but no definition (title)")
@@ -123,18 +128,26 @@ def _section_terms(key, entry, problems: list[str]) -> tuple[TermSpec, ...]:
     every_term = tuple(exclusions.get("*", ()))
     for block, _section_clause in entry["blocks"]:
         clause = block.get("clause", "")
+        # counted = true: the block's terms count only next to a count ("5条中华").
+        counted = ("#count",) if block.get("counted") else ()
         for script in ("zh-hans", "en"):
             for term in block.get(script, []):
-                excl = every_term + tuple(exclusions.get(term, ()))
+                excl = every_term + tuple(exclusions.get(term, ())) + counted
                 add(term.strip(), script, clause, excl)
                 if script == "zh-hans":
                     hans_clause[_t2s().convert(term)] = (clause, excl)
+    wording: dict[str, str] = entry["wording"]
+    for term, word in wording.items():
+        if word not in hans_clause:
+            problems.append(f"{key}: wording {word!r} for {term!r} is not a simplified term of the section")
     for block, _section_clause in entry["blocks"]:
         clause = block.get("clause", "")
         for term in block.get("zh-hant", []):
-            simplified = _t2s().convert(term)
+            word = wording.get(term, "")
+            simplified = word or _t2s().convert(term)
             own_clause, excl = hans_clause.get(simplified, (clause, every_term))
-            add(term.strip(), "zh-hant", own_clause or clause, excl)
+            note = WORDING_NOTE + word if word else ""
+            add(term.strip(), "zh-hant", own_clause or clause, excl, note)
     for spec in list(terms.values()):
         if spec.script != "zh-hans":
             continue
@@ -185,11 +198,11 @@ def catalogue_from_db() -> tuple[SectionSpec, ...]:
 
     terms_by_section: dict[int, list[TermSpec]] = {}
     rows = Term.objects.filter(active=True, section__active=True).order_by("id")
-    for section_id, term, script, clause, exclusions in rows.values_list(
-        "section_id", "term", "script", "clause", "exclusions"
+    for section_id, term, script, clause, exclusions, note in rows.values_list(
+        "section_id", "term", "script", "clause", "exclusions", "note"
     ):
         terms_by_section.setdefault(section_id, []).append(
-            TermSpec(term=term, script=script, clause=clause, exclusions=tuple(exclusions or ()))
+            TermSpec(term=term, script=script, clause=clause, exclusions=tuple(exclusions or ()), note=note)
         )
     return tuple(
         SectionSpec(
@@ -216,7 +229,20 @@ def catalogue_sync(*, section_model, term_model, version_model, specs=None) -> d
     Rows the files do not mention (an admin's additions) are kept. Takes the models as arguments
     so data migrations can pass their historical ones.
     """
+    from .models import catalogue_signals_muted
+
     specs = catalogue_from_files() if specs is None else specs
+    with catalogue_signals_muted():
+        counts = _sync(section_model, term_model, specs)
+    # A new version makes every running process rebuild its matcher.
+    row, created = version_model.objects.get_or_create(pk=1)
+    if not created:
+        row.version += 1
+        row.save(update_fields=["version", "changed_at"])
+    return counts
+
+
+def _sync(section_model, term_model, specs) -> dict[str, int]:
     counts = {"sections": 0, "terms_created": 0, "terms_updated": 0}
     for spec in specs:
         section, _created = section_model.objects.update_or_create(
@@ -267,9 +293,4 @@ def catalogue_sync(*, section_model, term_model, version_model, specs=None) -> d
         term_model.objects.bulk_update(changed, ["script", "clause", "exclusions", "note"], batch_size=500)
         counts["terms_created"] += len(new)
         counts["terms_updated"] += len(changed)
-    # A new version makes every running process rebuild its matcher.
-    row, created = version_model.objects.get_or_create(pk=1)
-    if not created:
-        row.version += 1
-        row.save(update_fields=["version", "changed_at"])
     return counts

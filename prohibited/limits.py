@@ -108,6 +108,55 @@ def cartons_near(text: str, start: int, end: int, part: tuple[int, int]) -> Deci
     return before[-1] if before else None
 
 
+def cartons_in_part(text: str, spans: list[tuple[int, int]], part: tuple[int, int]) -> list[Decimal]:
+    """The counts that go with the cigarette mentions ``spans`` (sorted) in one part.
+
+    When the part's first count comes before its first mention ("5条中华 2条玉溪"), each mention
+    takes the last count before it; otherwise ("中华 1条 玉溪 2条") the first count after it and
+    before the next mention. A count goes with one mention only.
+    """
+    left, right = part
+    counts = [(pos + left, value) for pos, value in carton_counts(text[left:right])]
+    if not counts or not spans:
+        return []
+    taken: dict[int, Decimal] = {}
+    if counts[0][0] < spans[0][0]:
+        for start, _end in spans:
+            before = [(pos, v) for pos, v in counts if pos < start and pos not in taken]
+            if before:
+                taken[before[-1][0]] = before[-1][1]
+    else:
+        for i, (_start, end) in enumerate(spans):
+            limit = spans[i + 1][0] if i + 1 < len(spans) else right
+            after = [(pos, v) for pos, v in counts if end <= pos < limit and pos not in taken]
+            if after:
+                taken[after[0][0]] = after[0][1]
+    return list(taken.values())
+
+
+# A count of cigarettes right next to a brand name: "5条中华", "中华 3条", "玉溪 软 4条",
+# "利群 新版 2条" (a few words of the pack's kind may stand between the brand and the count).
+_UNIT = r"(?:条|包|盒|支|根|cartons?\b|ctns?\b|packs?\b)"
+_PACK_WORDS = (
+    r"(?:软|硬|新版|老版|新款|细支|中支|粗支|短支|爆珠|经典|精品|金|红|蓝|白|黑|原装|正品"
+    # series names of the brands (南京 炫赫门, 黄鹤楼 1916, 云烟 大重九 …)
+    r"|炫赫门|十二钗|雨花石|九五|天下名楼|满天星|金砖|和天下|大重九|紫气东来|荷花|红金|软蓝|硬红)"
+)
+_COUNT_BEFORE = re.compile(NUMBER + r"\s*" + _UNIT + r"\s*" + _PACK_WORDS + r"{0,3}\s*$")
+_COUNT_AFTER = re.compile(r"\s*(?:" + _PACK_WORDS + r"|\d{4}\s)*\s*" + NUMBER + r"\s*" + _UNIT)
+
+
+_BRAND_END = re.compile(r"$|[^\u3400-\u9fff]|" + _PACK_WORDS + r"|香?烟")
+
+
+def count_adjacent(text: str, start: int, end: int) -> bool:
+    """Whether a count of cigarettes stands right before or after text[start:end]; a count
+    before needs the name to end there ("2盒南京盐水鸭" is duck, "5条中华" cigarettes)."""
+    if _COUNT_AFTER.match(text, end):
+        return True
+    return bool(_COUNT_BEFORE.search(text, max(0, start - 12), start) and _BRAND_END.match(text, end))
+
+
 _STAGE_MONTHS = {"1": 0, "2": 6, "3": 12, "4": 36, "一": 0, "二": 6, "三": 12, "四": 36}
 _AGE_PATTERNS = (
     # "36个月以上", "36月龄+", "36个月起"

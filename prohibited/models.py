@@ -6,6 +6,9 @@ is one word people type that belongs to it. ``CatalogueVersion`` is bumped on ev
 process (web, Celery worker) rebuilds its matcher without restarting.
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
@@ -151,3 +154,35 @@ def catalogue_touch() -> None:
     )
     if not updated:
         CatalogueVersion.objects.get_or_create(pk=1)
+
+
+_muted = threading.local()
+
+
+@contextmanager
+def catalogue_signals_muted():
+    """Saves and deletes inside do not bump the version one by one: the caller bumps once
+    (the admin after a whole form, ``catalogue_sync`` after every section)."""
+    depth = getattr(_muted, "depth", 0)
+    _muted.depth = depth + 1
+    try:
+        yield
+    finally:
+        _muted.depth = depth
+
+
+def catalogue_row_changed(sender, **kwargs) -> None:
+    """post_save / post_delete of every row the matcher is built from (``Section``, ``Term``):
+    a shell edit, ``loaddata`` or a task reaches every process's matcher like an admin edit."""
+    if getattr(_muted, "depth", 0):
+        return
+    catalogue_touch()
+
+
+for _model in (Section, Term):
+    models.signals.post_save.connect(
+        catalogue_row_changed, sender=_model, dispatch_uid=f"touch-{_model.__name__}"
+    )
+    models.signals.post_delete.connect(
+        catalogue_row_changed, sender=_model, dispatch_uid=f"touch-delete-{_model.__name__}"
+    )

@@ -156,20 +156,17 @@ def _restricted(section: SectionSpec, hits: list[Hit], text: str, parts: Parts, 
 
 
 def _cartons(hits: list[Hit], text: str, parts: Parts, item) -> Decimal | None:
-    """Cartons in the parcel: the counts the description gives next to each mention (one per
-    part, summed); without any, the declared quantity counts cartons."""
-    total, seen_parts, stated = Decimal(0), set(), False
-    for h in hits:
-        part = parts.bounds(h.start, h.end)
-        if part in seen_parts:
-            continue
-        seen_parts.add(part)
-        count = limits.cartons_near(text, h.start, h.end, part)
-        if count is not None:
-            total += count
-            stated = True
-    if stated:
-        return total
+    """Cartons in the parcel: the counts the description gives with each mention, summed over
+    the whole description ("中华 1条 + 玉溪香烟 2条" is 3); without any, the declared quantity
+    counts cartons."""
+    by_part: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for h in sorted(hits, key=lambda h: h.start):
+        spans = by_part.setdefault(parts.bounds(h.start, h.end), [])
+        if not spans or h.start >= spans[-1][1]:  # one mention per stretch of text
+            spans.append((h.start, h.end))
+    counts = [c for part, spans in by_part.items() for c in limits.cartons_in_part(text, spans, part)]
+    if counts:
+        return sum(counts, Decimal(0))
     return Decimal(item.quantity) if item.quantity else None
 
 

@@ -5,7 +5,7 @@ Import from here; the submodules are split by subdomain (STYLE.md).
 
 from ..selectors import current_contract
 from .credentials import carrier_active_secrets, carrier_credentials_rotate
-from .eligibility import eligibility
+from .eligibility import Reason, eligibility
 from .pricing import Price, PricingError, price_shipment, to_cny
 from .quotes import Quote, pickup_windows, quote_for_carrier, quote_shipment, screen_shipment
 
@@ -13,6 +13,7 @@ __all__ = [
     "Price",
     "PricingError",
     "Quote",
+    "Reason",
     "carrier_active_secrets",
     "carrier_credentials_rotate",
     "current_contract",

@@ -25,6 +25,31 @@ class ScreeningResult(Protocol):
     ground_only: bool
 
 
+class Reason(str):
+    """Why a carrier cannot take a shipment: the translated message, plus ``field``, the booking field
+    it concerns in the API's shape ("weight_kg", "pickup_window", "sender.province" …; "" for none).
+
+    A ``str``, so lists of reasons stay plain strings to everything that shows or serialises them.
+    """
+
+    field: str
+
+    def __new__(cls, message, field: str = ""):
+        reason = super().__new__(cls, message)
+        reason.field = field
+        return reason
+
+
+# The fields reasons concern, in the API's shape (DESIGN §7.3).
+SENDER_AREA = "sender.province"
+RECIPIENT_AREA = "recipient.province"
+WEIGHT = "weight_kg"
+DIMENSIONS = "dimensions_cm"
+PICKUP_WINDOW = "pickup_window"
+BAG_SIZE = "bag_size"
+GOODS = "description"
+
+
 def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
@@ -56,7 +81,9 @@ def within_pickup_hours(carrier: Carrier, start, end) -> bool:
     )
 
 
-def eligibility(carrier: Carrier, shipment: Shipment, screening: ScreeningResult | None = None) -> list[str]:
+def eligibility(
+    carrier: Carrier, shipment: Shipment, screening: ScreeningResult | None = None
+) -> list[Reason]:
     """Every reason ``carrier`` cannot take ``shipment``, translated; empty means eligible.
 
     Checks, in the order shown to the user: active; service area (origin and destination
@@ -65,42 +92,68 @@ def eligibility(carrier: Carrier, shipment: Shipment, screening: ScreeningResult
     for bag carriers, a bag that holds the parcel; then, given a screening result, prohibited goods,
     ground-only goods (a phone cannot fly: a carrier without ground transport is out) and the
     carrier's refusals. Without a screening result the goods are not judged.
+
+    Each reason is a :class:`Reason` naming the field it concerns: the service area the sender's or
+    the recipient's province, the limits the weight or the size, the hours the pickup window, the
+    bag the bag size (or the weight when no bag was chosen), the goods the description.
     """
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     if not carrier.active:
-        reasons.append(_("This carrier is not taking orders at the moment."))
+        reasons.append(Reason(_("This carrier is not taking orders at the moment.")))
 
     origin = regions.province_code(shipment.sender.province)
     destination = regions.province_code(shipment.recipient.province)
     if not serves_origin(carrier, origin):
-        reasons.append(_("Does not pick up in %(province)s.") % {"province": shipment.sender.province})
+        reasons.append(
+            Reason(
+                _("Does not pick up in %(province)s.") % {"province": shipment.sender.province},
+                SENDER_AREA,
+            )
+        )
     if not serves_destination(carrier, destination):
-        reasons.append(_("Does not deliver to %(province)s.") % {"province": shipment.recipient.province})
+        reasons.append(
+            Reason(
+                _("Does not deliver to %(province)s.") % {"province": shipment.recipient.province},
+                RECIPIENT_AREA,
+            )
+        )
 
     if shipment.weight_kg > carrier.max_weight_kg:
         reasons.append(
-            _("The parcel weighs %(weight)s kg; this carrier takes at most %(max)s kg.")
-            % {"weight": plain_number(shipment.weight_kg), "max": plain_number(carrier.max_weight_kg)}
+            Reason(
+                _("The parcel weighs %(weight)s kg; this carrier takes at most %(max)s kg.")
+                % {"weight": plain_number(shipment.weight_kg), "max": plain_number(carrier.max_weight_kg)},
+                WEIGHT,
+            )
         )
     if shipment.has_dimensions:
         if shipment.longest_side_cm > carrier.max_length_cm:
             reasons.append(
-                _("The longest side is %(length)s cm; this carrier takes at most %(max)s cm.")
-                % {
-                    "length": plain_number(shipment.longest_side_cm),
-                    "max": plain_number(carrier.max_length_cm),
-                }
+                Reason(
+                    _("The longest side is %(length)s cm; this carrier takes at most %(max)s cm.")
+                    % {
+                        "length": plain_number(shipment.longest_side_cm),
+                        "max": plain_number(carrier.max_length_cm),
+                    },
+                    DIMENSIONS,
+                )
             )
         if shipment.volume_cm3 > carrier.max_volume_cm3:
             reasons.append(
-                _("The parcel is %(volume)s m³; this carrier takes at most %(max)s m³.")
-                % {"volume": _m3(shipment.volume_cm3), "max": _m3(carrier.max_volume_cm3)}
+                Reason(
+                    _("The parcel is %(volume)s m³; this carrier takes at most %(max)s m³.")
+                    % {"volume": _m3(shipment.volume_cm3), "max": _m3(carrier.max_volume_cm3)},
+                    DIMENSIONS,
+                )
             )
 
     if not within_pickup_hours(carrier, shipment.pickup_start, shipment.pickup_end):
         reasons.append(
-            _("Picks up only between %(start)s and %(end)s.")
-            % {"start": _hhmm(carrier.pickup_start), "end": _hhmm(carrier.pickup_end)}
+            Reason(
+                _("Picks up only between %(start)s and %(end)s.")
+                % {"start": _hhmm(carrier.pickup_start), "end": _hhmm(carrier.pickup_end)},
+                PICKUP_WINDOW,
+            )
         )
 
     if carrier.pricing == PricingKind.BAG and not is_weight_priced_bag_route(
@@ -109,23 +162,23 @@ def eligibility(carrier: Carrier, shipment: Shipment, screening: ScreeningResult
         try:
             bag_for(carrier=carrier, shipment=shipment)
         except PricingError as error:
-            reasons.append(str(error))
+            reasons.append(Reason(str(error), BAG_SIZE if shipment.bag_size else WEIGHT))
 
     if screening is not None:
         reasons.extend(_screening_reasons(carrier, screening))
     return reasons
 
 
-def _screening_reasons(carrier: Carrier, screening: ScreeningResult) -> list[str]:
-    reasons = []
+def _screening_reasons(carrier: Carrier, screening: ScreeningResult) -> list[Reason]:
+    messages = []
     if screening.verdict == "prohibited":
-        reasons.append(_("These goods may not be sent (prohibited goods)."))
+        messages.append(_("These goods may not be sent (prohibited goods)."))
     if screening.ground_only and TransportMode.GROUND not in (carrier.transport_modes or []):
-        reasons.append(_("These goods may only travel by ground, and this carrier does not ship by ground."))
+        messages.append(_("These goods may only travel by ground, and this carrier does not ship by ground."))
     if carrier.code in (screening.refused_by or []):
         detail = (screening.refusal_reasons or {}).get(carrier.code)
         if detail:
-            reasons.append(_("This carrier refuses these goods: %(reason)s") % {"reason": detail})
+            messages.append(_("This carrier refuses these goods: %(reason)s") % {"reason": detail})
         else:
-            reasons.append(_("This carrier refuses these goods."))
-    return reasons
+            messages.append(_("This carrier refuses these goods."))
+    return [Reason(message, GOODS) for message in messages]

@@ -16,7 +16,7 @@ from ..selectors import (
     current_contract,
 )
 from ..shipment import Shipment
-from .eligibility import LOCAL_TZ, ScreeningResult, eligibility
+from .eligibility import LOCAL_TZ, Reason, ScreeningResult, eligibility
 from .pricing import Price, PricingError, price_shipment, to_cny
 from .recommendation import rank
 
@@ -28,7 +28,7 @@ PICKUP_DAYS = 3  # today, tomorrow and the day after (DESIGN §3.2)
 class Quote:
     carrier: Carrier
     eligible: bool
-    reasons: list[str]
+    reasons: list[Reason]  # str subclass: ``reason.field`` is the booking field it concerns, or ""
     price: Price | None  # None when the tariff cannot price the shipment (then not eligible)
     contract: ContractTerms | None
     recommended: bool = False
@@ -102,13 +102,13 @@ def quote_for_carrier(
         contract = current_contract(carrier, now=now)
     except ContractTerms.DoesNotExist:
         contract = None
-        reasons.append(_("This carrier has not published its contract terms."))
+        reasons.append(Reason(_("This carrier has not published its contract terms.")))
     try:
         price = price_shipment(carrier=carrier, shipment=shipment)
     except PricingError as error:
         price = None
         if str(error) not in reasons:
-            reasons.append(str(error))
+            reasons.append(Reason(str(error)))
     return Quote(
         carrier=carrier,
         eligible=not reasons,

@@ -353,6 +353,7 @@ class CarrierOrderSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "recipient",
             "pickup_window",
             "weight_kg",
+            "actual_weight_kg",
             "dimensions_cm",
             "item_type",
             "description",

@@ -6,6 +6,7 @@ The field rules are the plain functions of ``orders.validators`` (shared with th
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -18,12 +19,13 @@ from carriers.models import Carrier
 from carriers.shipment import Party, Shipment
 from orders.models import CancelReason, ItemType, Order, OrderEvent
 from orders.validators import (
+    CONTRACT_NOT_ACCEPTED,
     validate_address_detail,
-    validate_bag_terms,
     validate_contact_phone,
     validate_declared_value,
     validate_description,
     validate_dimension_cm,
+    validate_insured_value,
     validate_pickup_window,
     validate_quantity,
     validate_region,
@@ -94,6 +96,10 @@ class ShipmentSerializer(serializers.Serializer):
     def validate_description(self, value: str) -> str:
         return validate_description(value)
 
+    def validate(self, attrs: dict) -> dict:
+        validate_insured_value(insured=attrs.get("insured"), declared_value=attrs.get("declared_value"))
+        return attrs
+
     def to_shipment(self) -> Shipment:
         data = self.validated_data
         dimensions = data.get("dimensions_cm") or {}
@@ -122,12 +128,20 @@ class ShipmentSerializer(serializers.Serializer):
 class BookingSerializer(ShipmentSerializer):
     """A shipment plus the carrier chosen (default: the recommended one) and the contract accepted.
 
-    A stale contract version and an ineligible carrier are judged by ``order_place``, which knows the
-    current terms and the quote.
+    A stale contract version, an ineligible carrier and the hk-bag attestations are judged by
+    ``order_place``, which knows the current terms and the quote (so a carrier that does not serve
+    the area says so, rather than asking for attestations first).
     """
 
     carrier = serializers.SlugField(required=False, allow_blank=True, allow_null=True, default=None)
-    contract_version = serializers.CharField(max_length=40)
+    contract_version = serializers.CharField(
+        max_length=40,
+        error_messages={
+            "required": CONTRACT_NOT_ACCEPTED,
+            "blank": CONTRACT_NOT_ACCEPTED,
+            "null": CONTRACT_NOT_ACCEPTED,
+        },
+    )
 
     def validate_carrier(self, value: str | None) -> str | None:
         if not value:
@@ -137,16 +151,6 @@ class BookingSerializer(ShipmentSerializer):
                 _("There is no carrier “%(code)s” taking orders.") % {"code": value}
             )
         return value
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs.get("carrier"):
-            carrier = Carrier.objects.get(code=attrs["carrier"])
-            validate_bag_terms(
-                carrier=carrier,
-                receipt_attested=attrs["receipt_attested"],
-                surcharge_accepted=attrs["surcharge_accepted"],
-            )
-        return attrs
 
 
 class CancelSerializer(serializers.Serializer):
@@ -220,17 +224,38 @@ class CancelReasonOrBlankField(serializers.CharField):
     pass
 
 
+def _without_pickup_code(value: Any) -> Any:
+    """``value`` with every key named ``pickup_code`` left out, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_pickup_code(v) for k, v in value.items() if k != "pickup_code"}
+    if isinstance(value, list):
+        return [_without_pickup_code(v) for v in value]
+    return value
+
+
 class EventSerializer(serializers.ModelSerializer):
     old_status = StatusOrBlankField(read_only=True)
     new_status = StatusOrBlankField(read_only=True)
     status_label = serializers.SerializerMethodField()
+    data = serializers.SerializerMethodField()
 
     class Meta:
         model = OrderEvent
-        fields = ["kind", "old_status", "new_status", "status_label", "actor", "occurred_at", "note"]
+        fields = ["kind", "old_status", "new_status", "status_label", "actor", "occurred_at", "note", "data"]
 
     def get_status_label(self, event: OrderEvent) -> str:
         return str(event.get_new_status_display()) if event.new_status else ""
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "What the event carried (e.g. the courier's corrections at pickup).",
+        }
+    )
+    def get_data(self, event: OrderEvent) -> dict:
+        # The services never store the pickup code in an event; this keeps it out whatever they do.
+        return _without_pickup_code(event.data or {})
 
 
 def _party(order: Order, prefix: str) -> dict:
@@ -315,6 +340,7 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "recipient",
             "pickup_window",
             "weight_kg",
+            "actual_weight_kg",
             "dimensions_cm",
             "item_type",
             "description",

@@ -20,7 +20,7 @@ from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
 from orders.services import outbox
 from orders.services.clock import local_date, next_local_midnight
 from orders.services.lifecycle import _after_commit
-from orders.validators import validate_bag_terms, validate_pickup_window
+from orders.validators import CONTRACT_NOT_ACCEPTED, validate_bag_terms, validate_pickup_window
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a number is read out on the phone.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -48,7 +48,7 @@ class BookingError(Exception):
 
     @property
     def messages(self) -> list[str]:
-        """Every message to show: the field errors when there are any, else the main message."""
+        """Every message to show, once: the field errors when there are any, else the main message."""
         flat: list[str] = []
 
         def walk(value) -> None:
@@ -58,7 +58,7 @@ class BookingError(Exception):
             elif isinstance(value, list | tuple):
                 for item in value:
                     walk(item)
-            else:
+            elif str(value) not in flat:  # a reason is under its field and under the carrier
                 flat.append(str(value))
 
         walk(self.errors)
@@ -74,15 +74,68 @@ class GoodsProhibited(BookingError):
         super().__init__(message, payload={"screening": screening.as_dict()})
 
 
+def _add_error(errors: dict, path: str, message: str) -> None:
+    """Add ``message`` under the dotted ``path`` ("sender.province" nests), once."""
+    *parents, name = path.split(".")
+    for parent in parents:
+        errors = errors.setdefault(parent, {})
+    messages = errors.setdefault(name, [])
+    if message not in messages:
+        messages.append(message)
+
+
+def _reason_field(reason) -> str:
+    return getattr(reason, "field", "") or ""
+
+
+def reason_errors(reasons) -> dict:
+    """Field errors from a carrier's eligibility reasons: each reason under the field it concerns
+    (reasons about no field, such as an inactive carrier, are left out)."""
+    errors: dict = {}
+    for reason in reasons:
+        if field := _reason_field(reason):
+            _add_error(errors, field, str(reason))
+    return errors
+
+
+def common_reason_errors(quotes: list[Quote]) -> dict:
+    """Field errors for the fields that make *every* carrier ineligible (none when one is eligible):
+    under each such field, every carrier's reason about it, named by carrier."""
+    if not quotes or any(q.eligible for q in quotes):
+        return {}
+    fields: list[str] = []
+    for quote in quotes:
+        fields.extend(f for f in map(_reason_field, quote.reasons) if f and f not in fields)
+    common = [f for f in fields if all(f in map(_reason_field, q.reasons) for q in quotes)]
+    errors: dict = {}
+    for field in common:
+        for quote in quotes:
+            for reason in quote.reasons:
+                if _reason_field(reason) == field:
+                    message = _("%(carrier)s: %(reason)s") % {"carrier": quote.carrier.name, "reason": reason}
+                    _add_error(errors, field, str(message))
+    return errors
+
+
 class NoEligibleCarrier(BookingError):
+    """No carrier named and none can take the shipment.
+
+    ``errors`` has a field error for each field that rules out every carrier (the weight over every
+    limit, a pickup window outside every carrier's hours …); the payload says it all again per
+    carrier, with the screening result and the main message as ``detail``.
+    """
+
     code = "no_eligible_carrier"
 
     def __init__(self, screening, quotes: list[Quote]):
         self.screening = screening
         self.quotes = quotes
+        message = _("No carrier can take this shipment.")
         super().__init__(
-            _("No carrier can take this shipment."),
+            message,
+            errors=common_reason_errors(quotes),
             payload={
+                "detail": str(message),
                 "screening": screening.as_dict(),
                 "carriers": [
                     {"carrier": q.carrier.code, "name": q.carrier.name, "reasons": list(q.reasons)}
@@ -101,13 +154,19 @@ class UnknownCarrier(BookingError):
 
 
 class CarrierIneligible(BookingError):
+    """The carrier named cannot take the shipment: ``errors["carrier"]`` lists every reason, and each
+    reason about a field (weight, size, pickup window, goods, service area) is under that field too."""
+
     code = "carrier_ineligible"
 
     def __init__(self, quote: Quote):
         self.quote = quote
         super().__init__(
             _("%(carrier)s cannot take this shipment.") % {"carrier": quote.carrier.name},
-            errors={"carrier": [str(reason) for reason in quote.reasons]},
+            errors={
+                **reason_errors(quote.reasons),
+                "carrier": [str(reason) for reason in quote.reasons],
+            },
         )
 
 
@@ -234,7 +293,7 @@ def order_place(
     carrier: Carrier = quote.carrier
 
     if not contract_version:
-        raise BookingInvalid({"contract_version": [str(_("Accept the carrier's contract terms."))]})
+        raise BookingInvalid({"contract_version": [str(CONTRACT_NOT_ACCEPTED)]})
     if quote.contract is None or contract_version != quote.contract.version:
         raise StaleContract(quote.contract)
     try:

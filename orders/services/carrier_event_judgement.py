@@ -52,6 +52,7 @@ from orders.services.carrier_event_types import (
     TARGET_STATUS,
 )
 from orders.services.clock import next_local_midnight
+from orders.services.expiry import order_expire_overdue
 from orders.services.lifecycle import (
     IllegalTransition,
     is_legal_move,
@@ -98,6 +99,9 @@ def booking_deadline(order: Order) -> datetime:
 
 
 def judge(*, order: Order, carrier: Carrier, event: IncomingEvent) -> tuple[str, OrderEvent]:
+    # A late or missed midnight run must not change the outcome: an overdue order is expired first,
+    # as the run would have expired it at its deadline, and the event is judged against that.
+    order_expire_overdue(order=order)
     if _is_late(order=order, event=event):
         return Result.RECORDED, _entry(order, event, late=True)
     return HANDLERS[event.type](order=order, carrier=carrier, event=event)
@@ -311,6 +315,7 @@ def _picked_up(*, order, carrier, event):
         raise EventRefused(PICKUP_CODE_MISMATCH, _("The pickup code is missing or wrong."))
     changes = {
         "waybill_no": d["waybill_no"],
+        "actual_weight_kg": d["weight_kg"],
         "fee_amount": d["fee"]["amount"],
         "fee_currency": d["fee"]["currency"],
     }

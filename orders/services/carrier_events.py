@@ -1,6 +1,8 @@
 """Carrier callbacks (DESIGN §3.1, §7.2): judge each event, then apply it, record it or refuse it.
 
-One delivery is judged under the order's row lock, in this order:
+One delivery is judged under the order's row lock, in this order (an order past its deadline that
+no midnight run has expired yet is first expired, as the run would have at its deadline, so a late
+run never changes an outcome):
 
 1. **late** — it happened before the event that set the current status (or, for events about the
    courier, the pickup exception or the return leg, before the newest event of that kind): it goes

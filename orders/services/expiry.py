@@ -9,6 +9,10 @@ The job works in set-based batches: per batch one locked select of ids, one cond
 one ``bulk_create`` each for the event rows and the outbox messages, and the notices, all in one
 transaction. Each order's expiry happened at its deadline, whenever the job runs: a late run, a
 repeated run or a run ``as of`` a past moment expires exactly the orders that were due, once.
+
+Nor can a late run change which orders expire: every single-order writer (a transition, a timeline
+entry, a carrier event) first expires the order it locked if it is overdue, with the same rows
+(:func:`order_expire_overdue`), and then judges its action against the expired order.
 """
 
 from __future__ import annotations
@@ -58,58 +62,101 @@ def orders_expire_due(*, now: datetime | None = None, batch_size: int = BATCH_SI
     return total
 
 
+# The columns the expiry writes read, per order, in this order.
+_ROW = ("pk", "status", "deadline", "status_changed_at", "number", "carrier_id", "exception_code")
+
+
+def _due(now: datetime):
+    return Order.objects.filter(status__in=EXPIRABLE, deadline__lte=now)
+
+
 def _expire_batch(*, now: datetime, batch_size: int) -> int:
-    due = Order.objects.filter(status__in=EXPIRABLE, deadline__lte=now)
+    due = _due(now)
     with transaction.atomic():
         locking = due.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
         # Rows locked in primary-key order (STYLE); rows another writer holds are left for it.
-        rows = list(
-            locking.order_by("pk").values_list(
-                "pk", "status", "deadline", "status_changed_at", "number", "carrier_id", "exception_code"
-            )[:batch_size]
-        )
+        rows = list(locking.order_by("pk").values_list(*_ROW)[:batch_size])
         if not rows:
             return 0
-        ids = [row[0] for row in rows]
-        wall_clock = timezone.now()
-        # The same guard as a single transition: only orders still expirable and due move. The
-        # status changed when the deadline passed (or at the last change, should that be later).
-        updated = due.filter(pk__in=ids).update(
-            status=Status.EXPIRED,
-            status_changed_at=Greatest("deadline", "status_changed_at"),
-            deadline=None,
-            updated_at=wall_clock,
-        )
-        if updated != len(ids):
-            raise _BatchChanged
-
-        events = []
-        messages = []
-        for pk, old, deadline, changed_at, number, carrier_id, exception_code in rows:
-            occurred_at = max(deadline, changed_at)
-            reason = outbox.expiry_reason(exception_code)
-            events.append(
-                OrderEvent(
-                    order_id=pk,
-                    kind="status",
-                    old_status=old,
-                    new_status=Status.EXPIRED,
-                    actor=Actor.SYSTEM,
-                    occurred_at=occurred_at,
-                    data={"reason": reason},
-                )
-            )
-            payload = outbox.order_expired_payload(
-                number=number, reason=reason, deadline=deadline, occurred_at=occurred_at
-            )
-            messages.append((pk, carrier_id, OutboxEventType.EXPIRED, payload))
-        events = OrderEvent.objects.bulk_create(events)
-        sent = outbox.outbox_messages_add(messages=messages, now=wall_clock)
-        notify_orders(orders=Order.objects.filter(pk__in=ids).select_related("user"), kind="expired")
-        transaction.on_commit(
-            partial(_after_batch, rows=rows, events=events, message_ids=[m.pk for m in sent])
-        )
+        _expire_rows(due=due, rows=rows, wall_clock=timezone.now())
     return len(rows)
+
+
+def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderEvent | None:
+    """Expire ``order`` now if it is past its deadline and no run has expired it yet.
+
+    A late or missed midnight run must not change outcomes: every single-order writer calls this
+    under the order's row lock, before judging what it was asked to do, so the order expires
+    exactly as the job would have expired it (at its deadline, with the same event, outbox message
+    and notice) and the action is then judged against the expired order. The caller holds the
+    lock in its transaction. Updates ``order`` in place; returns the expiry's event row, or None.
+    """
+    now = now or timezone.now()
+    if order.status not in EXPIRABLE or order.deadline is None or order.deadline > now:
+        return None
+    due = _due(now).filter(pk=order.pk)
+    rows = list(due.values_list(*_ROW))
+    if not rows:
+        return None
+    wall_clock = timezone.now()
+    (event,) = _expire_rows(due=due, rows=rows, wall_clock=wall_clock)
+    _pk, _old, deadline, changed_at, *_rest = rows[0]
+    order.status = Status.EXPIRED
+    order.status_changed_at = max(deadline, changed_at)
+    order.deadline = None
+    order.updated_at = wall_clock
+    return event
+
+
+def expired_orders_notify(*, order_ids: list[int]) -> int:
+    """The ``expired`` notice to each order's owner, keyed so that no run sends it twice."""
+    return notify_orders(orders=Order.objects.filter(pk__in=order_ids).select_related("user"), kind="expired")
+
+
+def _expire_rows(*, due, rows: list[tuple], wall_clock: datetime) -> list[OrderEvent]:
+    """Expire the locked ``rows`` (of :data:`_ROW`) of the ``due`` queryset, set-based.
+
+    Writes the status, one event row and one outbox message per order and the notices, and queues
+    the push and the signal after commit. Runs in the caller's transaction; returns the events.
+    """
+    ids = [row[0] for row in rows]
+    # The same guard as a single transition: only orders still expirable and due move. The status
+    # changed when the deadline passed (or at the last change, should that be later). updated_at
+    # is the wall clock: carriers that pull find the expiry through updated_since (§7.2).
+    updated = due.filter(pk__in=ids).update(
+        status=Status.EXPIRED,
+        status_changed_at=Greatest("deadline", "status_changed_at"),
+        deadline=None,
+        updated_at=wall_clock,
+    )
+    if updated != len(ids):
+        raise _BatchChanged
+
+    events = []
+    messages = []
+    for pk, old, deadline, changed_at, number, carrier_id, exception_code in rows:
+        occurred_at = max(deadline, changed_at)
+        reason = outbox.expiry_reason(exception_code)
+        events.append(
+            OrderEvent(
+                order_id=pk,
+                kind="status",
+                old_status=old,
+                new_status=Status.EXPIRED,
+                actor=Actor.SYSTEM,
+                occurred_at=occurred_at,
+                data={"reason": reason},
+            )
+        )
+        payload = outbox.order_expired_payload(
+            number=number, reason=reason, deadline=deadline, occurred_at=occurred_at
+        )
+        messages.append((pk, carrier_id, OutboxEventType.EXPIRED, payload))
+    events = OrderEvent.objects.bulk_create(events)
+    sent = outbox.outbox_messages_add(messages=messages, now=wall_clock)
+    expired_orders_notify(order_ids=ids)
+    transaction.on_commit(partial(_after_batch, rows=rows, events=events, message_ids=[m.pk for m in sent]))
+    return events
 
 
 def _after_batch(*, rows: list[tuple], events: list[OrderEvent], message_ids: list) -> None:

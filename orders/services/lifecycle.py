@@ -25,6 +25,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Kind
+from notifications.services import dedupe_key_for, notify
 from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxEventType, OutboxMessage, Status
 from orders.services import outbox
 
@@ -80,6 +82,7 @@ MUTABLE_FIELDS: frozenset[str] = frozenset(
         "fee_currency",
         "cancel_reason",
         "deadline",
+        "actual_weight_kg",
         "exception_code",
         "exception_note",
         "return_state",
@@ -166,6 +169,14 @@ def _check_changes(changes: Mapping[str, Any]) -> None:
         raise ValueError(f"lifecycle services cannot change {sorted(unknown)}")
 
 
+def _expire_if_overdue(order: Order) -> OrderEvent | None:
+    """Expire the locked ``order`` first if it is overdue (``expiry.order_expire_overdue``)."""
+    # Imported here: the expiry job builds on this module's tables and signal.
+    from orders.services.expiry import order_expire_overdue
+
+    return order_expire_overdue(order=order)
+
+
 def _transition(
     *,
     order: Order,
@@ -179,12 +190,17 @@ def _transition(
     changes: Mapping[str, Any] | None = None,
     check: Callable[[Order], None] | None = None,
     kind: str = "status",
+    notice: Callable[[int], None] | None = None,
 ) -> tuple[Order, OrderEvent]:
-    """Move ``order`` to ``to`` or raise, writing nothing.
+    """Move ``order`` to ``to`` or raise, writing nothing but an overdue expiry.
 
+    An order past its deadline that no midnight run has expired yet is expired first, exactly as
+    the run would have, and the move is judged against the expired order; that expiry stands even
+    when the move is then refused (and is the result when the move asked for was the expiry).
     ``check`` runs against the freshly locked row before the table is consulted, so a service can
-    refuse with a clearer message (e.g. cancel after pickup). On success the caller's ``order``
-    instance is updated in place and returned with the event row.
+    refuse with a clearer message (e.g. cancel after pickup). ``notice(order_id)`` tells the user,
+    in the same transaction. On success the caller's ``order`` instance is updated in place and
+    returned with the event row.
     """
     changes = dict(changes or {})
     _check_changes(changes)
@@ -193,62 +209,111 @@ def _transition(
     now = timezone.now()
     occurred_at = occurred_at or now
 
+    refusal: OrderError | None = None
+    fields: dict[str, Any] = {}
     with transaction.atomic():
         # The lock makes a racing writer wait and then see our status; the compare-and-swap below
         # keeps the guarantee on databases where SELECT … FOR UPDATE is a no-op (SQLite).
         current = (
             Order.objects.select_for_update()
-            .only("pk", "status", "number", "carrier_id", "deadline", "exception_code")
+            .only("pk", "status", "status_changed_at", "number", "carrier_id", "deadline", "exception_code")
             .get(pk=order.pk)
         )
-        old = current.status
-        if check is not None:
-            check(current)
-        if not is_legal_move(old, to):
-            raise IllegalTransition(old, to)
-
-        fields: dict[str, Any] = {"status": to, "status_changed_at": occurred_at, "updated_at": now}
-        if to not in DEADLINE_KEPT_ON:
-            fields["deadline"] = None
-        if to in PROGRESS:
-            fields["exception_code"] = ""
-            fields["exception_note"] = ""
-        fields.update(changes)
-
-        if Order.objects.filter(pk=order.pk, status=old).update(**fields) != 1:
-            raise IllegalTransition(old, to)
-        event = OrderEvent.objects.create(
-            order_id=order.pk,
-            kind=kind,
-            old_status=old,
-            new_status=to,
-            actor=actor,
-            actor_user=actor_user,
-            source_event_id=source_event_id,
-            occurred_at=occurred_at,
-            note=note,
-            data=dict(data or {}),
-        )
-        messages = ()
-        if to in PUSHED_TO_CARRIER and actor != Actor.CARRIER:
-            messages = (
-                _push_message(current=current, to=to, actor=actor, occurred_at=occurred_at, fields=fields).pk,
-            )
-        transaction.on_commit(
-            partial(
-                _after_commit,
-                order_id=order.pk,
-                event_id=event.pk,
-                old=old,
-                new=to,
-                actor=actor,
-                messages=messages,
-            )
-        )
+        expiry_event = _expire_if_overdue(current)
+        if expiry_event is not None and to == S.EXPIRED:
+            event = expiry_event  # done, as the midnight run does it (notice included)
+        else:
+            try:
+                if check is not None:
+                    check(current)
+                if not is_legal_move(current.status, to):
+                    raise IllegalTransition(current.status, to)
+            except OrderError as error:
+                if expiry_event is None:
+                    raise
+                refusal = error  # raised once the expiry has committed
+            else:
+                fields, event = _write_move(
+                    current=current,
+                    to=to,
+                    actor=actor,
+                    actor_user=actor_user,
+                    source_event_id=source_event_id,
+                    occurred_at=occurred_at,
+                    now=now,
+                    note=note,
+                    data=data,
+                    changes=changes,
+                    kind=kind,
+                )
+                if notice is not None:
+                    notice(order.pk)
+    if expiry_event is not None:
+        for name in ("status", "status_changed_at", "deadline", "updated_at"):
+            setattr(order, name, getattr(current, name))
+    if refusal is not None:
+        raise refusal
 
     for name, value in fields.items():
         setattr(order, name, value)
     return order, event
+
+
+def _write_move(
+    *,
+    current: Order,
+    to: str,
+    actor: str,
+    actor_user,
+    source_event_id: str,
+    occurred_at: datetime,
+    now: datetime,
+    note: str,
+    data: Mapping[str, Any] | None,
+    changes: Mapping[str, Any],
+    kind: str,
+) -> tuple[dict[str, Any], OrderEvent]:
+    """The writes of one judged move on the locked row; returns the fields set and the event row."""
+    old = current.status
+    fields: dict[str, Any] = {"status": to, "status_changed_at": occurred_at, "updated_at": now}
+    if to not in DEADLINE_KEPT_ON:
+        fields["deadline"] = None
+    if to in PROGRESS:
+        fields["exception_code"] = ""
+        fields["exception_note"] = ""
+    fields.update(changes)
+
+    if Order.objects.filter(pk=current.pk, status=old).update(**fields) != 1:
+        raise IllegalTransition(old, to)
+    event = OrderEvent.objects.create(
+        order_id=current.pk,
+        kind=kind,
+        old_status=old,
+        new_status=to,
+        actor=actor,
+        actor_user=actor_user,
+        source_event_id=source_event_id,
+        occurred_at=occurred_at,
+        note=note,
+        data=dict(data or {}),
+    )
+    messages = ()
+    if to in PUSHED_TO_CARRIER and actor != Actor.CARRIER:
+        messages = (
+            _push_message(current=current, to=to, actor=actor, occurred_at=occurred_at, fields=fields).pk,
+        )
+    transaction.on_commit(
+        partial(
+            _after_commit,
+            order_id=current.pk,
+            event_id=event.pk,
+            old=old,
+            new=to,
+            actor=actor,
+            messages=messages,
+        )
+    )
+    return fields, event
 
 
 def _push_message(
@@ -317,13 +382,21 @@ def order_event_record(
 ) -> OrderEvent:
     """A timeline entry without a status change (another scan, a new courier, an exception).
 
-    Takes the same row lock as a transition so it cannot interleave with one.
+    Takes the same row lock as a transition so it cannot interleave with one, and like it first
+    expires an overdue order, so the entry lands on the expired order.
     """
     changes = dict(changes or {})
     _check_changes(changes)
     now = timezone.now()
     with transaction.atomic():
-        current = Order.objects.select_for_update().only("pk", "status").get(pk=order.pk)
+        current = (
+            Order.objects.select_for_update()
+            .only("pk", "status", "status_changed_at", "number", "carrier_id", "deadline", "exception_code")
+            .get(pk=order.pk)
+        )
+        if _expire_if_overdue(current) is not None:
+            for name in ("status_changed_at", "deadline", "updated_at"):
+                setattr(order, name, getattr(current, name))
         if changes:
             Order.objects.filter(pk=order.pk).update(updated_at=now, **changes)
         event = OrderEvent.objects.create(
@@ -358,7 +431,8 @@ def order_cancel(
 ) -> Order:
     """Cancel before pickup (placed, dispatching, accepted); refused with a clear message after.
 
-    A user may cancel only their own order; admins and carriers pass their actor.
+    A user may cancel only their own order; admins and carriers pass their actor, and then the
+    user is told (their own cancel needs no notice).
     """
     if reason not in CancelReason.values:
         raise ValidationError(_("Choose a valid cancellation reason."), code="invalid_reason")
@@ -380,8 +454,21 @@ def order_cancel(
         data={"reason": reason},
         changes={"cancel_reason": reason},
         check=check,
+        notice=None if actor == Actor.USER else partial(_cancelled_notify, by=actor, reason=reason),
     )
     return order
+
+
+def _cancelled_notify(order_id: int, *, by: str, reason: str) -> None:
+    order = Order.objects.select_related("user").get(pk=order_id)
+    # An order is cancelled once, so the key needs no source.
+    notify(
+        user=None,
+        kind=Kind.CANCELLED,
+        order=order,
+        context={"by": by, "reason": reason},
+        dedupe_key=dedupe_key_for(kind=Kind.CANCELLED, order=order),
+    )
 
 
 def order_expire(
@@ -394,7 +481,8 @@ def order_expire(
 ) -> Order:
     """Expire one order that was not picked up (an admin's hand, or the system for one order).
 
-    The nightly job expires in set-based batches and writes the same rows.
+    The nightly job expires in set-based batches and writes the same rows, the user's notice
+    included (with the same key, so neither sends it twice).
     """
     order, _event = _transition(
         order=order,
@@ -403,8 +491,15 @@ def order_expire(
         actor_user=actor_user,
         occurred_at=occurred_at,
         note=note,
+        notice=_expired_notify,
     )
     return order
+
+
+def _expired_notify(order_id: int) -> None:
+    from orders.services.expiry import expired_orders_notify  # see _expire_if_overdue
+
+    expired_orders_notify(order_ids=[order_id])
 
 
 def order_delete(*, order: Order, user) -> Order:

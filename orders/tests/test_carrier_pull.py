@@ -10,6 +10,7 @@ from django.utils import timezone
 from carriers.services import carrier_credentials_rotate
 from carriers.webhooks import sign_payload
 from orders.models import Status
+from orders.services.expiry import orders_expire_due
 from orders.services.lifecycle import order_cancel, order_expire
 from orders.tests.carrier_events_support import NOW, ORDERS_URL, PICKUP_CODE, Sender, order_at
 
@@ -70,6 +71,7 @@ def test_an_order_has_what_the_courier_needs_and_never_the_pickup_code(pull, car
         },
         "pickup_window": {"start": data["pickup_window"]["start"], "end": data["pickup_window"]["end"]},
         "weight_kg": "1.50",
+        "actual_weight_kg": None,
         "dimensions_cm": {"length": "30.0", "width": "20.0", "height": "10.0"},
         "item_type": "clothing",
         "description": "冬季外套",
@@ -141,6 +143,24 @@ def test_cancellations_and_expiries_show_up_through_updated_since(pull, carrier,
         expired.number: "expired",
     }
     assert untouched.number not in numbers(response)
+
+
+def test_the_midnight_job_s_expiries_show_up_through_updated_since(pull, carrier, customer, time_machine):
+    due = [order_at(carrier, customer, deadline=NOW + timedelta(hours=14)) for _ in range(2)]
+    not_due = order_at(carrier, customer, deadline=NOW + timedelta(days=1, hours=14))
+    # The carrier's last pull was before midnight; the job runs at 00:00 (and may run late).
+    since = NOW + timedelta(hours=13)
+    time_machine.move_to(NOW + timedelta(hours=14, minutes=5), tick=False)
+
+    assert orders_expire_due() == 2
+    response = pull.get_orders({"updated_since": since.isoformat()})
+
+    assert response.status_code == 200
+    assert {o["number"]: o["status"] for o in response.json()["results"]} == {
+        order.number: "expired" for order in due
+    }
+    assert [o["updated_at"] for o in response.json()["results"]] == ["2026-11-23T00:05:00+08:00"] * 2
+    assert not_due.number not in numbers(response)
 
 
 def test_updated_since_with_an_unencoded_plus(pull, carrier, customer):

@@ -1,5 +1,7 @@
 """Cancel before pickup, refused after (§3.2); delete hides without cancelling (000 4.6)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -20,7 +22,8 @@ PICKED_UP_MESSAGE = "已揽件的订单不能取消，如有问题请联系快�
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [S.PLACED, S.DISPATCHING, S.ACCEPTED])
 def test_owner_cancels_before_pickup(status, customer, django_capture_on_commit_callbacks):
-    order = OrderFactory(user=customer, status=status, deadline=timezone.now())
+    # Still within its deadline: an overdue order would expire first (see test_late_expiry).
+    order = OrderFactory(user=customer, status=status, deadline=timezone.now() + timedelta(hours=1))
 
     with django_capture_on_commit_callbacks() as callbacks:
         result = order_cancel(order=order, actor_user=customer, reason=CancelReason.CHANGED_MIND)

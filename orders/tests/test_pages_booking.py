@@ -114,7 +114,21 @@ def test_errors_are_in_the_users_language(client, customer, demo_carriers):
 
     assert response.status_code == 200
     assert response.context["LANGUAGE_CODE"] == "zh-hans"
-    assert response.context["form"].errors["weight_kg"] != ["The weight must be more than 0 kg."]
+    assert response.context["form"].errors["weight_kg"] == ["重量必须大于 0 千克。"]
+    assert "重量必须大于 0 千克。" in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_insuring_without_a_declared_value_is_refused_on_that_field(client, customer, demo_carriers):
+    client.force_login(customer)
+    response = client.post(reverse("orders:book"), booking_data(declared_value="0", insured="on"))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["declared_value"] == ["保价时请填写物品的声明价值。"]
+    assert set(form.errors) == {"declared_value"}
+    assert SESSION_KEY not in client.session
+    assert Order.objects.count() == 0
 
 
 def test_a_region_that_does_not_exist_is_refused(client_en, demo_carriers):

@@ -2,11 +2,12 @@
 
 import json
 import threading
+import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
-from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -15,7 +16,7 @@ from carriers.models import CARRIER_EVENT_TAKEN, CarrierEvent
 from carriers.services import carrier_credentials_rotate
 from carriers.webhooks import sign_payload
 from notifications.models import Notification
-from orders.models import Order, OrderEvent, Status
+from orders.models import Order, OrderEvent, OutboxMessage, Status
 from orders.services.lifecycle import OrderNotCancellable, order_cancel
 from orders.tests.carrier_events_support import COURIER, EVENTS_URL, body, order_at, picked_up_data
 
@@ -65,12 +66,67 @@ def _poster(carrier_code, secret, payload, msg_id):
     return post
 
 
-def _outbox_count(order, event_type) -> int | None:
-    try:
-        message = apps.get_model("orders", "OutboxMessage")
-    except LookupError:  # the outbox is another part of issue 3
-        return None
-    return message.objects.filter(order=order, event_type=event_type).count()
+def _first_then_second(order_pk, first, second):
+    """Run ``first`` while it holds the order's row lock and ``second`` waits for that lock.
+
+    Forces one ordering of a race deterministically: ``second`` starts only once ``first`` holds the
+    lock, and ``first`` goes on only once PostgreSQL shows a session waiting for a lock.
+    """
+    locked = threading.Event()
+    results: list = [None, None]
+
+    def run_first():
+        from django.db import connection as thread_connection
+
+        try:
+            with transaction.atomic():
+                Order.objects.select_for_update().get(pk=order_pk)
+                locked.set()
+                _wait_for_a_lock_waiter(thread_connection)
+                results[0] = first()
+        except Exception as error:  # noqa: BLE001 - the outcome under test
+            results[0] = error
+        finally:
+            locked.set()
+            thread_connection.close()
+
+    def run_second():
+        from django.db import connection as thread_connection
+
+        try:
+            assert locked.wait(10)
+            results[1] = second()
+        except Exception as error:  # noqa: BLE001 - the outcome under test
+            results[1] = error
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _wait_for_a_lock_waiter(thread_connection, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    with thread_connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Activity is read once per transaction unless the snapshot is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second writer never waited for the row lock")
+
+
+def _outbox_count(order, event_type) -> int:
+    return OutboxMessage.objects.filter(order=order, event_type=event_type).count()
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -110,7 +166,7 @@ def test_concurrent_reassignments_with_one_id_change_the_courier_once(attempt, c
     assert OrderEvent.objects.filter(order=order, source_event_id="evt-reassign").count() == 1
 
 
-@pytest.mark.parametrize(
+PICKUP_TIMES = pytest.mark.parametrize(
     ("pickup_happened", "carrier_told_when_cancel_wins"),
     [
         # The courier scanned it before the user's cancel landed: a late event, kept in the timeline.
@@ -119,19 +175,18 @@ def test_concurrent_reassignments_with_one_id_change_the_courier_once(attempt, c
         (timedelta(minutes=1), (409, "illegal_transition")),
     ],
 )
-@pytest.mark.parametrize("attempt", range(3))
-def test_a_user_cancel_racing_a_pickup_callback_has_one_outcome(
-    attempt, pickup_happened, carrier_told_when_cancel_wins, carrier, customer
-):
+
+
+def _cancel_and_pickup(carrier, customer, pickup_happened, msg_id):
     secret = carrier_credentials_rotate(carrier=carrier)
     order = order_at(carrier, customer, Status.ACCEPTED, since=timezone.now() - timedelta(hours=1))
     payload = body(order, "order.picked_up", timezone.now() + pickup_happened, picked_up_data())
+    cancel = lambda: order_cancel(order=Order.objects.get(pk=order.pk), actor_user=customer)  # noqa: E731
+    return order, cancel, _poster(carrier.code, secret, payload, msg_id)
 
-    cancel, pickup = _race(
-        lambda: order_cancel(order=Order.objects.get(pk=order.pk), actor_user=customer),
-        _poster(carrier.code, secret, payload, f"evt-pickup-{attempt}"),
-    )
 
+def _assert_one_outcome(order, cancel, pickup, carrier_told_when_cancel_wins) -> str:
+    """Exactly one of the two won, with everything that goes with it; returns which."""
     order.refresh_from_db()
     # Status changes only: timeline entries have old == new.
     moves = list(OrderEvent.objects.filter(order=order).exclude(old_status=F("new_status")).order_by("id"))
@@ -143,15 +198,49 @@ def test_a_user_cancel_racing_a_pickup_callback_has_one_outcome(
         expected_code, expected = carrier_told_when_cancel_wins
         assert status_code == expected_code
         assert answer == expected or answer.get("error") == expected
-        assert (order.waybill_no, order.fee_amount) == ("", None)
+        assert (order.waybill_no, order.fee_amount, order.actual_weight_kg) == ("", None, None)
         entries = OrderEvent.objects.filter(order=order, kind="order.picked_up")
         assert [(e.old_status, e.new_status) for e in entries] == (
             [(Status.CANCELLED, Status.CANCELLED)] if status_code == 200 else []
         )
-        assert _outbox_count(order, "order.cancelled") in (None, 1)
+        assert _outbox_count(order, "order.cancelled") == 1
+        # The user cancelled it themselves, and a refused or late pickup tells nobody anything.
+        assert not Notification.objects.filter(order=order).exists()
+        return "cancel"
+    assert order.status == Status.PICKED_UP
+    assert isinstance(cancel, OrderNotCancellable)
+    assert pickup == (200, {"result": "applied"})
+    assert (order.waybill_no, order.actual_weight_kg) == ("SF1234567890", Decimal("1.600"))
+    assert _outbox_count(order, "order.cancelled") == 0
+    assert list(Notification.objects.filter(order=order).values_list("kind", flat=True)) == ["picked_up"]
+    return "pickup"
+
+
+@PICKUP_TIMES
+@pytest.mark.parametrize("first", ["cancel", "pickup"])
+def test_a_user_cancel_and_a_pickup_callback_waiting_on_each_other_have_one_outcome(
+    first, pickup_happened, carrier_told_when_cancel_wins, carrier, customer
+):
+    """Each ordering of the race, forced: the loser waits on the row lock, then sees the winner."""
+    order, cancel, pickup = _cancel_and_pickup(carrier, customer, pickup_happened, f"evt-pickup-{first}")
+
+    if first == "cancel":
+        cancelled, picked_up = _first_then_second(order.pk, cancel, pickup)
     else:
-        assert order.status == Status.PICKED_UP
-        assert isinstance(cancel, OrderNotCancellable)
-        assert pickup == (200, {"result": "applied"})
-        assert order.waybill_no == "SF1234567890"
-        assert _outbox_count(order, "order.cancelled") in (None, 0)
+        picked_up, cancelled = _first_then_second(order.pk, pickup, cancel)
+
+    assert _assert_one_outcome(order, cancelled, picked_up, carrier_told_when_cancel_wins) == first
+
+
+@PICKUP_TIMES
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_user_cancel_racing_a_pickup_callback_has_one_outcome(
+    attempt, pickup_happened, carrier_told_when_cancel_wins, carrier, customer
+):
+    """Free races, started together: whichever wins (the test above forces each), one outcome."""
+    order, cancel, pickup = _cancel_and_pickup(carrier, customer, pickup_happened, f"evt-pickup-{attempt}")
+    cancelled, picked_up = _race(cancel, pickup)
+    assert _assert_one_outcome(order, cancelled, picked_up, carrier_told_when_cancel_wins) in {
+        "cancel",
+        "pickup",
+    }

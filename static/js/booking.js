@@ -178,6 +178,15 @@
       if (quantity > 0) body.quantity = quantity;
       if (parseFloat(value("weight_kg")) > 0) body.weight_kg = value("weight_kg");
       if (parseFloat(value("declared_value")) >= 0) body.declared_value = value("declared_value");
+      // The flags and the size as booking screens them: a boxed TV is not refused while typing.
+      // An unticked box means "not said" (null), as in the booking form, not "no".
+      ["original_packaging", "keep_upright"].forEach(function (name) {
+        if (form.elements[name]) body[name] = value(name) === true ? true : null;
+      });
+      var sides = { length: value("length_cm"), width: value("width_cm"), height: value("height_cm") };
+      if (parseFloat(sides.length) > 0 && parseFloat(sides.width) > 0 && parseFloat(sides.height) > 0) {
+        body.dimensions_cm = sides;
+      }
       var token = form.elements.csrfmiddlewaretoken ? form.elements.csrfmiddlewaretoken.value : "";
       var mine = ++latest;
       fetch("/api/v1/screening/", {
@@ -193,7 +202,8 @@
 
     function later() { clearTimeout(timer); timer = setTimeout(check, 350); }
     input.addEventListener("input", later);
-    ["item_type", "quantity", "weight_kg", "declared_value", "insured"].forEach(function (name) {
+    ["item_type", "quantity", "weight_kg", "declared_value", "insured", "original_packaging", "keep_upright",
+      "length_cm", "width_cm", "height_cm"].forEach(function (name) {
       var el = form.elements[name];
       if (el) el.addEventListener("change", later);
     });

@@ -152,3 +152,19 @@ def test_the_booking_form_screens_the_description_as_the_user_types(live_server,
 
     page.fill("#id_description", "冬季外套")
     box.wait_for(state="hidden")
+
+    # The flags and the size count while typing: a boxed TV is fine, a tall upright one is not.
+    page.fill("#id_description", "海尔 55寸 电视机")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=live-screening]').className.includes('screening-refused')"
+    )
+    page.check("#id_original_packaging")
+    box.wait_for(state="hidden")
+    page.check("#id_keep_upright")
+    page.fill("#id_length_cm", "130")
+    page.fill("#id_width_cm", "20")
+    page.fill("#id_height_cm", "190")
+    page.locator("#id_height_cm").dispatch_event("change")
+    box.wait_for(state="visible")
+    assert "screening-refused" in box.get_attribute("class")
+    assert "taller than 1.8 m" in box.inner_text()
