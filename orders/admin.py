@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxMessage
-from orders.services import lifecycle, outbox
+from orders.services import cancellation, lifecycle, outbox
 
 
 class OrderEventInline(admin.TabularInline):
@@ -199,7 +199,7 @@ class OrderAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda order: lifecycle.order_cancel(
+            lambda order: cancellation.order_cancel(
                 order=order, actor_user=request.user, reason=CancelReason.OTHER, actor=Actor.ADMIN
             ),
             lambda n: ngettext("Cancelled %(count)d order.", "Cancelled %(count)d orders.", n) % {"count": n},
@@ -211,7 +211,7 @@ class OrderAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda order: lifecycle.order_expire(order=order, actor=Actor.ADMIN, actor_user=request.user),
+            lambda order: cancellation.order_expire(order=order, actor=Actor.ADMIN, actor_user=request.user),
             lambda n: ngettext("Expired %(count)d order.", "Expired %(count)d orders.", n) % {"count": n},
         )
 

@@ -22,7 +22,7 @@ from orders.api.serializers import (
     ShipmentSerializer,
 )
 from orders.models import Order, Status
-from orders.services import booking, lifecycle
+from orders.services import booking, cancellation, lifecycle
 
 QUOTE_FIELDS = ("carrier", "name", "eligible", "reasons", "recommended", "price", "breakdown", "contract")
 
@@ -146,7 +146,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            lifecycle.order_cancel(
+            cancellation.order_cancel(
                 order=order, actor_user=request.user, reason=serializer.validated_data["reason"]
             )
         except lifecycle.OrderError as error:
@@ -159,5 +159,5 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     def destroy(self, request: Request, number: str) -> Response:
         # Hiding, never Model.delete(): the order goes on for the carrier (000 4.6).
-        lifecycle.order_delete(order=self.get_object(), user=request.user)
+        cancellation.order_delete(order=self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

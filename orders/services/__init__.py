@@ -1,2 +1,3 @@
-"""Order services (writes). Import from the submodules: ``lifecycle`` (status changes, cancel,
-delete), ``booking`` (placing an order), ``clock`` (the platform's day boundaries)."""
+"""Order services (writes). Import from the submodules: ``lifecycle`` (status changes),
+``cancellation`` (cancel, expire, delete), ``booking`` (placing an order), ``clock`` (the
+platform's day boundaries)."""

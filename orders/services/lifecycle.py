@@ -4,7 +4,8 @@ Every single-order status change goes through :func:`_transition`: it checks the
 table, locks the row, writes the order and its event row in one transaction — and, for a cancel or
 an expiry the carrier did not make itself, the outbox message that tells the carrier (§7.1) — and
 defers side effects to ``transaction.on_commit``. Pages, the API, the admin and carrier callbacks
-call the public services below; none of them writes ``Order.status`` itself. The midnight expiry
+call the public services below or those of ``orders.services.cancellation`` (cancel, expire,
+delete); none of them writes ``Order.status`` itself. The midnight expiry
 job (``orders.services.expiry``) is the one set-based writer: it applies the same guard and writes
 the same rows for a whole batch at once.
 """
@@ -19,15 +20,12 @@ from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Kind
-from notifications.services import dedupe_key_for, notify
-from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxEventType, OutboxMessage, Status
+from orders.models import Actor, Order, OrderEvent, OutboxEventType, OutboxMessage, Status
 from orders.services import outbox
 
 logger = logging.getLogger(__name__)
@@ -126,22 +124,6 @@ class IllegalTransition(OrderError):
                 "new": _status_label(to_status),
             }
         super().__init__(message)
-
-
-class OrderNotCancellable(IllegalTransition):
-    code = "not_cancellable"
-
-    def __init__(self, from_status: str):
-        if from_status == S.CANCELLED:
-            message = _("This order has already been cancelled.")
-        elif from_status == S.EXPIRED:
-            message = _("This order has expired; there is nothing to cancel.")
-        else:
-            message = _(
-                "An order that has been picked up can no longer be cancelled. "
-                "If something is wrong, please contact the carrier."
-            )
-        super().__init__(from_status, S.CANCELLED, message)
 
 
 def _status_label(status: str) -> str:
@@ -417,106 +399,3 @@ def order_event_record(
         order.updated_at = now
     order.status = current.status
     return event
-
-
-def order_cancel(
-    *,
-    order: Order,
-    actor_user,
-    reason: str = CancelReason.OTHER,
-    actor: str = Actor.USER,
-    note: str = "",
-    source_event_id: str = "",
-    occurred_at: datetime | None = None,
-) -> Order:
-    """Cancel before pickup (placed, dispatching, accepted); refused with a clear message after.
-
-    A user may cancel only their own order; admins and carriers pass their actor, and then the
-    user is told (their own cancel needs no notice).
-    """
-    if reason not in CancelReason.values:
-        raise ValidationError(_("Choose a valid cancellation reason."), code="invalid_reason")
-    if actor == Actor.USER and (actor_user is None or order.user_id != actor_user.pk):
-        raise PermissionDenied
-
-    def check(current: Order) -> None:
-        if current.status not in CANCELLABLE:
-            raise OrderNotCancellable(current.status)
-
-    order, _event = _transition(
-        order=order,
-        to=S.CANCELLED,
-        actor=actor,
-        actor_user=actor_user,
-        source_event_id=source_event_id,
-        occurred_at=occurred_at,
-        note=note,
-        data={"reason": reason},
-        changes={"cancel_reason": reason},
-        check=check,
-        notice=None if actor == Actor.USER else partial(_cancelled_notify, by=actor, reason=reason),
-    )
-    return order
-
-
-def _cancelled_notify(order_id: int, *, by: str, reason: str) -> None:
-    order = Order.objects.select_related("user").get(pk=order_id)
-    # An order is cancelled once, so the key needs no source.
-    notify(
-        user=None,
-        kind=Kind.CANCELLED,
-        order=order,
-        context={"by": by, "reason": reason},
-        dedupe_key=dedupe_key_for(kind=Kind.CANCELLED, order=order),
-    )
-
-
-def order_expire(
-    *,
-    order: Order,
-    actor: str = Actor.SYSTEM,
-    actor_user=None,
-    note: str = "",
-    occurred_at: datetime | None = None,
-) -> Order:
-    """Expire one order that was not picked up (an admin's hand, or the system for one order).
-
-    The nightly job expires in set-based batches and writes the same rows, the user's notice
-    included (with the same key, so neither sends it twice).
-    """
-    order, _event = _transition(
-        order=order,
-        to=S.EXPIRED,
-        actor=actor,
-        actor_user=actor_user,
-        occurred_at=occurred_at,
-        note=note,
-        notice=_expired_notify,
-    )
-    return order
-
-
-def _expired_notify(order_id: int) -> None:
-    from orders.services.expiry import expired_orders_notify  # see _expire_if_overdue
-
-    expired_orders_notify(order_ids=[order_id])
-
-
-def order_delete(*, order: Order, user) -> Order:
-    """Hide the order from its owner's pages and API (000 4.6): it is not cancelled.
-
-    Works at any status and is idempotent; the carrier goes on working the order.
-    """
-    if user is None or order.user_id != user.pk:
-        raise PermissionDenied
-    if order.hidden_by_user_at is None:
-        now = timezone.now()
-        # updated_at stays: nothing changed for the carrier (its pull API lists by updated_at).
-        hidden = Order.objects.filter(pk=order.pk, hidden_by_user_at__isnull=True).update(
-            hidden_by_user_at=now
-        )
-        if hidden:
-            order.hidden_by_user_at = now
-        else:  # hidden meanwhile by another request: keep its time
-            order.refresh_from_db(fields=["hidden_by_user_at"])
-    return order

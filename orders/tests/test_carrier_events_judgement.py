@@ -10,7 +10,7 @@ from carriers.services import carrier_credentials_rotate
 from notifications.models import Notification
 from orders.models import Actor, CancelReason, Order, OrderEvent, Status
 from orders.services import carrier_events
-from orders.services.lifecycle import order_cancel
+from orders.services.cancellation import order_cancel
 from orders.tests.carrier_events_support import (
     COURIER,
     NOW,

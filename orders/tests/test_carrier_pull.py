@@ -10,8 +10,8 @@ from django.utils import timezone
 from carriers.services import carrier_credentials_rotate
 from carriers.webhooks import sign_payload
 from orders.models import Status
+from orders.services.cancellation import order_cancel, order_expire
 from orders.services.expiry import orders_expire_due
-from orders.services.lifecycle import order_cancel, order_expire
 from orders.tests.carrier_events_support import NOW, ORDERS_URL, PICKUP_CODE, Sender, order_at
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from notifications.models import Notification
 from orders.models import Actor, Order, OrderEvent, OutboxMessage, Status
 from orders.services import expiry
-from orders.services.lifecycle import IllegalTransition, OrderNotCancellable, order_cancel, order_transition
+from orders.services.cancellation import OrderNotCancellable, order_cancel
+from orders.services.lifecycle import IllegalTransition, order_transition
 from orders.tests.factories import OrderFactory
 
 MIDNIGHT = datetime(2026, 11, 23, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -17,12 +17,8 @@ from notifications.models import Notification
 from notifications.services import dedupe_key_for
 from orders.models import Actor, Order, OrderEvent, OutboxMessage, Status
 from orders.services import expiry
-from orders.services.lifecycle import (
-    OrderNotCancellable,
-    order_cancel,
-    order_event_record,
-    order_expire,
-)
+from orders.services.cancellation import OrderNotCancellable, order_cancel, order_expire
+from orders.services.lifecycle import order_event_record
 from orders.tests.carrier_events_support import COURIER, SHANGHAI, Sender, body, order_at
 
 pytestmark = pytest.mark.django_db

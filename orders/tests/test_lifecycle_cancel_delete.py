@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from orders.models import Actor, CancelReason, Order, OrderEvent, Status
-from orders.services.lifecycle import (
+from orders.services.cancellation import (
     OrderNotCancellable,
     order_cancel,
     order_delete,

@@ -10,7 +10,8 @@ from notifications.models import Notification
 from notifications.services import dedupe_key_for
 from orders.models import Actor, CancelReason, Order, Status
 from orders.services import expiry
-from orders.services.lifecycle import OrderNotCancellable, order_cancel, order_expire, order_transition
+from orders.services.cancellation import OrderNotCancellable, order_cancel, order_expire
+from orders.services.lifecycle import order_transition
 from orders.tests.carrier_events_support import NOW, Sender, body, minutes_ago, order_at
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from orders.models import Actor, Order, OrderEvent, Status
-from orders.services.lifecycle import IllegalTransition, order_cancel, order_transition
+from orders.services.cancellation import order_cancel
+from orders.services.lifecycle import IllegalTransition, order_transition
 from orders.tests.factories import OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -19,7 +19,8 @@ from carriers.shipment import Party, Shipment
 from orders import tasks
 from orders.models import Actor, CancelReason, Order, OutboxMessage, Status
 from orders.services import booking, outbox
-from orders.services.lifecycle import OrderNotCancellable, order_cancel, order_expire, order_transition
+from orders.services.cancellation import OrderNotCancellable, order_cancel, order_expire
+from orders.services.lifecycle import order_transition
 from orders.tests.factories import OrderFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

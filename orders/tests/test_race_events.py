@@ -17,7 +17,7 @@ from carriers.services import carrier_credentials_rotate
 from carriers.webhooks import sign_payload
 from notifications.models import Notification
 from orders.models import Order, OrderEvent, OutboxMessage, Status
-from orders.services.lifecycle import OrderNotCancellable, order_cancel
+from orders.services.cancellation import OrderNotCancellable, order_cancel
 from orders.tests.carrier_events_support import COURIER, EVENTS_URL, body, order_at, picked_up_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

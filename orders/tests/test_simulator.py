@@ -16,8 +16,8 @@ from carriers.webhooks import verify_carrier_request
 from orders import simulator, tasks
 from orders.models import CancelReason, Order, OrderEvent, OutboxMessage, Status
 from orders.services import outbox
+from orders.services.cancellation import order_cancel
 from orders.services.clock import next_local_midnight
-from orders.services.lifecycle import order_cancel
 from orders.tests.factories import OrderFactory
 
 S = Status

@@ -1,9 +1,4 @@
-"""The user's order pages: book, quote and confirm, my orders, one order (DESIGN §3.2, §4).
-
-The pages only translate between HTML and the services: the shipment is validated by the API's
-``ShipmentSerializer``, priced by ``carriers.services.quote_shipment`` and booked by
-``orders.services.booking.order_place``; cancel and delete go through the lifecycle services.
-"""
+"""Booking pages: the shipment form, then the quotes to choose from and the confirmation."""
 
 from __future__ import annotations
 
@@ -12,98 +7,30 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import address_list_for_user
 from carriers import regions
 from carriers.models import Carrier, PricingKind
 from carriers.services import pickup_windows, quote_shipment, screen_shipment
-from orders import selectors
 from orders.api.serializers import ShipmentSerializer
 from orders.forms import (
     BookingForm,
-    CancelForm,
     QuoteChoiceForm,
     flatten_errors,
     initial_from_payload,
     window_label,
     window_value,
 )
-from orders.models import CancelReason, Order, OrderEvent, Status
-from orders.services import booking, lifecycle
-from orders.services.carrier_event_types import DISPATCH_FAILED, NOT_ACCEPTED
-
-SESSION_KEY = "orders.booking"
-PAGE_SIZE = 10
-CURRENCY_SYMBOLS = {"CNY": "¥", "HKD": "HK$"}
-
-# The tabs of "my orders": each is a set of statuses (None: every order).
-TABS = {
-    "all": None,
-    "active": [
-        Status.PLACED,
-        Status.DISPATCHING,
-        Status.ACCEPTED,
-        Status.PICKED_UP,
-        Status.IN_TRANSIT,
-        Status.OUT_FOR_DELIVERY,
-        Status.PROBLEM,
-    ],
-    "done": [Status.SIGNED, Status.REJECTED],
-    "closed": [Status.CANCELLED, Status.EXPIRED],
-}
-
-# Timeline entries that do not change the status (DESIGN §7.2).
-EVENT_TITLES = {
-    "order.in_transit": gettext_lazy("In transit"),
-    "order.accepted": gettext_lazy("Courier changed"),
-    DISPATCH_FAILED: gettext_lazy("No courier found yet"),
-    "order.pickup_exception": gettext_lazy("Pickup problem reported"),
-    "order.exception_resolved": gettext_lazy("Pickup problem resolved"),
-    "order.contraband_found": gettext_lazy("Prohibited goods found"),
-    "order.returning": gettext_lazy("Returning to sender"),
-    "order.returned": gettext_lazy("Returned to sender"),
-    "order.disposed": gettext_lazy("Disposed of"),
-}
-
-# One line under the status on the order page: what it means for the user now.
-STATUS_HINTS = {
-    Status.PLACED: gettext_lazy("Sent to the carrier. Waiting for a courier to accept it."),
-    Status.DISPATCHING: gettext_lazy("The carrier is finding a courier for you."),
-    Status.ACCEPTED: gettext_lazy("A courier will come in your pickup time."),
-    Status.PICKED_UP: gettext_lazy("The courier has collected the parcel."),
-    Status.IN_TRANSIT: gettext_lazy("The parcel is on its way."),
-    Status.OUT_FOR_DELIVERY: gettext_lazy("The parcel is out for delivery."),
-    Status.PROBLEM: gettext_lazy("The carrier reported a delivery problem and is handling it."),
-    Status.SIGNED: gettext_lazy("Delivered and signed for."),
-    Status.REJECTED: gettext_lazy("The recipient refused the parcel. It goes back to you at your cost."),
-    Status.CANCELLED: gettext_lazy("Cancelled before pickup."),
-    Status.EXPIRED: gettext_lazy("No courier took the order in time. Book again if you still need a pickup."),
-}
-
-BADGES = {
-    Status.PLACED: "badge-warn",
-    Status.DISPATCHING: "badge-warn",
-    Status.PROBLEM: "badge-danger",
-    Status.REJECTED: "badge-danger",
-    Status.CANCELLED: "badge-grey",
-    Status.EXPIRED: "badge-grey",
-}
-
-
-def money(amount, currency: str) -> str:
-    if amount is None:
-        return ""
-    return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{amount}"
-
+from orders.models import Order
+from orders.services import booking
+from orders.views.common import SESSION_KEY, money, order_or_404
 
 # --- booking ---------------------------------------------------------------------------------
 
@@ -172,7 +99,7 @@ def book(request):
         initial: dict = {}
         number = request.GET.get("from")
         if number:
-            order = _order_or_404(request.user, number)
+            order = order_or_404(request.user, number)
             initial = initial_from_payload(booking.order_rebook_initial(order=order))
             initial.pop("pickup_window", None)  # the old window has passed: choose a new one
             initial["rebooked_from"] = rebook_from = order.number
@@ -227,7 +154,7 @@ def _rebooked_from(request) -> Order | None:
     if not number:
         return None
     try:
-        return _order_or_404(request.user, number)
+        return order_or_404(request.user, number)
     except Http404:
         return None
 
@@ -397,125 +324,3 @@ def _place(request, form, shipment, chosen, rebooked_from) -> Order | None:
     except PermissionDenied as error:
         form.add_error(None, str(error) or _("You cannot book at the moment."))
     return None
-
-
-# --- my orders -------------------------------------------------------------------------------
-
-
-@login_required
-def order_list(request):
-    tab = request.GET.get("tab", "all")
-    if tab not in TABS:
-        tab = "all"
-    orders = selectors.order_list_for_user(user=request.user)
-    if TABS[tab] is not None:
-        orders = orders.filter(status__in=TABS[tab])
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    for order in page.object_list:
-        order.badge = BADGES.get(order.status, "")
-        order.estimate = money(order.estimate_amount, order.estimate_currency)
-    tabs = [
-        ("all", _("All")),
-        ("active", _("In progress")),
-        ("done", _("Delivered")),
-        ("closed", _("Cancelled / expired")),
-    ]
-    return render(request, "orders/list.html", {"page": page, "tab": tab, "tabs": tabs})
-
-
-# --- one order -------------------------------------------------------------------------------
-
-
-def _order_or_404(user, number: str) -> Order:
-    """One of the user's own orders; 404 for anyone else's or a deleted one (no hint it exists)."""
-    return selectors.order_get_for_user(user=user, number=number)
-
-
-@login_required
-def order_detail(request, number: str):
-    order = _order_or_404(request.user, number)
-    return render(request, "orders/detail.html", _detail_context(order))
-
-
-def _event_title(event) -> str:
-    """What a timeline entry says: the new status, or what the carrier reported without one.
-
-    Timeline entries without a status change carry the status they were recorded in as both old and
-    new status, so only a real change shows the status label.
-    """
-    if event.new_status and event.new_status != event.old_status:
-        return event.get_new_status_display()
-    if event.kind in EVENT_TITLES:
-        return str(EVENT_TITLES[event.kind])
-    if event.new_status:
-        return event.get_new_status_display()
-    return str(_("Update"))
-
-
-def _dispatch_failure(order: Order, events_newest_first: list) -> OrderEvent | None:
-    """The carrier's newest "no courier found yet" report while the order is still unaccepted."""
-    if order.status not in NOT_ACCEPTED:
-        return None
-    return next((e for e in events_newest_first if e.kind == DISPATCH_FAILED), None)
-
-
-def _detail_context(order: Order, **extra) -> dict:
-    events = list(order.events.all())
-    events.reverse()  # newest first, like every parcel-tracking page
-    for event in events:
-        event.title = _event_title(event)
-    order.badge = BADGES.get(order.status, "")
-    cancellable = order.status in lifecycle.CANCELLABLE
-    return {
-        "dispatch_failed": _dispatch_failure(order, events),
-        # The page asks the API for changes until the order reaches a final status (order.js).
-        "live": order.status not in lifecycle.TERMINAL,
-        "order": order,
-        "status_hint": STATUS_HINTS.get(order.status, ""),
-        "events": events,
-        "estimate": money(order.estimate_amount, order.estimate_currency),
-        "fee": money(order.fee_amount, order.fee_currency),
-        "cancellable": cancellable,
-        # The code is for the courier who collects the parcel: useless once it is picked up.
-        "show_code": cancellable,
-        "after_pickup": order.status in lifecycle.AFTER_PICKUP,
-        "courier_known": bool(order.courier_name),
-        "cancel_form": extra.pop("cancel_form", None)
-        or CancelForm(initial={"reason": CancelReason.CHANGED_MIND}),
-        **extra,
-    }
-
-
-@login_required
-@require_POST
-def order_cancel(request, number: str):
-    order = _order_or_404(request.user, number)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        return render(request, "orders/detail.html", _detail_context(order, cancel_form=form), status=400)
-    try:
-        lifecycle.order_cancel(order=order, actor_user=request.user, reason=form.cleaned_data["reason"])
-    except lifecycle.OrderError as error:
-        messages.error(request, str(error))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The order is cancelled. We have told the carrier."))
-    return redirect("orders:detail", number=order.number)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def order_delete(request, number: str):
-    order = _order_or_404(request.user, number)
-    if request.method == "POST":
-        lifecycle.order_delete(order=order, user=request.user)
-        messages.success(
-            request, _("Order %(number)s was deleted from your list.") % {"number": order.number}
-        )
-        return redirect("orders:list")
-    return render(
-        request,
-        "orders/delete.html",
-        {"order": order, "cancellable": order.status in lifecycle.CANCELLABLE},
-    )
