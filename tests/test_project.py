@@ -108,3 +108,21 @@ def test_language_switch_changes_the_page_language(client):
     traditional = client.get("/accounts/login/").content.decode()
     assert '<html lang="zh-hant">' in traditional
     assert "登入" in traditional
+
+
+def test_manage_py_needs_no_secret_locally_but_the_servers_do():
+    env = {k: v for k, v in os.environ.items() if k not in ("DEV_MODE", "DEBUG", "SECRET_KEY")}
+    local = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert local.returncode == 0, local.stderr
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import courier_platform.wsgi"],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wsgi.returncode != 0
+    assert "SECRET_KEY must be set" in wsgi.stderr
