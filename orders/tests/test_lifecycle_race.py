@@ -1,13 +1,12 @@
 """Two writers racing on one order: exactly one wins (DESIGN §3.1, §11). Needs PostgreSQL."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from orders.models import Actor, Order, OrderEvent, Status
 from orders.services.cancellation import order_cancel
 from orders.services.lifecycle import IllegalTransition, order_transition
+from orders.tests.concurrency import race
 from orders.tests.factories import OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,35 +18,11 @@ def _needs_postgres():
         pytest.skip("row locks are only meaningful on PostgreSQL")
 
 
-def _race(*calls):
-    """Run the calls at the same moment in their own threads; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome under test
-            results[index] = error
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.parametrize("attempt", range(5))
 def test_cancel_racing_pickup_has_exactly_one_winner(attempt, customer):
     order = OrderFactory(user=customer, status=Status.ACCEPTED)
 
-    results = _race(
+    results = race(
         lambda: order_cancel(order=Order.objects.get(pk=order.pk), actor_user=customer),
         lambda: order_transition(
             order=Order.objects.get(pk=order.pk), to=Status.PICKED_UP, actor=Actor.CARRIER
@@ -66,7 +41,7 @@ def test_cancel_racing_pickup_has_exactly_one_winner(attempt, customer):
 def test_two_identical_moves_apply_once(customer):
     order = OrderFactory(user=customer, status=Status.PLACED)
 
-    results = _race(
+    results = race(
         *[
             (
                 lambda: order_transition(

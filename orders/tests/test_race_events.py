@@ -19,6 +19,7 @@ from notifications.models import Notification
 from orders.models import Order, OrderEvent, OutboxMessage, Status
 from orders.services.cancellation import OrderNotCancellable, order_cancel
 from orders.tests.carrier_events_support import COURIER, EVENTS_URL, body, order_at, picked_up_data
+from orders.tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,30 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _needs_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("row locks and concurrent unique checks are only meaningful on PostgreSQL")
-
-
-def _race(*calls):
-    """Run the calls at the same moment in their own threads; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome under test
-            results[index] = error
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _poster(carrier_code, secret, payload, msg_id):
@@ -135,7 +112,7 @@ def test_the_same_event_id_posted_concurrently_is_applied_once(attempt, carrier,
     order = order_at(carrier, customer, Status.PLACED, since=timezone.now() - timedelta(hours=1))
     payload = body(order, "order.accepted", timezone.now() - timedelta(minutes=5), {"courier": COURIER})
 
-    results = _race(*[_poster(carrier.code, secret, payload, "evt-concurrent") for _ in range(5)])
+    results = race(*[_poster(carrier.code, secret, payload, "evt-concurrent") for _ in range(5)])
 
     assert sorted(r[1]["result"] for r in results) == ["applied"] + ["duplicate"] * 4
     assert all(r[0] == 200 for r in results)
@@ -160,7 +137,7 @@ def test_concurrent_reassignments_with_one_id_change_the_courier_once(attempt, c
         {"courier": {**COURIER, "name": "赵师傅"}},
     )
 
-    results = _race(*[_poster(carrier.code, secret, payload, "evt-reassign") for _ in range(4)])
+    results = race(*[_poster(carrier.code, secret, payload, "evt-reassign") for _ in range(4)])
 
     assert sorted(r[1]["result"] for r in results) == ["applied"] + ["duplicate"] * 3
     assert OrderEvent.objects.filter(order=order, source_event_id="evt-reassign").count() == 1
@@ -239,7 +216,7 @@ def test_a_user_cancel_racing_a_pickup_callback_has_one_outcome(
 ):
     """Free races, started together: whichever wins (the test above forces each), one outcome."""
     order, cancel, pickup = _cancel_and_pickup(carrier, customer, pickup_happened, f"evt-pickup-{attempt}")
-    cancelled, picked_up = _race(cancel, pickup)
+    cancelled, picked_up = race(cancel, pickup)
     assert _assert_one_outcome(order, cancelled, picked_up, carrier_told_when_cancel_wins) in {
         "cancel",
         "pickup",
