@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("prohibited.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("reviews.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     path("accounts/", include("accounts.urls")),
+    path("", include("reviews.urls")),
     path("carriers/", include("carriers.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("orders.urls")),
