@@ -72,6 +72,15 @@ class Review(models.Model):
         return f"#{self.pk} {self.order_id}"
 
 
+class QueuedReview(Review):
+    """The moderation queue: the reviews a moderator must look at (its own admin page)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("moderation queue item")
+        verbose_name_plural = _("moderation queue")
+
+
 def photo_path(instance, filename: str) -> str:
     return f"reviews/{timezone.now():%Y/%m}/{filename}"
 

@@ -7,7 +7,8 @@ from django.db import migrations
 GROUP = "moderators"
 # (model, actions): what the desk needs, nothing else (no carriers, tariffs, users, orders).
 PERMISSIONS = {
-    "review": ("view", "change", "moderate"),
+    "review": ("view", "moderate"),
+    "queuedreview": ("view",),
     "reviewphoto": ("view",),
     "reviewreport": ("view",),
     "carrierreply": ("view", "change"),
