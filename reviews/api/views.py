@@ -149,7 +149,7 @@ class CarrierReviewsView(APIView):
         response = paginator.get_paginated_response(PublicReviewSerializer(page, many=True).data)
         response.data = {
             "carrier": carrier.code,
-            "name": carrier.name_zh_hans,
+            "name": carrier.name,
             "ratings": CarrierRatingSerializer(rating).data,
             **response.data,
         }
