@@ -20,8 +20,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     path("accounts/", include("accounts.urls")),
-    path("", include("reviews.urls")),
     path("carriers/", include("carriers.urls")),
+    # After carriers.urls: /carriers/regions/ and the contract pages come first.
+    path("", include("reviews.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("orders.urls")),
 ]

@@ -38,9 +38,10 @@ def codenames(model: str, actions) -> list[str]:
 
 def create_group(apps, schema_editor):
     app_config = apps.get_app_config("reviews")
-    app_config.models_module = True
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = True  # historical app configs have none; create_permissions needs one
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _created = Group.objects.get_or_create(name=GROUP)
