@@ -48,8 +48,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    failed_login_count = models.PositiveIntegerField(_("failed logins"), default=0)
-    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -230,3 +228,121 @@ class Violation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()}"
+
+
+class LoginGuard(models.Model):
+    """Failed password logins counted per (client IP, login): the lockout of DESIGN §6.
+
+    Keyed by IP *and* login so a stranger guessing from elsewhere cannot lock the owner out; the
+    login is stored as a keyed digest (the same for known and unknown accounts, and no phone number
+    or e-mail address in this table). The row is locked and counted before the password is
+    checked, so parallel attempts cannot get more checks than the limit.
+    """
+
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
+    login_digest = models.CharField(_("login (digest)"), max_length=64)
+    failures = models.PositiveIntegerField(_("failed logins"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("login guard")
+        verbose_name_plural = _("login guards")
+        constraints = [
+            models.UniqueConstraint(fields=["ip", "login_digest"], name="one_login_guard_per_ip_and_login"),
+        ]
+        indexes = [models.Index(fields=["login_digest"])]
+
+    def __str__(self) -> str:
+        return f"{self.ip or '-'} · {self.login_digest[:8]}"
+
+
+class PasswordResetCode(models.Model):
+    """A 6-digit code sent to the account's phone or e-mail to set a new password (000 2.2).
+
+    Only a keyed digest of the code is stored; it is valid for ``PASSWORD_RESET_CODE_MINUTES``
+    and ``PASSWORD_RESET_CODE_TRIES`` wrong guesses.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="password_reset_codes",
+        verbose_name=_("user"),
+    )
+    code_digest = models.CharField(_("code (digest)"), max_length=64)
+    sent_to = models.CharField(_("sent by"), max_length=10)  # "sms" or "email"
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    tries = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset code")
+        verbose_name_plural = _("password reset codes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RestrictionScope(models.TextChoices):
+    ORDERING = "ordering", _("Ordering")
+    REVIEWING = "reviewing", _("Reviewing")
+    BOTH = "both", _("Ordering and reviewing")
+
+
+class RestrictionCause(models.TextChoices):
+    ADMIN = "admin", _("Applied by an administrator")
+    FREQUENT_CANCELLATIONS = "frequent_cancellations", _("Frequent cancellations")
+    SUSPENSION = "suspension", _("Account suspended")
+
+
+class Restriction(models.Model):
+    """A limit on what a user may do (DESIGN §6): new orders, new reviews, or both.
+
+    In force from ``starts_at`` until ``ends_at`` (``None``: permanent) unless lifted earlier; it
+    ends by itself, so nothing has to run at its end. Open orders go on whatever it says.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="restrictions",
+        verbose_name=_("user"),
+    )
+    scope = models.CharField(_("restricts"), max_length=10, choices=RestrictionScope.choices)
+    cause = models.CharField(_("cause"), max_length=30, choices=RestrictionCause.choices)
+    reason = models.TextField(_("reason shown to the user"), blank=True)
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: permanent."))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    violation = models.ForeignKey(
+        Violation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("violation"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["user", "ends_at"])]
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_scope_display()}"
+
+    def covers(self, scope: str) -> bool:
+        return self.scope in (scope, RestrictionScope.BOTH)

@@ -112,6 +112,19 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout after repeated failed logins (ours).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Automatic restriction (DESIGN §6): this many cancellations by the user within 24 hours, not the
+# carrier's fault, stop new orders for 24 hours.
+CANCELLATION_RESTRICTION_LIMIT = env.int("CANCELLATION_RESTRICTION_LIMIT", default=3)
+# What other apps hold about a user, for the data export and for account deletion (DESIGN §6;
+# accounts.services.privacy). Each app that stores personal data adds its own entry.
+ACCOUNT_DATA_EXPORTERS = {"orders": "orders.services.personal_data.orders_export"}
+ACCOUNT_DATA_ERASERS = ["orders.services.personal_data.orders_erase"]
+# Password reset codes (000 2.2): 6 digits, valid this long, this many wrong tries.
+PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=10)
+PASSWORD_RESET_CODE_TRIES = env.int("PASSWORD_RESET_CODE_TRIES", default=5)
+# Throttle counters live in the cache: one shared cache (CACHE_URL, e.g. redis://…) when the site
+# runs in several processes, so every process counts the same attempts.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -158,6 +171,13 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "courier_platform.errors.api_exception_handler",
+    # The client is REMOTE_ADDR unless the deployment says how many proxies rewrite X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_RATES": {
+        # Per client IP (accounts.throttles), on the API and the pages alike.
+        "login": env.str("LOGIN_RATE", default="30/min"),
+        "password_reset": env.str("PASSWORD_RESET_RATE", default="10/hour"),
+    },
 }
 # Request limits, set once for every endpoint and page (DESIGN §11: no 500 on any input).
 API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=256 * 1024)  # over it: 413
