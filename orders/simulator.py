@@ -39,7 +39,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Max
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
@@ -331,10 +330,8 @@ def run_step(
         # resumes the order once the moment has come (a countdown of hours would sit in the broker).
         logger.info("simulator: %s waits for its pickup window", order.number)
         return None
-    if step.occurred_at is not None:
-        last = OrderEvent.objects.filter(order=order).aggregate(last=Max("occurred_at"))["last"]
-        if last is not None and step.occurred_at <= last:  # the window passed while the chain was lost
-            step = replace(step, occurred_at=None)
+    if step.occurred_at is not None and step.occurred_at <= order.status_changed_at:
+        step = replace(step, occurred_at=None)  # the window passed while the chain was lost
 
     status, answer = post_event(order=order, step=step)
     if status == 200:

@@ -142,8 +142,18 @@ def test_pickup_window_today_to_the_day_after(start, end):
         (at(1, 12), at(1, 12), "end", "上门时段的结束时间必须晚于开始时间。"),
         (at(3, 10), at(3, 12), "start", "只能预约今天、明天或后天上门取件。"),
         (at(2, 23), at(3, 1), "end", "只能预约今天、明天或后天上门取件。"),
-        (NOW + timedelta(minutes=30), NOW + timedelta(hours=2), "start", "上门时段至少要在一小时后开始，请选择更晚的时间。"),
-        (NOW - timedelta(minutes=2), NOW + timedelta(hours=2), "start", "上门时段至少要在一小时后开始，请选择更晚的时间。"),
+        (
+            NOW + timedelta(minutes=30),
+            NOW + timedelta(hours=2),
+            "start",
+            "上门时段至少要在一小时后开始，请选择更晚的时间。",
+        ),
+        (
+            NOW - timedelta(minutes=2),
+            NOW + timedelta(hours=2),
+            "start",
+            "上门时段至少要在一小时后开始，请选择更晚的时间。",
+        ),
         (at(1, 10), at(1, 10, 59), "end", "上门时段至少要一小时。"),
     ],
 )

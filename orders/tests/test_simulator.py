@@ -1,8 +1,8 @@
 """The built-in carrier simulator (DESIGN §2, §7.1): signed loopback callbacks, state-driven steps."""
 
 import json
-from dataclasses import replace
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
