@@ -44,15 +44,19 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_prometheus",
     "accounts",
     "carriers",
     "prohibited",
     "orders",
     "reviews",
     "notifications",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -66,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "courier_platform.urls"
@@ -221,6 +226,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The whole beat schedule, in one place. Every entry also has a management command.
 CELERY_BEAT_SCHEDULE: dict = {
+    # Beat's heartbeat, run by a worker: /readyz is not ready when it is older than 180 s.
+    "operations-beat-heartbeat": {
+        "task": "operations.tasks.beat_heartbeat",
+        "schedule": 30.0,
+    },
     # Re-queue notification deliveries a broker outage left behind (send_pending_notifications).
     "notifications-requeue-stale": {
         "task": "notifications.tasks.requeue_stale_deliveries",
@@ -326,9 +336,52 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs: one line per record with the request id (operations.logs), as JSON in production
+# (LOG_FORMAT=json, the default without DEV_MODE/DEBUG) or as text locally; phone numbers and pickup
+# codes are masked in every line whatever logged them.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if (DEBUG or DEV_MODE) else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "operations.logs.RequestIdFilter"},
+        "mask": {"()": "operations.logs.MaskingFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "mask"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Health and metrics (operations): /readyz wants beat's heartbeat newer than this, and /metrics
+# answers only with ``Authorization: Bearer <METRICS_TOKEN>`` (no token set: no /metrics).
+READYZ_BEAT_MAX_AGE = env.int("READYZ_BEAT_MAX_AGE", default=180)
+READYZ_BROKER_TIMEOUT = env.float("READYZ_BROKER_TIMEOUT", default=2.0)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Errors go to Sentry when SENTRY_DSN is set (no personal data: phones and codes are masked).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from operations.logs import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+        before_send=sentry_before_send,
+    )

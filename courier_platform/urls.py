@@ -24,6 +24,7 @@ urlpatterns = [
     # After carriers.urls: /carriers/regions/ and the contract pages come first.
     path("", include("reviews.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("operations.urls")),
     path("", include("orders.urls")),
 ]
 
