@@ -16,13 +16,12 @@ Replays inside the 5-minute window are not stopped here: the events endpoint de-
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ImproperlyConfigured
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.authentication import BaseAuthentication
 from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotFound
 from rest_framework.permissions import BasePermission
 

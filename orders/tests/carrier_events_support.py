@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from urllib.parse import urlencode
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
