@@ -69,11 +69,16 @@ def secret_key(secret: str) -> bytes:
         return b""
 
 
+# Methods whose requests carry no body: they sign the request line instead.
+BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+
+
 def signed_content(*, method: str, full_path: str, body: bytes) -> bytes:
-    """What the signature covers: the raw body, or for a request without one its request line."""
-    if body:
-        return body
-    return f"{method.upper()} {full_path}".encode()
+    """What the signature covers: the raw body, or for a GET or HEAD its request line."""
+    method = method.upper()
+    if method in BODYLESS_METHODS:
+        return f"{method} {full_path}".encode()
+    return body
 
 
 def _signatures(header: str) -> list[bytes]:

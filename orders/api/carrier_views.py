@@ -144,15 +144,11 @@ class CarrierEventView(APIView):
             )
             return _invalid({"webhook-id": [message]})
 
-        if carrier_events.carrier_event_seen(carrier=carrier, webhook_id=webhook_id):
-            carrier_events.carrier_event_log(
-                result=CarrierEventResult.DUPLICATE, payload=_loose_json(request.body), **log
-            )
-            return Response({"result": CarrierEventResult.DUPLICATE})
-
         try:
             payload = strict_json_loads(request.body)
         except InvalidBody as invalid:
+            if self._duplicate(log, request.body):
+                return Response({"result": CarrierEventResult.DUPLICATE})
             carrier_events.carrier_event_log(
                 result=CarrierEventResult.INVALID,
                 payload={"raw": printable(request.body)},
@@ -163,6 +159,8 @@ class CarrierEventView(APIView):
 
         serializer = CarrierEventSerializer(data=payload, context={"now": received_at})
         if not serializer.is_valid():
+            if self._duplicate(log, request.body):
+                return Response({"result": CarrierEventResult.DUPLICATE})
             envelope = payload if isinstance(payload, dict) else {}
             carrier_events.carrier_event_log(
                 result=CarrierEventResult.INVALID,
@@ -195,6 +193,19 @@ class CarrierEventView(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response({"result": outcome.result})
+
+    @staticmethod
+    def _duplicate(log: dict, body: bytes) -> bool:
+        """A refused body whose webhook id was taken before: the re-delivery is a duplicate.
+
+        Checked only on this refusal path; a valid delivery meets the unique constraint instead.
+        """
+        if not carrier_events.carrier_event_seen(carrier=log["carrier"], webhook_id=log["webhook_id"]):
+            return False
+        carrier_events.carrier_event_log(
+            result=CarrierEventResult.DUPLICATE, payload=_loose_json(body), **log
+        )
+        return True
 
 
 def _invalid(detail: Any) -> Response:
