@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from carriers.services.signing_cache import carrier_signing_forget
@@ -19,6 +20,8 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Row ids are reused from test to test: no carrier cached by an earlier test may answer.
     carrier_signing_forget()
+    # Rate-limit counters (accounts.throttles) must not leak from one test into the next.
+    cache.clear()
 
 
 @pytest.fixture

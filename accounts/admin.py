@@ -68,22 +68,6 @@ class UserEditForm(UserChangeForm):
         return email
 
 
-class LockedFilter(admin.SimpleListFilter):
-    title = _("login lock")
-    parameter_name = "locked"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Locked now")), ("no", _("Not locked"))]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "yes":
-            return queryset.filter(locked_until__gt=now)
-        if self.value() == "no":
-            return queryset.exclude(locked_until__gt=now)
-        return queryset
-
-
 class AddressInline(admin.TabularInline):
     model = Address
     extra = 0
@@ -120,16 +104,14 @@ class UserAdmin(DjangoUserAdmin):
         "is_staff",
         "date_joined",
         "last_login",
-        "locked_until",
     )
-    list_filter = (LockedFilter, "is_active", "is_staff", "is_superuser", "language", "groups")
+    list_filter = ("is_active", "is_staff", "is_superuser", "language", "groups")
     search_fields = ("username", "phone", "email", "display_name")
     ordering = ("-date_joined",)
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Profile and contact details"), {"fields": ("display_name", "phone", "email", "language")}),
-        (_("Login lock"), {"fields": ("failed_login_count", "locked_until")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -145,7 +127,7 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # the add page asks only for the login
 
-    @admin.action(description=_("Unlock the selected accounts"))
+    @admin.action(description=_("Lift login locks on the selected accounts"))
     def unlock(self, request, queryset):
         count = 0
         for user in queryset:

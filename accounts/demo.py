@@ -4,7 +4,7 @@ from django.db import transaction
 
 from .models import AcceptanceMethod, Address, User
 from .selectors import agreement_current
-from .services import address_create, agreement_accept, user_signup
+from .services import address_create, agreement_accept, user_signup, user_unlock
 
 ADMIN_LOGIN = "admin@example.com"
 ADMIN_PASSWORD = "admin-demo-2026"
@@ -71,8 +71,6 @@ def _restore(user: User, password: str, **flags: bool) -> None:
         if getattr(user, field) != value:
             setattr(user, field, value)
             changed.append(field)
-    if user.failed_login_count or user.locked_until:
-        user.failed_login_count, user.locked_until = 0, None
-        changed += ["failed_login_count", "locked_until"]
     if changed:
         user.save(update_fields=changed)
+    user_unlock(user=user)

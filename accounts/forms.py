@@ -156,3 +156,48 @@ class AddressForm(ServiceErrorsMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     is_default = forms.BooleanField(label=_("Use as my default address"), required=False)
+
+
+def _new_password_field(label=_("New password")) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "At least 8 characters; not a common password, not only digits, and not like your number or e-mail."
+        ),
+    )
+
+
+class PasswordChangeForm(ServiceErrorsMixin, forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new_password = _new_password_field()
+
+
+class PasswordResetRequestForm(forms.Form):
+    login = forms.CharField(
+        label=_("Mobile number or e-mail"),
+        max_length=254,
+        help_text=_("The code is sent to this mobile number by SMS, or to this e-mail address."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+
+
+class PasswordResetConfirmForm(ServiceErrorsMixin, forms.Form):
+    login = forms.CharField(
+        label=_("Mobile number or e-mail"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    new_password = _new_password_field()

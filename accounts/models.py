@@ -48,8 +48,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    failed_login_count = models.PositiveIntegerField(_("failed logins"), default=0)
-    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -230,3 +228,59 @@ class Violation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()}"
+
+
+class LoginGuard(models.Model):
+    """Failed password logins counted per (client IP, login): the lockout of DESIGN §6.
+
+    Keyed by IP *and* login so a stranger guessing from elsewhere cannot lock the owner out; the
+    login is stored as a keyed digest (the same for known and unknown accounts, and no phone number
+    or e-mail address in this table). The row is locked and counted before the password is
+    checked, so parallel attempts cannot get more checks than the limit.
+    """
+
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
+    login_digest = models.CharField(_("login (digest)"), max_length=64)
+    failures = models.PositiveIntegerField(_("failed logins"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("login guard")
+        verbose_name_plural = _("login guards")
+        constraints = [
+            models.UniqueConstraint(fields=["ip", "login_digest"], name="one_login_guard_per_ip_and_login"),
+        ]
+        indexes = [models.Index(fields=["login_digest"])]
+
+    def __str__(self) -> str:
+        return f"{self.ip or '-'} · {self.login_digest[:8]}"
+
+
+class PasswordResetCode(models.Model):
+    """A 6-digit code sent to the account's phone or e-mail to set a new password (000 2.2).
+
+    Only a keyed digest of the code is stored; it is valid for ``PASSWORD_RESET_CODE_MINUTES``
+    and ``PASSWORD_RESET_CODE_TRIES`` wrong guesses.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="password_reset_codes",
+        verbose_name=_("user"),
+    )
+    code_digest = models.CharField(_("code (digest)"), max_length=64)
+    sent_to = models.CharField(_("sent by"), max_length=10)  # "sms" or "email"
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    tries = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset code")
+        verbose_name_plural = _("password reset codes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

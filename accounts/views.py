@@ -1,8 +1,9 @@
-"""Account pages: sign-up, login, logout, the agreement, the profile and the address book."""
+"""Account pages: sign-up, login, logout, passwords, the agreement, the profile and the address book."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import ValidationError
@@ -15,9 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carriers import regions
 
 from . import selectors, services
-from .forms import AddressForm, LoginForm, ProfileForm, SignupForm
+from .forms import (
+    AddressForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetConfirmForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignupForm,
+)
 from .request_meta import client_ip, client_user_agent
 from .templatetags.accounts_tags import phone_display
+from .throttles import LoginRateThrottle, PasswordResetRateThrottle, page_throttled
 
 BACKEND = "accounts.backends.PhoneOrEmailBackend"
 
@@ -98,34 +108,119 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.user.is_authenticated:
         return redirect(next_url)
     form = LoginForm(request.POST if request.method == "POST" else None)
-    locked = False
-    if form.is_bound and form.is_valid():
-        try:
-            user = services.login_attempt(
-                login=form.cleaned_data["login"], password=form.cleaned_data["password"], request=request
-            )
-        except services.AccountLocked as exc:
-            form.add_error(None, exc.message)
-            locked = True
-        except services.InvalidCredentials as exc:
-            form.add_error(None, exc.message)
-        else:
-            auth_login(request, user)
-            return _remember_language(redirect(next_url), user.language)
+    status = 200
+    if form.is_bound:
+        wait = page_throttled(request, LoginRateThrottle)
+        if wait is not None:
+            form.add_error(None, _too_many_attempts(wait))
+            status = 429
+        elif form.is_valid():
+            try:
+                user = services.login_attempt(
+                    login=form.cleaned_data["login"], password=form.cleaned_data["password"], request=request
+                )
+            except services.InvalidCredentials as exc:
+                form.add_error(None, exc.message)
+            else:
+                auth_login(request, user)
+                return _remember_language(redirect(next_url), user.language)
     return render(
         request,
         "accounts/login.html",
         {
             "form": form,
             "next": next_url if next_url != _home_url() else "",
-            "locked": locked,
             "login_failure_limit": settings.LOGIN_FAILURE_LIMIT,
             "login_lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES,
         },
+        status=status,
     )
 
 
+def _too_many_attempts(wait: int) -> str:
+    return _("Too many attempts from your network. Please try again in %(seconds)d seconds.") % {
+        "seconds": wait
+    }
+
+
 logout_view = LogoutView.as_view()
+
+
+# --- Passwords -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            update_session_auth_hash(request, request.user)  # this browser stays logged in
+            messages.success(
+                request, _("Your password has been changed. Other devices have been logged out.")
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound:
+        wait = page_throttled(request, PasswordResetRateThrottle)
+        if wait is not None:
+            form.add_error(None, _too_many_attempts(wait))
+            status = 429
+        elif form.is_valid():
+            services.password_reset_request(login=form.cleaned_data["login"])
+            request.session["password_reset_login"] = form.cleaned_data["login"].strip()
+            messages.info(
+                request,
+                _(
+                    "If an account uses this mobile number or e-mail address, a 6-digit code is on its "
+                    "way. It is valid for %(minutes)d minutes."
+                )
+                % {"minutes": settings.PASSWORD_RESET_CODE_MINUTES},
+            )
+            return redirect("accounts:password_reset_confirm")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = PasswordResetConfirmForm(request.POST)
+    else:
+        form = PasswordResetConfirmForm(initial={"login": request.session.get("password_reset_login", "")})
+    status = 200
+    if form.is_bound:
+        wait = page_throttled(request, PasswordResetRateThrottle)
+        if wait is not None:
+            form.add_error(None, _too_many_attempts(wait))
+            status = 429
+        elif form.is_valid():
+            try:
+                services.password_reset_confirm(
+                    login=form.cleaned_data["login"],
+                    code=form.cleaned_data["code"],
+                    new_password=form.cleaned_data["new_password"],
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                request.session.pop("password_reset_login", None)
+                messages.success(request, _("Your new password is set. Log in with it."))
+                return redirect("accounts:login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form}, status=status)
 
 
 # --- Agreement -------------------------------------------------------------------------------

@@ -109,6 +109,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout after repeated failed logins (ours).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Password reset codes (000 2.2): 6 digits, valid this long, this many wrong tries.
+PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=10)
+PASSWORD_RESET_CODE_TRIES = env.int("PASSWORD_RESET_CODE_TRIES", default=5)
+# Throttle counters live in the cache: one shared cache (CACHE_URL, e.g. redis://…) when the site
+# runs in several processes, so every process counts the same attempts.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -146,6 +152,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The client is REMOTE_ADDR unless the deployment says how many proxies rewrite X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_RATES": {
+        # Per client IP (accounts.throttles), on the API and the pages alike.
+        "login": env.str("LOGIN_RATE", default="30/min"),
+        "password_reset": env.str("PASSWORD_RESET_RATE", default="10/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Courier booking platform API",

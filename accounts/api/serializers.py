@@ -49,10 +49,19 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
 
 
-class LockedSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    locked_until = serializers.DateTimeField()
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Mobile number or e-mail address.")
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Mobile number or e-mail address.")
+    code = serializers.CharField(max_length=12, help_text="The 6-digit code that was sent.")
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
 
 
 class MeSerializer(serializers.ModelSerializer):

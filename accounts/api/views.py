@@ -1,5 +1,6 @@
-"""User API: the agreement, sign-up, tokens and my profile (DESIGN §7.3)."""
+"""User API: the agreement, sign-up, tokens, passwords and my profile (DESIGN §7.3)."""
 
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,11 +13,14 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.request_meta import client_ip, client_user_agent
+from accounts.throttles import LoginRateThrottle, PasswordResetRateThrottle
 
 from .serializers import (
     AgreementSerializer,
-    LockedSerializer,
     MeSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     SignupSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -69,13 +73,17 @@ class SignupView(APIView):
 class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
 
     @extend_schema(
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(description="Wrong mobile number / e-mail or password."),
-            403: OpenApiResponse(LockedSerializer, description="Locked after repeated failures."),
+            400: OpenApiResponse(
+                description="Wrong mobile number / e-mail or password, or too many failures from this "
+                "client for this login: one answer for all, so accounts cannot be enumerated."
+            ),
+            429: OpenApiResponse(description="Too many attempts from this client IP."),
         },
         summary="Get the API token of an account",
     )
@@ -87,11 +95,6 @@ class TokenView(APIView):
                 login=data.validated_data["username"],
                 password=data.validated_data["password"],
                 request=request._request,
-            )
-        except services.AccountLocked as exc:
-            return Response(
-                {"detail": exc.message, "code": "account_locked", "locked_until": exc.until.isoformat()},
-                status=status.HTTP_403_FORBIDDEN,
             )
         except services.InvalidCredentials as exc:
             raise serializers.ValidationError(
@@ -121,3 +124,70 @@ class MeView(APIView):
         except DjangoValidationError as exc:
             raise _service_error(exc) from None
         return Response(MeSerializer(user).data)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: None, 400: OpenApiResponse(description="Wrong current password, weak new one.")},
+        summary="Change my password (other sessions and tokens are revoked)",
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = request.auth.key if isinstance(request.auth, Token) else None
+        try:
+            services.password_change(
+                user=request.user,
+                old_password=data.validated_data["old_password"],
+                new_password=data.validated_data["new_password"],
+                keep_token=token,
+            )
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from None
+        if token is None:
+            update_session_auth_hash(request._request, request.user)  # this browser stays logged in
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PasswordResetRateThrottle]
+
+    @extend_schema(
+        request=PasswordResetRequestSerializer,
+        responses={202: None},
+        summary="Send a password reset code (the same answer whether or not the account exists)",
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordResetRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(login=data.validated_data["username"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PasswordResetRateThrottle]
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={204: None, 400: OpenApiResponse(description="Wrong or expired code, weak password.")},
+        summary="Set a new password with the code that was sent",
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.password_reset_confirm(
+                login=data.validated_data["username"],
+                code=data.validated_data["code"],
+                new_password=data.validated_data["new_password"],
+            )
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)

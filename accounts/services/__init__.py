@@ -1,4 +1,4 @@
-"""Writes of the accounts app: sign-up, login and its lockout, the profile, the address book.
+"""Writes of the accounts app: sign-up, login and its lockout, passwords, the profile, the address book.
 
 Pages, the API, the admin and commands call these; they raise ``ValidationError`` keyed by field
 name (``phone``, ``email``, ``password``, ``agreement_version``, address fields) so each caller
@@ -15,13 +15,18 @@ from .addresses import (
 )
 from .agreements import agreement_accept
 from .login import (
-    AccountLocked,
     InvalidCredentials,
     LoginError,
     login_attempt,
-    login_failure_register,
+    login_digest,
     login_success_register,
     user_unlock,
+)
+from .passwords import (
+    credentials_revoke,
+    password_change,
+    password_reset_confirm,
+    password_reset_request,
 )
 from .profile import PROFILE_FIELDS, profile_update
 from .signup import user_signup
@@ -30,7 +35,6 @@ __all__ = [
     "ADDRESS_BOOK_LIMIT",
     "ADDRESS_FIELDS",
     "PROFILE_FIELDS",
-    "AccountLocked",
     "InvalidCredentials",
     "LoginError",
     "address_create",
@@ -38,9 +42,13 @@ __all__ = [
     "address_set_default",
     "address_update",
     "agreement_accept",
+    "credentials_revoke",
     "login_attempt",
-    "login_failure_register",
+    "login_digest",
     "login_success_register",
+    "password_change",
+    "password_reset_confirm",
+    "password_reset_request",
     "profile_update",
     "user_signup",
     "user_unlock",

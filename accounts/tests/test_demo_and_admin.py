@@ -1,10 +1,8 @@
-from datetime import timedelta
-
-from django.utils import timezone
+import pytest
 
 from accounts.demo import seed_demo_users
-from accounts.models import Address, AgreementAcceptance, User
-from accounts.services import address_create, login_attempt
+from accounts.models import Address, AgreementAcceptance, LoginGuard, User
+from accounts.services import InvalidCredentials, address_create, login_attempt
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -38,8 +36,10 @@ def test_seed_demo_users_restores_a_changed_password_and_lock(db, agreement_v1):
     seed_demo_users()
     demo = User.objects.get(phone="+8613800138000")
     demo.set_password("something-else-1")
-    demo.locked_until = timezone.now() + timedelta(minutes=5)
     demo.save()
+    for _attempt in range(5):
+        with pytest.raises(InvalidCredentials):
+            login_attempt(login="13800138000", password="wrong-password")
     seed_demo_users()
     assert login_attempt(login="13800138000", password="demo-user-2026") == demo
 
@@ -59,7 +59,6 @@ def test_admin_user_pages(client, moderator, customer):
     assert changelist.status_code == 200
     assert changelist.context["cl"].result_count == 1
     assert client.get(f"/admin/accounts/user/{customer.pk}/change/").status_code == 200
-    assert client.get("/admin/accounts/user/?locked=yes").status_code == 200
     for url in (
         "/admin/accounts/agreement/",
         "/admin/accounts/agreementacceptance/",
@@ -69,16 +68,15 @@ def test_admin_user_pages(client, moderator, customer):
 
 
 def test_admin_unlock_action(client, moderator, customer):
-    customer.failed_login_count = 3
-    customer.locked_until = timezone.now() + timedelta(minutes=10)
-    customer.save()
+    for _attempt in range(5):
+        with pytest.raises(InvalidCredentials):
+            login_attempt(login="13800138000", password="wrong-password")
     client.force_login(moderator)
     response = client.post(
         "/admin/accounts/user/", {"action": "unlock", "_selected_action": [customer.pk]}, follow=True
     )
     assert response.status_code == 200
-    customer.refresh_from_db()
-    assert (customer.failed_login_count, customer.locked_until) == (0, None)
+    assert LoginGuard.objects.count() == 0
     assert login_attempt(login="13800138000", password=PASSWORD) == customer
 
 

@@ -1,0 +1,30 @@
+"""Celery tasks of accounts: thin, by id (STYLE "Background work")."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.models import PasswordResetCode
+from notifications.channels import DeliveryError, SmsChannel
+from notifications.services import user_language
+
+
+@shared_task(ignore_result=True, autoretry_for=(DeliveryError, OSError), max_retries=3, retry_backoff=10)
+def send_password_reset_code(reset_id: int, code: str) -> None:
+    """Send a reset code by the channel the user asked for (the code itself is stored only hashed)."""
+    reset = PasswordResetCode.objects.select_related("user").filter(pk=reset_id, used_at__isnull=True).first()
+    if reset is None:
+        return  # replaced by a newer code, or used already
+    user = reset.user
+    with translation.override(user_language(user)):
+        text = _(
+            "Your password reset code is %(code)s. It is valid for %(minutes)d minutes. "
+            "Never share it with anyone."
+        ) % {"code": code, "minutes": settings.PASSWORD_RESET_CODE_MINUTES}
+        subject = _("Your password reset code")
+    if reset.sent_to == "email" and user.email:
+        send_mail(subject=subject, message=text, from_email=None, recipient_list=[user.email])
+    elif user.phone:
+        SmsChannel().backend().send(phone=user.phone, text=text)
