@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
@@ -10,9 +11,19 @@ from django.utils.translation import ngettext
 
 from . import services
 from .identifiers import normalize_email, normalize_login, normalize_mobile
-from .models import Address, Agreement, AgreementAcceptance, User, Violation
+from .models import (
+    Address,
+    Agreement,
+    AgreementAcceptance,
+    Restriction,
+    RestrictionCause,
+    RestrictionScope,
+    User,
+    Violation,
+)
 from .selectors import agreement_current, agreement_upcoming
 from .services.common import identifier_taken
+from .services.restrictions import restriction_apply, restriction_lift
 from .services.violations import violation_record
 
 
@@ -91,6 +102,40 @@ class AcceptanceInline(admin.TabularInline):
         return False
 
 
+class ViolationInline(admin.TabularInline):
+    model = Violation
+    fk_name = "user"
+    extra = 0
+    fields = ("kind", "order", "note", "recorded_by", "carrier", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RestrictionInline(admin.TabularInline):
+    model = Restriction
+    fk_name = "user"
+    extra = 0
+    fields = ("scope", "cause", "reason", "starts_at", "ends_at", "lifted_at", "created_by")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UserActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason (shown to the user)"),
+        required=False,
+        max_length=500,
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
@@ -121,11 +166,53 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
     )
-    inlines = [AcceptanceInline, AddressInline]
-    actions = ["unlock"]
+    inlines = [AcceptanceInline, AddressInline, ViolationInline, RestrictionInline]
+    actions = ["unlock", "suspend", "terminate"]
+    action_form = UserActionForm
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # the add page asks only for the login
+
+    @admin.action(description=_("Suspend the selected accounts (no ordering, no reviewing)"))
+    def suspend(self, request, queryset):
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            self.message_user(request, _("Give the reason the user will see."), messages.ERROR)
+            return
+        count = 0
+        for user in queryset:
+            restriction_apply(
+                user=user,
+                scope=RestrictionScope.BOTH,
+                reason=reason,
+                ends_at=None,
+                created_by=request.user,
+                cause=RestrictionCause.SUSPENSION,
+            )
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d account suspended.", "%(count)d accounts suspended.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Terminate the selected accounts (cancel open orders, erase personal data)"))
+    def terminate(self, request, queryset):
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            self.message_user(request, _("Give the reason the user will see."), messages.ERROR)
+            return
+        count = 0
+        for user in queryset.exclude(pk=request.user.pk):
+            services.account_terminate(user=user, by=request.user, reason=reason)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d account terminated.", "%(count)d accounts terminated.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Lift login locks on the selected accounts"))
     def unlock(self, request, queryset):
@@ -257,3 +344,70 @@ class ViolationAdmin(admin.ModelAdmin):
         # The admin goes on to log and redirect to ``obj``: make it the row the service created.
         obj.pk, obj.recorded_by, obj.created_at = recorded.pk, recorded.recorded_by, recorded.created_at
         obj._state.adding, obj._state.db = False, recorded._state.db
+
+
+class RestrictionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Restriction
+        fields = ("user", "scope", "reason", "ends_at", "violation")
+
+
+@admin.register(Restriction)
+class RestrictionAdmin(admin.ModelAdmin):
+    """Applied through the service (the user is told, with the reason); lifted by an action."""
+
+    form = RestrictionAdminForm
+    list_display = ("user", "scope", "cause", "starts_at", "ends_at", "lifted_at", "created_by")
+    list_filter = ("scope", "cause")
+    search_fields = ("user__username", "user__phone", "user__email", "reason")
+    list_select_related = ("user", "created_by")
+    raw_id_fields = ("user", "violation")
+    date_hierarchy = "starts_at"
+    actions = ["lift"]
+
+    def get_fields(self, request, obj=None):
+        if obj is not None:
+            return (
+                "user",
+                "scope",
+                "cause",
+                "reason",
+                "starts_at",
+                "ends_at",
+                "lifted_at",
+                "violation",
+                "created_by",
+            )
+        return RestrictionAdminForm.Meta.fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            applied = restriction_apply(
+                user=data["user"],
+                scope=data["scope"],
+                reason=data.get("reason", ""),
+                ends_at=data.get("ends_at"),
+                created_by=request.user,
+                violation=data.get("violation"),
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        obj.pk, obj.starts_at, obj.created_by = applied.pk, applied.starts_at, applied.created_by
+        obj._state.adding, obj._state.db = False, applied._state.db
+
+    @admin.action(description=_("Lift the selected restrictions now"))
+    def lift(self, request, queryset):
+        count = 0
+        for restriction in queryset.filter(lifted_at__isnull=True):
+            restriction_lift(restriction=restriction)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d restriction lifted.", "%(count)d restrictions lifted.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

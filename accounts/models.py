@@ -284,3 +284,65 @@ class PasswordResetCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RestrictionScope(models.TextChoices):
+    ORDERING = "ordering", _("Ordering")
+    REVIEWING = "reviewing", _("Reviewing")
+    BOTH = "both", _("Ordering and reviewing")
+
+
+class RestrictionCause(models.TextChoices):
+    ADMIN = "admin", _("Applied by an administrator")
+    FREQUENT_CANCELLATIONS = "frequent_cancellations", _("Frequent cancellations")
+    SUSPENSION = "suspension", _("Account suspended")
+
+
+class Restriction(models.Model):
+    """A limit on what a user may do (DESIGN §6): new orders, new reviews, or both.
+
+    In force from ``starts_at`` until ``ends_at`` (``None``: permanent) unless lifted earlier; it
+    ends by itself, so nothing has to run at its end. Open orders go on whatever it says.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="restrictions",
+        verbose_name=_("user"),
+    )
+    scope = models.CharField(_("restricts"), max_length=10, choices=RestrictionScope.choices)
+    cause = models.CharField(_("cause"), max_length=30, choices=RestrictionCause.choices)
+    reason = models.TextField(_("reason shown to the user"), blank=True)
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: permanent."))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    violation = models.ForeignKey(
+        Violation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("violation"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["user", "ends_at"])]
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_scope_display()}"
+
+    def covers(self, scope: str) -> bool:
+        return self.scope in (scope, RestrictionScope.BOTH)

@@ -1,10 +1,7 @@
 """Reads about carriers: the carriers to quote, their contract terms, acceptance and ratings."""
 
-import importlib
-import importlib.util
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -103,13 +100,20 @@ def carrier_acceptance_stats(
     return stats
 
 
-def carrier_rating_stats(carriers: Iterable[Carrier]) -> dict[str, tuple[Decimal, int]]:
-    """code → (average carrier rating 1–5, number of ratings), from the reviews app when it has one.
+# code → (average carrier rating, number of ratings[, platform-wide mean]) for the given carriers.
+RatingSource = Callable[[list[Carrier]], Mapping[str, tuple]]
+_rating_source: RatingSource | None = None
 
-    Hook: ``reviews.selectors.carrier_rating_stats(carriers)`` with this signature. Until it exists
-    every carrier is unrated and the recommendation uses the prior rating.
-    """
-    if importlib.util.find_spec("reviews.selectors") is None:
+
+def carrier_rating_source_register(source: RatingSource | None) -> None:
+    """The reviews app registers where ratings come from when it loads (carriers does not import it)."""
+    global _rating_source
+    _rating_source = source
+
+
+def carrier_rating_stats(carriers: Iterable[Carrier]) -> Mapping[str, tuple]:
+    """code → (average carrier rating 1–5, number of ratings, platform-wide mean) from the registered
+    source; every carrier is unrated (the prior) when none is registered."""
+    if _rating_source is None:
         return {}
-    hook = getattr(importlib.import_module("reviews.selectors"), "carrier_rating_stats", None)
-    return hook(carriers) if hook else {}
+    return _rating_source(list(carriers))

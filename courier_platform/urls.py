@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("prohibited.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("reviews.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("accounts.urls")),
     path("carriers/", include("carriers.urls")),
+    # After carriers.urls: /carriers/regions/ and the contract pages come first.
+    path("", include("reviews.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("orders.urls")),
 ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import normalize_contact_phone
 from accounts.models import Address, User
+from accounts.names import validate_visible_name
 from carriers import regions
 
 from .common import Errors, add_error
@@ -29,6 +30,11 @@ def _address_clean(values: Mapping[str, Any]) -> dict[str, str]:
         elif len(value) > limit:
             add_error(errors, field, _("Use at most %(limit)d characters."), "max_length", limit=limit)
         cleaned[field] = value
+    if cleaned["name"] and "name" not in errors:
+        try:
+            cleaned["name"] = validate_visible_name(cleaned["name"])
+        except ValidationError as exc:
+            errors.setdefault("name", []).append(exc)
 
     if cleaned["phone"] and "phone" not in errors:
         phone = normalize_contact_phone(cleaned["phone"])

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.names import validate_visible_name
 
 from .common import Errors, add_error, contacts_clean, taken_error
 
@@ -34,6 +35,11 @@ def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
         required_message=_("Keep a mobile number or an e-mail address: you log in with it."),
     )
     display_name = (data.get("display_name", user.display_name) or "").strip()
+    if display_name:
+        try:
+            display_name = validate_visible_name(display_name)
+        except ValidationError as exc:
+            errors.setdefault("display_name", []).append(exc)
     name_limit = User._meta.get_field("display_name").max_length
     if len(display_name) > name_limit:
         add_error(

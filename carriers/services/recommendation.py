@@ -9,9 +9,11 @@ Score of an eligible carrier ``c`` (higher is better, between 0 and 1)::
                   accepted ÷ pushed over the orders of the last 30 days, smoothed towards a
                   prior rate of 0.8 worth 10 orders: a new carrier scores 0.8, 5 of 5 gives 0.87,
                   0 of 5 gives 0.53, and a long record converges on its real rate
-    rating      = (average × count + 5 × 4.0) ÷ (count + 5)
-                  the average carrier rating (1–5) smoothed towards a prior of 4.0 worth 5
-                  reviews; 4.0 for a carrier nobody has rated yet
+    rating      = (C × m + Σ ratings) ÷ (C + n)                                   (DESIGN §4)
+                  the Bayesian average of the carrier's n published carrier ratings (1–5):
+                  m is the platform-wide mean of all published carrier ratings (4.0 before
+                  there is any), C = 20 reviews; m for a carrier nobody has rated yet, so a
+                  new carrier is neither 1 nor 5, and a long record converges on its own mean
 
 Ties go to the cheaper carrier, then to the code in alphabetical order. The top carrier is
 ``recommended`` (推荐): the default when the user names none.
@@ -27,7 +29,7 @@ RATING_WEIGHT = 0.2
 ACCEPTANCE_PRIOR_RATE = 0.8
 ACCEPTANCE_PRIOR_ORDERS = 10
 RATING_PRIOR = 4.0
-RATING_PRIOR_REVIEWS = 5
+RATING_PRIOR_REVIEWS = 20
 RATING_MAX = 5.0
 
 
@@ -36,11 +38,21 @@ def smoothed_acceptance(accepted: int, pushed: int) -> float:
     return (accepted + ACCEPTANCE_PRIOR_ORDERS * ACCEPTANCE_PRIOR_RATE) / (pushed + ACCEPTANCE_PRIOR_ORDERS)
 
 
-def smoothed_rating(average: float | Decimal | None, count: int) -> float:
-    """(average × count + 5 × 4.0) ÷ (count + 5); the prior alone without ratings."""
+def bayesian_rating(
+    average: float | Decimal | None, count: int, prior_mean: float | Decimal | None = RATING_PRIOR
+) -> float:
+    """(C × m + average × n) ÷ (C + n) with C = 20; the prior mean m alone without ratings."""
+    prior = RATING_PRIOR if prior_mean is None else float(prior_mean)
     if not count or average is None:
-        return RATING_PRIOR
-    return (float(average) * count + RATING_PRIOR_REVIEWS * RATING_PRIOR) / (count + RATING_PRIOR_REVIEWS)
+        return prior
+    return (float(average) * count + RATING_PRIOR_REVIEWS * prior) / (count + RATING_PRIOR_REVIEWS)
+
+
+def smoothed_rating(
+    average: float | Decimal | None, count: int, prior_mean: float | Decimal | None = RATING_PRIOR
+) -> float:
+    """The rating term: ``bayesian_rating`` of (average, count[, platform-wide mean])."""
+    return bayesian_rating(average, count, prior_mean)
 
 
 def score_parts(

@@ -34,7 +34,7 @@ def test_acceptance_history_changes_the_recommendation(demo_carriers):
 
 
 def test_ratings_mapping_is_used(demo_carriers):
-    ratings = {"econ-post": (1.0, 100), "swift-express": (5.0, 100)}
+    ratings = {"econ-post": (1.0, 1000), "swift-express": (5.0, 1000)}  # long records: C = 20 barely weighs
     quotes = quote_shipment(shipment=make_shipment(), screening=ALLOWED, ratings=ratings)
     assert quotes[0].carrier.code == "swift-express"
 

@@ -18,8 +18,11 @@ def test_acceptance_is_smoothed_towards_the_prior():
 
 def test_rating_is_smoothed_towards_the_prior():
     assert smoothed_rating(None, 0) == 4.0
-    assert smoothed_rating(D("5"), 1) == pytest.approx((5 + 20) / 6)
-    assert smoothed_rating(1.0, 100) == pytest.approx((100 + 20) / 105)
+    assert smoothed_rating(D("5"), 1) == pytest.approx((5 + 20 * 4.0) / 21)
+    assert smoothed_rating(1.0, 100) == pytest.approx((100 + 20 * 4.0) / 120)
+    # The prior is the platform-wide mean when one is given.
+    assert smoothed_rating(None, 0, 3.5) == 3.5
+    assert smoothed_rating(5.0, 20, 3.0) == pytest.approx((20 * 3.0 + 5 * 20) / 40)
 
 
 def test_score_formula():
@@ -31,9 +34,9 @@ def test_score_formula():
         "rating": 4.0,
     }
     # twice the cheapest price, 10 of 10 accepted, 4.5 over 5 reviews:
-    # 0.5 × 0.5 + 0.3 × 18/20 + 0.2 × ((22.5 + 20) / 10) / 5 = 0.25 + 0.27 + 0.17 = 0.69
+    # 0.5 × 0.5 + 0.3 × 18/20 + 0.2 × ((22.5 + 20 × 4) / 25) / 5 = 0.25 + 0.27 + 0.164 = 0.684
     parts = score_parts(price_cny=D("34"), cheapest_cny=D("17"), acceptance=(10, 10), rating=(D("4.5"), 5))
-    assert parts["score"] == pytest.approx(0.69)
+    assert parts["score"] == pytest.approx(0.684)
 
 
 def test_rank_cheapest_first_when_nothing_else_is_known():
@@ -50,7 +53,7 @@ def test_rank_acceptance_can_beat_price():
 
 def test_rank_ratings_can_beat_price():
     prices = {"swift-express": D("24"), "econ-post": D("17")}
-    ratings = {"econ-post": (1.0, 100), "swift-express": (5.0, 100)}
+    ratings = {"econ-post": (1.0, 1000), "swift-express": (5.0, 1000)}  # long records: C = 20 barely weighs
     ranking = rank(prices, acceptance={}, ratings=ratings)
     assert [code for code, _ in ranking] == ["swift-express", "econ-post"]
 

@@ -15,6 +15,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.fields import AwareDateTimeField
+from accounts.names import validate_visible_name
 from carriers.models import Carrier
 from carriers.shipment import Party, Shipment
 from orders.models import CancelReason, ItemType, Order, OrderEvent
@@ -36,12 +38,15 @@ from orders.validators import (
 
 
 class PartySerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60)
+    name = serializers.CharField(max_length=60, help_text="Must show at least one letter.")
     phone = serializers.CharField(max_length=30)
     province = serializers.CharField(max_length=30)
     city = serializers.CharField(max_length=30)
     district = serializers.CharField(max_length=30)
     address = serializers.CharField(max_length=200)
+
+    def validate_name(self, value: str) -> str:
+        return validate_visible_name(value)
 
     def validate_phone(self, value: str) -> str:
         return validate_contact_phone(value)
@@ -55,8 +60,9 @@ class PartySerializer(serializers.Serializer):
 
 
 class PickupWindowSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    # Times must carry their offset (+08:00): a naive time is refused, not guessed (DESIGN §6).
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
 
     def validate(self, attrs: dict) -> dict:
         validate_pickup_window(attrs["start"], attrs["end"], self.context.get("now") or timezone.now())

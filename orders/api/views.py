@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.restriction_responses import restricted_api_response
+from accounts.services.restrictions import Restricted
 from carriers.services import quote_shipment, screen_shipment
 from orders import selectors
 from orders.api.serializers import (
@@ -117,6 +119,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 description="Field errors; or the screening result when the goods are prohibited or "
                 "no carrier is eligible; or the current contract terms when the version is stale.",
             ),
+            403: OpenApiResponse(
+                description='Restricted: {"error", "code": "restricted", "scope", "reason", "ends_at"} '
+                "(ends_at null when permanent)."
+            ),
         },
     )
     def create(self, request: Request) -> Response:
@@ -133,6 +139,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             )
         except booking.BookingError as error:
             return _booking_refused(request, error)
+        except Restricted as error:
+            return restricted_api_response(error)
         return self._order_response(order, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import RestrictionScope
+from accounts.services.restrictions import restriction_check
 from carriers import regions
 from carriers.models import Carrier, ContractTerms
 from carriers.services import Quote, quote_shipment, screen_shipment
@@ -274,12 +276,15 @@ def order_place(
     Refuses with a :class:`BookingError` subclass, saving nothing: prohibited goods
     (:class:`GoodsProhibited`), an unknown or ineligible carrier, no eligible carrier at all, a
     contract version that is not the carrier's current one (:class:`StaleContract`), or a pickup
-    window / bag attestation that does not hold (:class:`BookingInvalid`). The order, its screening
+    window / bag attestation that does not hold (:class:`BookingInvalid`); a user under an ordering
+    restriction gets ``accounts.services.Restricted``. The order, its screening
     result, estimate, pickup code, deadline and first event are written in one transaction.
     """
     now = now or timezone.now()
     if rebooked_from is not None and rebooked_from.user_id != user.pk:
         raise PermissionDenied
+    # A restricted user books nothing (DESIGN §6); raises Restricted with the reason and the end.
+    restriction_check(user=user, scope=RestrictionScope.ORDERING, now=now)
     try:
         validate_pickup_window(shipment.pickup_start, shipment.pickup_end, now)
     except ValidationError as error:

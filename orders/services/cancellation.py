@@ -7,16 +7,18 @@ status change: it only hides the order from its owner.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services.restrictions import restriction_for_frequent_cancellations
 from notifications.models import Kind
 from notifications.services import dedupe_key_for, notify
-from orders.models import Actor, CancelReason, Order, Status
+from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, Status
+from orders.services.carrier_event_types import PICKUP_EXCEPTION
 from orders.services.expiry import expired_orders_notify
 from orders.services.lifecycle import CANCELLABLE, IllegalTransition, _transition
 
@@ -74,7 +76,45 @@ def order_cancel(
         check=check,
         notice=None if actor == Actor.USER else partial(_cancelled_notify, by=actor, reason=reason),
     )
+    if actor == Actor.USER and reason not in CARRIER_FAULT_REASONS:
+        frequent_cancellations_check(user=actor_user)
     return order
+
+
+# Cancellations for these reasons are the carrier's fault: they never count against the user.
+CARRIER_FAULT_REASONS = frozenset(
+    {CancelReason.COURIER_NO_SHOW, CancelReason.COURIER_LATE, CancelReason.COURIER_ASKED}
+)
+CANCELLATION_WINDOW = timedelta(hours=24)
+
+
+def cancellations_counted(*, user, now: datetime | None = None) -> int:
+    """The user's cancellations in the 24 hours before ``now`` that count towards a restriction.
+
+    Counted per order: cancelled by the user for a reason that is not the carrier's fault, or
+    reported by the carrier as "the customer asked to cancel" (a ``customer_cancel`` exception).
+    """
+    now = now or timezone.now()
+    recent = OrderEvent.objects.filter(
+        order__user=user, occurred_at__gt=now - CANCELLATION_WINDOW, occurred_at__lte=now
+    )
+    by_user = recent.filter(new_status=Status.CANCELLED, actor=Actor.USER).exclude(
+        data__reason__in=list(CARRIER_FAULT_REASONS)
+    )
+    asked_courier = recent.filter(kind=PICKUP_EXCEPTION, data__code=PickupException.CUSTOMER_CANCEL)
+    return len(
+        set(by_user.values_list("order_id", flat=True))
+        | set(asked_courier.values_list("order_id", flat=True))
+    )
+
+
+def frequent_cancellations_check(*, user, now: datetime | None = None):
+    """Restrict ordering at the cancellation that reaches the limit, and tell the user then."""
+    if user is None:
+        return None
+    return restriction_for_frequent_cancellations(
+        user=user, count=cancellations_counted(user=user, now=now), now=now
+    )
 
 
 def _cancelled_notify(order_id: int, *, by: str, reason: str) -> None:

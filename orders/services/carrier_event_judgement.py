@@ -23,7 +23,8 @@ from accounts.services.violations import violation_record
 from carriers.models import Carrier, CarrierEventResult
 from notifications.models import Kind
 from notifications.services import dedupe_key_for, notify
-from orders.models import Actor, CancelReason, Order, OrderEvent, ReturnState, Status
+from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, ReturnState, Status
+from orders.services.cancellation import frequent_cancellations_check
 from orders.services.carrier_event_types import (
     ACCEPTED,
     ASPECTS,
@@ -288,6 +289,9 @@ def _pickup_exception(*, order, carrier, event):
     }
     timeline_event = _entry(order, event, changes=changes)
     _notify(order, Kind.PICKUP_EXCEPTION, event, code=event.data["code"], note=changes["exception_note"])
+    if event.data["code"] == PickupException.CUSTOMER_CANCEL:
+        # The customer asked the courier to cancel: it counts like their own cancellation (§6).
+        frequent_cancellations_check(user=order.user)
     return Result.RECORDED, timeline_event
 
 

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import RestrictionScope
+from accounts.restriction_responses import refuse_when_restricted
 from accounts.selectors import address_list_for_user
 from carriers import regions
 from carriers.models import Carrier, PricingKind
@@ -75,6 +77,7 @@ def _get(obj, name: str):
 
 
 @login_required
+@refuse_when_restricted(RestrictionScope.ORDERING)
 @require_http_methods(["GET", "POST"])
 def book(request):
     now = timezone.now()
@@ -217,6 +220,7 @@ def _conditions(screening) -> list[str]:
 
 
 @login_required
+@refuse_when_restricted(RestrictionScope.ORDERING)
 @require_http_methods(["GET", "POST"])
 def quote(request):
     payload, shipment = _session_shipment(request)
