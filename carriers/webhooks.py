@@ -24,14 +24,13 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from .models import Carrier
-from .services.credentials import carrier_active_secrets
+from .services.credentials import carrier_active_secrets, secret_key
 
 logger = logging.getLogger(__name__)
 
 ID_HEADER = "webhook-id"
 TIMESTAMP_HEADER = "webhook-timestamp"
 SIGNATURE_HEADER = "webhook-signature"
-SECRET_PREFIX = "whsec_"
 # Timestamps further than this from the platform's clock are refused (both ways).
 TOLERANCE_SECONDS = 5 * 60
 
@@ -59,14 +58,6 @@ def _signature_headers(headers: Mapping[str, str]) -> dict[str, str]:
     if not (timestamp.isascii() and timestamp.isdigit()):
         raise WebhookVerificationError("Invalid webhook-timestamp")
     return found
-
-
-def secret_key(secret: str) -> bytes:
-    """The HMAC key of a ``whsec_<base64>`` secret (what the package derives on every call)."""
-    try:
-        return base64.b64decode(secret.removeprefix(SECRET_PREFIX) + "==")
-    except (binascii.Error, ValueError):
-        return b""
 
 
 # Methods whose requests carry no body: they sign the request line instead.

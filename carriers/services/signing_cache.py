@@ -26,8 +26,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from ..models import Carrier, CarrierCredential
-from ..webhooks import secret_key
-from .credentials import carrier_active_secrets
+from .credentials import carrier_active_secrets, secret_key
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Order statuses and the one way to change them (DESIGN §3.1, §3.2).
 
-Every single-order status change goes through :func:`_transition`: it checks the legal-move
+Every single-order status change goes through :func:`order_transition`: it checks the legal-move
 table, locks the row, writes the order and its event row in one transaction — and, for a cancel or
 an expiry the carrier did not make itself, the outbox message that tells the carrier (§7.1) — and
 defers side effects to ``transaction.on_commit``. Pages, the API, the admin and carrier callbacks
@@ -133,7 +133,7 @@ def _status_label(status: str) -> str:
         return status
 
 
-def _after_commit(
+def transition_after_commit(
     *, order_id: int, event_id: int, old: str, new: str, actor: str, messages: tuple[UUID, ...] = ()
 ) -> None:
     # The outbound push first: it never raises, and a failing signal receiver must not hold it up.
@@ -197,6 +197,8 @@ def _transition(
     occurred_at = occurred_at or now
     if locked:
         _require_lock_held()
+        if check is not None:
+            check(order)
         if not is_legal_move(order.status, to):
             raise IllegalTransition(order.status, to)
         fields, event = _write_move(
@@ -319,7 +321,7 @@ def _write_move(
         )
     transaction.on_commit(
         partial(
-            _after_commit,
+            transition_after_commit,
             order_id=current.pk,
             event_id=event.pk,
             old=old,
@@ -363,9 +365,14 @@ def order_transition(
     data: Mapping[str, Any] | None = None,
     changes: Mapping[str, Any] | None = None,
     kind: str = "status",
+    check: Callable[[Order], None] | None = None,
+    notice: Callable[[int], None] | None = None,
     locked: bool = False,
 ) -> tuple[Order, OrderEvent]:
     """Apply one legal move for a carrier, the system or an admin; raise :class:`IllegalTransition`.
+
+    ``check(current)`` may refuse with a clearer :class:`OrderError` against the freshly locked row;
+    ``notice(order_id)`` tells the user in the same transaction (see ``_transition``).
 
     ``changes`` may set only :data:`MUTABLE_FIELDS` (courier, waybill, fee, …). ``occurred_at`` is
     when it happened (a carrier event's own time) and becomes ``status_changed_at``. ``locked``:
@@ -382,6 +389,8 @@ def order_transition(
         data=data,
         changes=changes,
         kind=kind,
+        check=check,
+        notice=notice,
         locked=locked,
     )
 
