@@ -167,7 +167,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
     )
     inlines = [AcceptanceInline, AddressInline, ViolationInline, RestrictionInline]
-    actions = ["unlock", "suspend"]
+    actions = ["unlock", "suspend", "terminate"]
     action_form = UserActionForm
 
     def get_inlines(self, request, obj):
@@ -193,6 +193,23 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(
             request,
             ngettext("%(count)d account suspended.", "%(count)d accounts suspended.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Terminate the selected accounts (cancel open orders, erase personal data)"))
+    def terminate(self, request, queryset):
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            self.message_user(request, _("Give the reason the user will see."), messages.ERROR)
+            return
+        count = 0
+        for user in queryset.exclude(pk=request.user.pk):
+            services.account_terminate(user=user, by=request.user, reason=reason)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d account terminated.", "%(count)d accounts terminated.", count)
             % {"count": count},
             messages.SUCCESS,
         )

@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from carriers import regions
 
 from . import selectors, services
 from .forms import (
+    AccountDeleteForm,
     AddressForm,
     LoginForm,
     PasswordChangeForm,
@@ -285,6 +287,31 @@ def profile(request: HttpRequest) -> HttpResponse:
             "address_count": selectors.address_list_for_user(user=user).count(),
         },
     )
+
+
+@login_required
+def data_export(request: HttpRequest) -> HttpResponse:
+    """All my data as one JSON file, the same document as GET /api/v1/me/export/."""
+    document = services.account_data_export(user=request.user)
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.account_delete(user=request.user, password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            auth_logout(request)
+            messages.success(request, _("Your account has been deleted."))
+            return redirect("accounts:login")
+    return render(request, "accounts/account_delete.html", {"form": form})
 
 
 # --- Address book ----------------------------------------------------------------------------

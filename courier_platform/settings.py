@@ -108,6 +108,10 @@ LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 # Automatic restriction (DESIGN §6): this many cancellations by the user within 24 hours, not the
 # carrier's fault, stop new orders for 24 hours.
 CANCELLATION_RESTRICTION_LIMIT = env.int("CANCELLATION_RESTRICTION_LIMIT", default=3)
+# What other apps hold about a user, for the data export and for account deletion (DESIGN §6;
+# accounts.services.privacy). Each app that stores personal data adds its own entry.
+ACCOUNT_DATA_EXPORTERS = {"orders": "orders.services.personal_data.orders_export"}
+ACCOUNT_DATA_ERASERS = ["orders.services.personal_data.orders_erase"]
 # Password reset codes (000 2.2): 6 digits, valid this long, this many wrong tries.
 PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=10)
 PASSWORD_RESET_CODE_TRIES = env.int("PASSWORD_RESET_CODE_TRIES", default=5)

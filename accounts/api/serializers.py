@@ -78,3 +78,7 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["username", "display_name", "phone", "email", "language", "date_joined"]
         read_only_fields = ["username", "date_joined"]
         extra_kwargs = {"display_name": {"required": False}}
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)

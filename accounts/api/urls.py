@@ -13,5 +13,6 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="api-password-reset-confirm",
     ),
+    path("me/export/", views.MeExportView.as_view(), name="api-me-export"),
     path("me/", views.MeView.as_view(), name="api-me"),
 ]

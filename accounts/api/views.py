@@ -16,6 +16,7 @@ from accounts.request_meta import client_ip, client_user_agent
 from accounts.throttles import LoginRateThrottle, PasswordResetRateThrottle
 
 from .serializers import (
+    AccountDeleteSerializer,
     AgreementSerializer,
     MeSerializer,
     PasswordChangeSerializer,
@@ -124,6 +125,36 @@ class MeView(APIView):
         except DjangoValidationError as exc:
             raise _service_error(exc) from None
         return Response(MeSerializer(user).data)
+
+    @extend_schema(
+        request=AccountDeleteSerializer,
+        responses={204: None, 400: OpenApiResponse(description="Wrong password.")},
+        summary="Delete my account: open orders are cancelled, orders kept anonymised, the rest erased",
+    )
+    def delete(self, request: Request) -> Response:
+        data = AccountDeleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.account_delete(user=request.user, password=data.validated_data["password"])
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from None
+        if request._request.session.session_key:
+            request._request.session.flush()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="One JSON document with all my data.")},
+        summary="Export all my data",
+    )
+    def get(self, request: Request) -> Response:
+        response = Response(services.account_data_export(user=request.user))
+        if request.query_params.get("download"):
+            response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        return response
 
 
 class PasswordChangeView(APIView):

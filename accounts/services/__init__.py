@@ -28,10 +28,14 @@ from .passwords import (
     password_reset_confirm,
     password_reset_request,
 )
+from .privacy import account_data_export, account_delete, account_terminate
 from .profile import PROFILE_FIELDS, profile_update
 from .signup import user_signup
 
 __all__ = [
+    "account_data_export",
+    "account_delete",
+    "account_terminate",
     "ADDRESS_BOOK_LIMIT",
     "ADDRESS_FIELDS",
     "PROFILE_FIELDS",
