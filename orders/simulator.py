@@ -10,6 +10,9 @@ the next step ``SIMULATOR_STEP_SECONDS`` later:
     dispatching → accepted (courier) → picked_up (waybill, weight, fee, the right pickup code)
     → in_transit → in_transit (a second scan) → out_for_delivery → signed
 
+The courier collects inside the pickup window the user chose (``pickup_time``): until then an
+accepted order waits, and ``simulator_kick`` resumes it when the moment has come.
+
 With probability ``SIMULATOR_PROBLEM_RATE`` an order also has a hiccup: a pickup exception
 (``unreachable``, resolved at the next step) or a delivery problem before it goes out for delivery.
 The choice is seeded by the order number, so a restarted simulator makes the same one.
@@ -29,8 +32,8 @@ import logging
 import random
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,6 +95,7 @@ class Step:
     name: str  # unique within the order's script: the webhook-id suffix
     type: str
     data: dict = field(default_factory=dict)
+    occurred_at: datetime | None = None  # None: when it is posted
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,13 @@ def courier(order: Order) -> dict[str, str]:
         "phone": f"+86139{rng.randrange(10**8):08d}",
         "employee_id": f"SIM{rng.randrange(10**5):05d}",
     }
+
+
+def pickup_time(order: Order) -> datetime:
+    """When the courier collects the parcel: a moment inside the window the user chose, fixed by
+    the order's number (restart-safe), between a tenth and three fifths of the way through it."""
+    length = order.pickup_end - order.pickup_start
+    return order.pickup_start + length * _rng(order, "pickup").uniform(0.1, 0.6)
 
 
 def message_id(order: Order, step: Step) -> str:
@@ -167,7 +178,8 @@ def next_step(order: Order, done: set[str]) -> Step | None:
         return Step(
             "picked_up",
             "order.picked_up",
-            {
+            occurred_at=pickup_time(order),
+            data={
                 "waybill_no": f"SIM{order.number[-10:]}",
                 "weight_kg": str(order.weight_kg),
                 "fee": {"amount": str(order.estimate_amount), "currency": order.estimate_currency},
@@ -263,7 +275,7 @@ def post_event(*, order: Order, step: Step) -> tuple[int | None, dict]:
         {
             "order": order.number,
             "type": step.type,
-            "occurred_at": timezone.localtime(timezone.now()).isoformat(),
+            "occurred_at": timezone.localtime(step.occurred_at or timezone.now()).isoformat(),
             "data": step.data,
         },
         cls=DjangoJSONEncoder,
@@ -313,6 +325,13 @@ def run_step(
     step = next_step(order, known)
     if step is None:
         return None
+    if step.occurred_at is not None and step.occurred_at > timezone.now():
+        # The courier comes inside the chosen window: the chain ends here and simulator_kick
+        # resumes the order once the moment has come (a countdown of hours would sit in the broker).
+        logger.info("simulator: %s waits for its pickup window", order.number)
+        return None
+    if step.occurred_at is not None and step.occurred_at <= order.status_changed_at:
+        step = replace(step, occurred_at=None)  # the window passed while the chain was lost
 
     status, answer = post_event(order=order, step=step)
     if status == 200:
@@ -372,6 +391,7 @@ def simulator_kick(*, now=None, limit: int = 200) -> int:
     stale = (
         Order.objects.filter(carrier__in=simulated_carriers(), updated_at__lt=now - quiet)
         .exclude(status__in=TERMINAL)
+        .exclude(status=Status.ACCEPTED, pickup_start__gt=now)  # waiting for its pickup window
         # Only orders the carrier has been told about; the outbox starts the others.
         .filter(
             outbox_messages__event_type=OutboxEventType.CREATED, outbox_messages__status=OutboxStatus.SENT

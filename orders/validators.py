@@ -18,10 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from carriers import regions
 from carriers.models import Carrier, PricingKind
+from carriers.services.quotes import PICKUP_LEAD
 from orders.services.clock import local_date, start_of_local_day
 
-# How far back a window may start: the form was filled a moment ago, not a day ago.
+# The form offered windows starting at least PICKUP_LEAD from now; it was filled a moment ago.
 PICKUP_START_GRACE = timedelta(minutes=5)
+# A courier cannot be promised for less than this (DESIGN §4).
+PICKUP_MIN_LENGTH = timedelta(hours=1)
 # Pickup can be booked for today, tomorrow or the day after (§3.2).
 PICKUP_DAYS_AHEAD = 2
 
@@ -116,7 +119,8 @@ def validate_address_detail(value: str) -> str:
 
 
 def validate_pickup_window(start: datetime, end: datetime, now: datetime | None = None) -> None:
-    """Today, tomorrow or the day after (Asia/Shanghai), not in the past, and ending after it starts.
+    """Today, tomorrow or the day after (Asia/Shanghai), at least an hour long, and starting no
+    sooner than an hour from now (DESIGN §4).
 
     Raises a dict keyed by ``start`` or ``end``. Whether the window suits a carrier's hours is part
     of that carrier's eligibility, not of this rule.
@@ -134,9 +138,22 @@ def validate_pickup_window(start: datetime, end: datetime, now: datetime | None 
                 )
             }
         )
+    if end - start < PICKUP_MIN_LENGTH:
+        raise ValidationError(
+            {"end": ValidationError(_("The pickup window must be at least one hour long."), code="too_short")}
+        )
     if start < now - PICKUP_START_GRACE:
         raise ValidationError(
             {"start": ValidationError(_("The pickup window cannot start in the past."), code="in_past")}
+        )
+    if start < now + PICKUP_LEAD - PICKUP_START_GRACE:
+        raise ValidationError(
+            {
+                "start": ValidationError(
+                    _("The pickup window must start at least an hour from now: choose a later time."),
+                    code="too_soon",
+                )
+            }
         )
     last_day = local_date(now) + timedelta(days=PICKUP_DAYS_AHEAD)
     too_far = ValidationError(

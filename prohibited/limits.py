@@ -218,3 +218,24 @@ _ORIGINAL_PACKAGING = re.compile(
 def says_original_packaging(text: str) -> bool:
     """The description says the screen travels in its original packaging or a honeycomb carton."""
     return any(match.group(1) is None for match in _ORIGINAL_PACKAGING.finditer(text))
+
+
+# A battery's energy: "74wh", "99 wh", "100瓦时"; or its charge, "20000mah", "2万毫安", "30000毫安时",
+# "100ah", at the voltage the text states ("12v") or else the 3.7 V of a lithium cell (DESIGN §5:
+# 20000 mAh ≈ 74 Wh).
+_WATT_HOURS = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:wh|瓦时|瓦特小时)(?![a-z])")
+_CHARGE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万)?\s*(mah|毫安时|毫安|ah|安时)(?![a-z])")
+_VOLTS = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:v|伏)(?![a-z])")
+LITHIUM_CELL_VOLTS = Decimal("3.7")
+
+
+def battery_wh_values(text: str) -> list[Decimal]:
+    """Every battery energy the text states, in Wh."""
+    values = [Decimal(m.group(1)) for m in _WATT_HOURS.finditer(text)]
+    volts_match = _VOLTS.search(text)
+    volts = Decimal(volts_match.group(1)) if volts_match else LITHIUM_CELL_VOLTS
+    for m in _CHARGE.finditer(text):
+        charge = Decimal(m.group(1)) * (10000 if m.group(2) else 1)
+        amp_hours = charge / 1000 if m.group(3) in ("mah", "毫安时", "毫安") else charge
+        values.append((amp_hours * volts).quantize(Decimal("0.1")))
+    return values

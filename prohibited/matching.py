@@ -27,6 +27,14 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 # Spaces next to a CJK character carry no meaning in Chinese ("香烟 两 条", "iPhone 15 手机壳").
 _SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
+# Punctuation people put inside a word to slip past a filter ("电-子-烟", "打.火.机", "火*药").
+_PUNCT_IN_WORDS = frozenset("-_*~.•=")
+_PUNCT_IN_CJK = re.compile(rf"(?<=[{_CJK}])[-_*~.•=]+(?=[{_CJK}])")
+# A negated mention is not the thing itself (DESIGN §5): 无火药, 不含酒精, 非酒精饮料, alcohol-free.
+_NEGATED_BEFORE = re.compile(
+    r"(?:无|不含|不含有|不包含|不带|没有|未含|零|非|without|no|non-?|free of)\s*(?:任何)?\s*$"
+)
+_NEGATED_AFTER = re.compile(r"^\s*-?\s*free\b")
 # Where one part of a description ends ("iPhone 14, 手机壳" is a phone and a case): punctuation,
 # the gift words of shop listings, and conjunctions. Exclusions that do not contain the term only
 # look inside the part the term is in.
@@ -80,6 +88,8 @@ def normalise(text: str) -> str:
     text = _SPACE_BY_CJK.sub(_MARK, text)
     text = _SPACES.sub(" ", text).strip()
     if not text.isascii():
+        if not _PUNCT_IN_WORDS.isdisjoint(text):
+            text = _PUNCT_IN_CJK.sub("", text)
         text = _t2s().convert(text)
     if _MARK not in text:
         return text
@@ -329,6 +339,21 @@ def _excluded(text: str, start: int, end: int, entry: Entry, parts: Parts) -> bo
     return False
 
 
+def negated(text: str, start: int, end: int) -> bool:
+    """The mention says the thing is absent: a negation right before it (无火药, 不含酒精, no
+    alcohol) or "-free" right after it (alcohol-free)."""
+    before = text[max(0, start - 12) : start]
+    match = _NEGATED_BEFORE.search(before)
+    if match is not None:
+        # "no" and "non" are words of their own: "piano lighter" negates nothing.
+        return not (
+            _is_word_char(match.group(0)[0])
+            and match.start() > 0
+            and _is_word_char(before[match.start() - 1])
+        )
+    return bool(_NEGATED_AFTER.match(text, end))
+
+
 def _drop_covered(hits: list[Hit], candidates: list[Hit]) -> list[Hit]:
     """Drop a hit inside a longer candidate of the same list and owner (钾 inside 高锰酸钾).
 
@@ -389,7 +414,11 @@ def filter_hits(text: str, raw: list[tuple[int, int, Entry]]) -> list[Hit]:
         if _on_boundaries(text, start, end, entry)
         and (not entry.needs_count or limits.count_adjacent(text, start, end))
     ]
-    hits = [h for h in candidates if not _excluded(text, h.start, h.end, h.entry, parts)]
+    hits = [
+        h
+        for h in candidates
+        if not _excluded(text, h.start, h.end, h.entry, parts) and not negated(text, h.start, h.end)
+    ]
     hits = _drop_covered(hits, candidates)
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits

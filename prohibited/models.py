@@ -30,6 +30,7 @@ class Rule(models.TextChoices):
     GROUND_ONLY = "ground_only", _("Ground transport only")
     MAX_ABV = "max_abv", _("Maximum alcohol by volume (%)")
     MAX_CARTONS = "max_cartons", _("Maximum cartons per parcel")
+    MAX_WH = "max_wh", _("Lithium battery: ground only, at most the limit in Wh per battery")
     MIN_INSURED_VALUE = "min_insured_value", _("Refused when insured at or above the limit")
     ORIGINAL_PACKAGING = "original_packaging", _("Refused unless in original packaging")
     INFANT_FORMULA = "infant_formula", _("Refused unless for at least the limit in months")

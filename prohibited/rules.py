@@ -151,6 +151,22 @@ def _restricted(section: SectionSpec, hits: list[Hit], text: str, parts: Parts, 
             return [Finding(section, Outcome.OVER_LIMIT, term, clause, reason % params)]
         reason = _("At most %(limit)s cartons of cigarettes per parcel (%(clause)s).")
         return [Finding(section, Outcome.RESTRICTED, term, clause, reason % _params(section, term, clause))]
+    if section.rule == Rule.MAX_WH and section.limit is not None:
+        values = []
+        for h in hits:
+            left, right = parts.bounds(h.start, h.end)
+            values.extend(limits.battery_wh_values(text[left:right]))
+        largest = max(values) if values else max(limits.battery_wh_values(text), default=None)
+        if largest is not None and largest > section.limit:
+            reason = _(
+                "%(term)s of %(value)s Wh is over the limit of %(limit)s Wh per battery and may not be "
+                "sent (%(clause)s)."
+            )
+            params = _params(section, term, clause, value=_number(largest))
+            return [Finding(section, Outcome.OVER_LIMIT, term, clause, reason % params)]
+        reason = _("%(term)s may travel by ground only, with at most %(limit)s Wh per battery (%(clause)s).")
+        params = _params(section, term, clause)
+        return [Finding(section, Outcome.RESTRICTED, term, clause, reason % params, ground_only=True)]
     reason = _("%(term)s is restricted: %(title)s (%(clause)s).")
     return [Finding(section, Outcome.RESTRICTED, term, clause, reason % _params(section, term, clause))]
 

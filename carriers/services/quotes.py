@@ -16,12 +16,13 @@ from ..selectors import (
     current_contract,
 )
 from ..shipment import Shipment
-from .eligibility import LOCAL_TZ, Reason, ScreeningResult, eligibility
+from .eligibility import LOCAL_TZ, Reason, ScreeningResult, eligibility, within_pickup_hours
 from .pricing import Price, PricingError, price_shipment, to_cny
 from .recommendation import rank
 
 PICKUP_WINDOW = timedelta(hours=2)
 PICKUP_DAYS = 3  # today, tomorrow and the day after (DESIGN §3.2)
+PICKUP_LEAD = timedelta(hours=1)  # no window starting sooner than this (DESIGN §4)
 
 
 @dataclass
@@ -170,23 +171,26 @@ def _merged_hours(carriers: Iterable[Carrier]) -> list[tuple[time, time]]:
 def pickup_windows(
     *, carriers: Iterable[Carrier], now: datetime | None = None
 ) -> list[tuple[datetime, datetime]]:
-    """The 2-hour pickup windows the booking form offers, in order: today (only those not yet
-    started), tomorrow and the day after, local Asia/Shanghai time.
+    """The 2-hour pickup windows the booking form offers, in order: today, tomorrow and the day
+    after, local Asia/Shanghai time.
 
     Windows tile the union of the carriers' pickup hours from the start of each span (08:00–20:00 →
-    08–10, 10–12 … 18–20); a span shorter than 2 hours offers nothing. Each window suits at least
-    one of the carriers; the quotes then say which.
+    08–10, 10–12 … 18–20); a window is offered only when it lies wholly inside the hours of at
+    least one of ``carriers`` (the quotes then say which), and never one starting less than
+    ``PICKUP_LEAD`` from now: the carrier needs that time to send a courier.
     """
+    carriers = list(carriers)
     now = (now or timezone.now()).astimezone(LOCAL_TZ)
-    hours = _merged_hours(carriers)
+    earliest = now + PICKUP_LEAD
     windows = []
     for offset in range(PICKUP_DAYS):
         day: date = now.date() + timedelta(days=offset)
-        for start_time, end_time in hours:
+        for start_time, end_time in _merged_hours(carriers):
             start = datetime.combine(day, start_time, tzinfo=LOCAL_TZ)
             end_of_span = datetime.combine(day, end_time, tzinfo=LOCAL_TZ)
             while start + PICKUP_WINDOW <= end_of_span:
-                if start >= now:
-                    windows.append((start, start + PICKUP_WINDOW))
-                start += PICKUP_WINDOW
+                end = start + PICKUP_WINDOW
+                if start >= earliest and any(within_pickup_hours(c, start, end) for c in carriers):
+                    windows.append((start, end))
+                start = end
     return windows

@@ -1,4 +1,4 @@
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -145,17 +145,22 @@ def test_pickup_windows_today_tomorrow_and_the_day_after(demo_carriers):
     carriers = [demo_carriers["swift-express"], demo_carriers["econ-post"]]  # 08–20 ∪ 09–18
     windows = pickup_windows(carriers=carriers, now=local(2026, 11, 23, 11, 30))
     starts = [start for start, _end in windows]
-    assert starts[:4] == [local(2026, 11, 23, h) for h in (12, 14, 16, 18)]  # 10–12 has begun
-    assert starts[4:10] == [local(2026, 11, 24, h) for h in (8, 10, 12, 14, 16, 18)]
-    assert starts[10:] == [local(2026, 11, 25, h) for h in (8, 10, 12, 14, 16, 18)]
+    # 10–12 has begun and 12–14 starts in half an hour: neither is offered.
+    assert starts[:3] == [local(2026, 11, 23, h) for h in (14, 16, 18)]
+    assert starts[3:9] == [local(2026, 11, 24, h) for h in (8, 10, 12, 14, 16, 18)]
+    assert starts[9:] == [local(2026, 11, 25, h) for h in (8, 10, 12, 14, 16, 18)]
     assert all(end - start == local(2026, 1, 1, 2) - local(2026, 1, 1, 0) for start, end in windows)
 
 
 def test_pickup_windows_at_a_window_start_and_late_at_night(demo_carriers):
     carriers = [demo_carriers["swift-express"]]
-    assert pickup_windows(carriers=carriers, now=local(2026, 11, 23, 18))[0] == (
+    assert pickup_windows(carriers=carriers, now=local(2026, 11, 23, 17))[0] == (
         local(2026, 11, 23, 18),
         local(2026, 11, 23, 20),
+    )
+    assert pickup_windows(carriers=carriers, now=local(2026, 11, 23, 17) + timedelta(seconds=1))[0] == (
+        local(2026, 11, 24, 8),
+        local(2026, 11, 24, 10),
     )
     late = pickup_windows(carriers=carriers, now=local(2026, 11, 23, 22))
     assert len(late) == 12 and late[0][0] == local(2026, 11, 24, 8)
@@ -181,3 +186,23 @@ def test_every_offered_window_suits_the_swift_express_hours(demo_carriers):
     swift = demo_carriers["swift-express"]
     for start, end in pickup_windows(carriers=[swift], now=local(2026, 11, 23, 0)):
         assert eligibility(swift, make_shipment(pickup_start=start, pickup_end=end), ALLOWED) == []
+
+
+def test_pickup_windows_lie_inside_one_carriers_hours(demo_carriers):
+    # 08:00–09:30 and 09:00–10:30 merge into 08:00–10:30, but 08–10 fits neither carrier.
+    early, late = demo_carriers["swift-express"], demo_carriers["econ-post"]
+    early.pickup_start, early.pickup_end = time(8, 0), time(9, 30)
+    late.pickup_start, late.pickup_end = time(9, 0), time(10, 30)
+    assert pickup_windows(carriers=[early, late], now=local(2026, 11, 23, 0)) == []
+
+
+def test_pickup_windows_at_the_edges_of_the_carriers_hours(demo_carriers):
+    swift = demo_carriers["swift-express"]  # 08:00–20:00
+    windows = pickup_windows(carriers=[swift], now=local(2026, 11, 23, 6, 59))
+    assert windows[0] == (local(2026, 11, 23, 8), local(2026, 11, 23, 10))
+    assert windows[5] == (local(2026, 11, 23, 18), local(2026, 11, 23, 20))
+    assert all(swift.pickup_start <= s.time() and e.time() <= swift.pickup_end for s, e in windows)
+    assert pickup_windows(carriers=[swift], now=local(2026, 11, 23, 7) + timedelta(seconds=1))[0] == (
+        local(2026, 11, 23, 10),
+        local(2026, 11, 23, 12),
+    )

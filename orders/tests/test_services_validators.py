@@ -115,17 +115,18 @@ def test_blank_address_is_refused_and_a_real_one_kept():
 NOW = datetime(2026, 11, 22, 15, 30, tzinfo=SHANGHAI)
 
 
-def at(day_offset: int, hour: int) -> datetime:
-    return datetime(2026, 11, 22, hour, tzinfo=SHANGHAI) + timedelta(days=day_offset)
+def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 22, hour, minute, tzinfo=SHANGHAI) + timedelta(days=day_offset)
 
 
 @pytest.mark.parametrize(
     ("start", "end"),
     [
-        (at(0, 16), at(0, 18)),  # later today
+        (at(0, 17), at(0, 19)),  # later today, 90 minutes from now
         (at(1, 10), at(1, 12)),  # tomorrow
         (at(2, 22), at(3, 0)),  # the day after, up to its midnight
-        (NOW - timedelta(minutes=2), NOW + timedelta(hours=2)),  # just submitted
+        (NOW + timedelta(minutes=57), NOW + timedelta(hours=3)),  # offered an hour ahead, just submitted
+        (at(1, 10), at(1, 11)),  # exactly one hour long
     ],
 )
 def test_pickup_window_today_to_the_day_after(start, end):
@@ -141,6 +142,19 @@ def test_pickup_window_today_to_the_day_after(start, end):
         (at(1, 12), at(1, 12), "end", "上门时段的结束时间必须晚于开始时间。"),
         (at(3, 10), at(3, 12), "start", "只能预约今天、明天或后天上门取件。"),
         (at(2, 23), at(3, 1), "end", "只能预约今天、明天或后天上门取件。"),
+        (
+            NOW + timedelta(minutes=30),
+            NOW + timedelta(hours=2),
+            "start",
+            "上门时段至少要在一小时后开始，请选择更晚的时间。",
+        ),
+        (
+            NOW - timedelta(minutes=2),
+            NOW + timedelta(hours=2),
+            "start",
+            "上门时段至少要在一小时后开始，请选择更晚的时间。",
+        ),
+        (at(1, 10), at(1, 10, 59), "end", "上门时段至少要一小时。"),
     ],
 )
 def test_pickup_window_refusals(start, end, field, message):

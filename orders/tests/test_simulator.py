@@ -2,10 +2,12 @@
 
 import json
 import threading
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -79,6 +81,12 @@ def simulated(settings, carrier):
 def order_for(carrier, **fields):
     fields.setdefault("pickup_code", "654321")
     return OrderFactory(carrier=carrier, contract=carrier.contracts.get(), **fields)
+
+
+def due_for_pickup(carrier, **fields):
+    """An order whose pickup window has just ended: the courier's moment inside it has come."""
+    now = timezone.now()
+    return order_for(carrier, pickup_start=now - timedelta(hours=2), pickup_end=now, **fields)
 
 
 # --- the script ----------------------------------------------------------------------------------
@@ -168,6 +176,8 @@ def test_each_event_is_signed_with_the_carriers_current_secret(simulated, settin
     body = request["body"]
     assert body["order"] == order.number and body["type"] == "order.picked_up"
     assert body["occurred_at"].endswith("+08:00")
+    picked_up_at = datetime.fromisoformat(body["occurred_at"])
+    assert order.pickup_start < picked_up_at < order.pickup_end
     assert body["data"] == {
         "waybill_no": f"SIM{order.number[-10:]}",
         "weight_kg": "1.50",
@@ -240,7 +250,7 @@ def test_a_step_scheduled_for_another_state_does_nothing(simulated, settings):
 
 
 def test_a_409_ends_the_script(simulated, settings):
-    order = order_for(simulated, status=S.ACCEPTED)
+    order = due_for_pickup(simulated, status=S.ACCEPTED)
     with PlatformStub(simulated, (409, {"error": "illegal_transition"})) as platform:
         settings.PLATFORM_URL = platform.url
         assert simulator.run_step(order_id=order.pk) is None
@@ -248,7 +258,7 @@ def test_a_409_ends_the_script(simulated, settings):
 
 
 def test_a_server_error_retries_the_same_step_later_then_gives_up(simulated, settings):
-    order = order_for(simulated, status=S.ACCEPTED)
+    order = due_for_pickup(simulated, status=S.ACCEPTED)
     state = simulator.fingerprint(order)
     with PlatformStub(simulated, (500, {}), (502, {}), (503, {})) as platform:
         settings.PLATFORM_URL = platform.url
@@ -310,17 +320,18 @@ def test_the_adapter_fails_the_message_when_the_broker_is_down(simulated, monkey
 def test_kick_restarts_only_quiet_orders_the_carrier_was_told_about(simulated, monkeypatch):
     started = []
     monkeypatch.setattr(simulator, "schedule_step", lambda *, order_id, after=None: started.append(order_id))
-    quiet = order_for(simulated, status=S.ACCEPTED)
-    busy = order_for(simulated, status=S.ACCEPTED)
+    quiet = due_for_pickup(simulated, status=S.ACCEPTED)
+    busy = due_for_pickup(simulated, status=S.ACCEPTED)
+    waiting = order_for(simulated, status=S.ACCEPTED)  # its window is tomorrow: nothing is lost
     untold = order_for(simulated, status=S.PLACED)
     done = order_for(simulated, status=S.SIGNED)
     with transaction.atomic():
-        for order in (quiet, busy, done):
+        for order in (quiet, busy, waiting, done):
             outbox.outbox_message_add(
                 order_id=order.pk, carrier_id=simulated.pk, event_type="order.created", payload={}
             )
     OutboxMessage.objects.update(status="sent")
-    Order.objects.filter(pk__in=[quiet.pk, untold.pk, done.pk]).update(
+    Order.objects.filter(pk__in=[quiet.pk, waiting.pk, untold.pk, done.pk]).update(
         updated_at=timezone.now() - timedelta(minutes=5)
     )
 
@@ -352,6 +363,15 @@ def _book(customer):
     )
 
 
+def collect_in_the_window(order):
+    with time_machine.travel(order.pickup_end, tick=True):
+        Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+        assert simulator.simulator_kick() == 1
+    picked_up = OrderEvent.objects.get(order=order, new_status=S.PICKED_UP)
+    assert order.pickup_start <= picked_up.occurred_at <= order.pickup_end
+    assert picked_up.occurred_at == simulator.pickup_time(order)
+
+
 def timeline(order) -> list[tuple[str, str, str]]:
     return list(
         OrderEvent.objects.filter(order=order)
@@ -362,8 +382,12 @@ def timeline(order) -> list[tuple[str, str, str]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_booked_order_is_worked_to_signed_through_the_real_endpoint(live_simulator, customer):
-    # Eager Celery: booking's commit delivers order.created, whose adapter runs every step in turn.
+    # Eager Celery: booking's commit delivers order.created, whose adapter runs every step in turn
+    # up to the courier's acceptance; the courier comes inside the window, and the kick resumes it.
     order = _book(customer)
+    order.refresh_from_db()
+    assert order.status == S.ACCEPTED
+    collect_in_the_window(order)
 
     order.refresh_from_db()
     assert order.status == S.SIGNED
@@ -389,6 +413,7 @@ def test_a_booked_order_is_worked_to_signed_through_the_real_endpoint(live_simul
 def test_a_complicated_order_still_reaches_signed(live_simulator, customer, monkeypatch, complication):
     monkeypatch.setattr(simulator, "hiccup", lambda order: complication)
     order = _book(customer)
+    collect_in_the_window(order)
 
     order.refresh_from_db()
     assert (order.status, order.exception_code) == (S.SIGNED, "")
@@ -398,6 +423,30 @@ def test_a_complicated_order_still_reaches_signed(live_simulator, customer, monk
     else:
         assert steps[6:8] == ["problem", "out_for_delivery"]
     assert steps[-1] == "signed"
+
+
+def test_an_accepted_order_waits_for_its_pickup_window(simulated, settings):
+    order = order_for(simulated, status=S.ACCEPTED)  # window tomorrow 10:00–12:00
+    with PlatformStub(simulated) as platform:
+        settings.PLATFORM_URL = platform.url
+        assert simulator.run_step(order_id=order.pk) is None
+        assert platform.received == []
+        with time_machine.travel(simulator.pickup_time(order) - timedelta(seconds=1), tick=False):
+            assert simulator.run_step(order_id=order.pk) is None
+        assert platform.received == []
+        with time_machine.travel(simulator.pickup_time(order), tick=False):
+            assert simulator.run_step(order_id=order.pk) is not None
+    [request] = platform.received
+    assert request["body"]["type"] == "order.picked_up"
+    assert datetime.fromisoformat(request["body"]["occurred_at"]) == simulator.pickup_time(order)
+
+
+def test_the_pickup_time_lies_inside_the_window_and_sticks_to_the_order(simulated):
+    for _ in range(30):
+        order = order_for(simulated)
+        at = simulator.pickup_time(order)
+        assert order.pickup_start + timedelta(minutes=12) <= at <= order.pickup_end - timedelta(minutes=48)
+        assert simulator.pickup_time(Order.objects.get(pk=order.pk)) == at
 
 
 @pytest.mark.django_db(transaction=True)
@@ -415,8 +464,8 @@ def test_a_cancel_by_the_user_ends_the_script(live_simulator, customer, settings
     assert simulator.run_step(order_id=order.pk) is None  # sees the terminal status: posts nothing
 
     # Cancelled between the simulator's read and its post: the endpoint's 409 ends the script.
-    other = order_for(live_simulator, user=customer, status=S.ACCEPTED)
-    step = simulator.next_step(other, set())
+    other = due_for_pickup(live_simulator, user=customer, status=S.ACCEPTED)
+    step = replace(simulator.next_step(other, set()), occurred_at=None)  # posted when it happens
     order_cancel(order=other, actor_user=customer, reason=CancelReason.CHANGED_MIND)
     status, answer = simulator.post_event(order=other, step=step)
     assert status == 409

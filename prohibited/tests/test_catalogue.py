@@ -19,10 +19,10 @@ def test_the_migration_loads_every_section_and_term_of_the_files():
     assert CatalogueVersion.objects.get(pk=1).version >= 1
 
 
-def test_all_nineteen_categories_four_restricted_items_and_eleven_refusal_groups():
+def test_all_nineteen_categories_five_restricted_items_and_eleven_refusal_groups():
     platform = Section.objects.filter(carrier_code="")
     assert sorted(platform.filter(kind="prohibited").values_list("number", flat=True)) == list(range(1, 20))
-    assert sorted(platform.filter(kind="restricted").values_list("number", flat=True)) == [1, 2, 3, 4]
+    assert sorted(platform.filter(kind="restricted").values_list("number", flat=True)) == [1, 2, 3, 4, 5]
     assert sorted(platform.filter(kind="refused").values_list("number", flat=True)) == list(range(1, 12))
     assert Section.objects.filter(carrier_code="hk-bag").count() == 12
 
