@@ -37,8 +37,8 @@ def _own_order(user, number: str) -> Order:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 @refuse_when_restricted(RestrictionScope.REVIEWING)
+@require_http_methods(["GET", "POST"])
 def review_new(request, number: str):
     """The review form of one of my orders; refused orders say why instead of showing the form."""
     order = _own_order(request.user, number)
