@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,8 +48,6 @@ def _bad_request(error: ValidationError) -> Response:
 
 
 class ReviewCreateView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
     @extend_schema(
         operation_id="order_review_create",
         tags=["reviews"],
@@ -173,7 +170,6 @@ def _carrier_review(request: Request, pk: int) -> Review:
 class CarrierReplyView(APIView):
     authentication_classes = [CarrierSignatureAuthentication]
     permission_classes = [IsCarrier]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="carrier_review_reply",
@@ -207,7 +203,6 @@ class CarrierReplyView(APIView):
 class CarrierComplaintView(APIView):
     authentication_classes = [CarrierSignatureAuthentication]
     permission_classes = [IsCarrier]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="carrier_review_complaint",
