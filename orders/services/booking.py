@@ -21,7 +21,7 @@ from carriers.shipment import Party, Shipment
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
 from orders.services import outbox
 from orders.services.clock import local_date, next_local_midnight
-from orders.services.lifecycle import _after_commit
+from orders.services.lifecycle import transition_after_commit
 from orders.validators import CONTRACT_NOT_ACCEPTED, validate_bag_terms, validate_pickup_window
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a number is read out on the phone.
@@ -364,7 +364,7 @@ def order_place(
         )
         transaction.on_commit(
             partial(
-                _after_commit,
+                transition_after_commit,
                 order_id=order.pk,
                 event_id=event.pk,
                 old="",
