@@ -3,6 +3,9 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as account_views
+from accounts.models import AgreementKind
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("carriers.api.urls")),
@@ -20,6 +23,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     path("accounts/", include("accounts.urls")),
+    # The privacy policy (000 8.1), versioned like the user agreement.
+    path("privacy/", account_views.agreement, {"kind": AgreementKind.PRIVACY}, name="privacy"),
+    path(
+        "privacy/<str:version>/",
+        account_views.agreement,
+        {"kind": AgreementKind.PRIVACY},
+        name="privacy_version",
+    ),
     path("carriers/", include("carriers.urls")),
     # After carriers.urls: /carriers/regions/ and the contract pages come first.
     path("", include("reviews.urls")),

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.continued_use import agreements_continued_use_check
 from accounts.models import RestrictionScope
 from accounts.services.restrictions import restriction_check
 from carriers import regions
@@ -285,6 +286,8 @@ def order_place(
         raise PermissionDenied
     # A restricted user books nothing (DESIGN §6); raises Restricted with the reason and the end.
     restriction_check(user=user, scope=RestrictionScope.ORDERING, now=now)
+    # Booking after a new agreement version took effect is acceptance by continued use (§6).
+    agreements_continued_use_check(None, user)
     try:
         validate_pickup_window(shipment.pickup_start, shipment.pickup_end, now)
     except ValidationError as error:
