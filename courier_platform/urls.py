@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from courier_platform import site_views
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("carriers.api.urls")),
@@ -13,6 +15,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("favicon.ico", site_views.favicon, name="favicon"),
+    path("manifest.webmanifest", site_views.manifest, name="manifest"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
