@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from courier_platform import site_views
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     path("accounts/", include("accounts.urls")),
     path("carriers/", include("carriers.urls")),
@@ -30,3 +30,9 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("orders.urls")),
 ]
+
+# JSON under /api/, the site's own pages elsewhere (courier_platform.errors).
+handler400 = "courier_platform.errors.bad_request"
+handler403 = "courier_platform.errors.permission_denied"
+handler404 = "courier_platform.errors.page_not_found"
+handler500 = "courier_platform.errors.server_error"

@@ -17,7 +17,8 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ViolationKind
+from accounts.models import RestrictionScope, ViolationKind
+from accounts.services.restrictions import restriction_check
 from accounts.services.violations import violation_record
 from notifications.models import Kind
 from notifications.services import notify
@@ -59,14 +60,6 @@ def order_signed_at(order: Order) -> datetime | None:
     return OrderEvent.objects.filter(order=order, new_status=Status.SIGNED).aggregate(at=Max("occurred_at"))[
         "at"
     ]
-
-
-def reviewing_refusal(user) -> str | None:
-    """Why ``user`` may not review at all (a reviewing restriction, DESIGN §6), or None.
-
-    Restrictions are recorded by the accounts app; until it offers a check, nobody is restricted.
-    """
-    return None
 
 
 def review_eligibility(*, order: Order, user, now: datetime | None = None) -> ReviewRefused | None:
@@ -128,15 +121,14 @@ def review_create(
     """The owner reviews a signed order once (000 5.3.1). Published at once unless the screen holds
     it for a moderator (000 5.3.2).
 
-    Raises ``ReviewRefused`` (not allowed now) or ``ValidationError`` (bad input); either way nothing
-    is stored.
+    Raises ``accounts.services.restrictions.Restricted`` (restricted from reviewing), ``ReviewRefused``
+    (not allowed now) or ``ValidationError`` (bad input); in every case nothing is stored.
     """
     now = now or timezone.now()
     if order.user_id != user.pk:
         raise Order.DoesNotExist("not the owner's order")
-    restriction = reviewing_refusal(user)
-    if restriction:
-        raise ReviewRefused("restricted", restriction)
+    # A user restricted from reviewing (DESIGN §6) gets accounts' ``Restricted``: reason and end.
+    restriction_check(user=user, scope=RestrictionScope.REVIEWING, now=now)
     errors: dict[str, list] = {}
     ratings = {}
     for field, value in (("carrier_rating", carrier_rating), ("platform_rating", platform_rating)):

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import RestrictionScope
+from accounts.restriction_responses import refuse_when_restricted
 from carriers.models import Carrier
 from orders.models import Order
 
@@ -35,6 +37,7 @@ def _own_order(user, number: str) -> Order:
 
 
 @login_required
+@refuse_when_restricted(RestrictionScope.REVIEWING)
 @require_http_methods(["GET", "POST"])
 def review_new(request, number: str):
     """The review form of one of my orders; refused orders say why instead of showing the form."""

@@ -310,3 +310,44 @@ def test_admin_applies_a_timed_restriction(client, moderator, customer):
     [restriction] = _restrictions(customer)
     assert restriction.ends_at == datetime(2026, 11, 29, 9, 0, tzinfo=SHANGHAI)
     assert restriction.created_by == moderator
+
+
+def test_reviewing_over_the_api_and_the_page_is_403_while_restricted(customer, customer_client, moderator):
+    from reviews.models import Review
+    from reviews.tests.factories import signed_order
+
+    with time_machine.travel(T0, tick=False):
+        order = signed_order(user=customer)
+        restriction_apply(
+            user=customer,
+            scope=RestrictionScope.BOTH,
+            reason="多次恶意差评",
+            ends_at=T0 + timedelta(days=7),
+            created_by=moderator,
+        )
+        response = customer_client.post(
+            f"/api/v1/orders/{order.number}/review/",
+            {"carrier_rating": 5, "platform_rating": 5, "text": "很好"},
+            format="multipart",
+        )
+        assert response.status_code == 403
+        assert response.json() == {
+            "error": "您的账号暂时不能发表评价。原因：多次恶意差评。限制将于 2026-11-29 09:00 结束。",
+            "code": "restricted",
+            "scope": "both",
+            "reason": "多次恶意差评",
+            "ends_at": "2026-11-29T01:00:00+00:00",
+        }
+        browser = Client()
+        browser.force_login(customer)
+        page = browser.get(f"/reviews/new/{order.number}/")
+        assert page.status_code == 403
+        assert "多次恶意差评" in page.content.decode()
+        assert Review.objects.count() == 0
+    with time_machine.travel(T0 + timedelta(days=7, seconds=1), tick=False):
+        response = customer_client.post(
+            f"/api/v1/orders/{order.number}/review/",
+            {"carrier_rating": 5, "platform_rating": 5, "text": "很好"},
+            format="multipart",
+        )
+        assert response.status_code == 201

@@ -16,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.restriction_responses import restricted_api_response
+from accounts.services.restrictions import Restricted
 from carriers.api.authentication import CarrierSignatureAuthentication, IsCarrier
 from carriers.models import Carrier
 from orders.models import Order
@@ -59,7 +61,10 @@ class ReviewCreateView(APIView):
             400: OpenApiResponse(
                 description="Field errors: ratings, text, photos (a 6th photo, not an image)."
             ),
-            403: OpenApiResponse(ErrorSerializer, description="Reviewing is restricted for this account."),
+            403: OpenApiResponse(
+                description='Reviewing is restricted: {"error", "code": "restricted", "scope", "reason", '
+                '"ends_at"} (ends_at null when permanent). Nothing stored.'
+            ),
             404: OpenApiResponse(description="Not one of my orders."),
             409: OpenApiResponse(
                 ErrorSerializer,
@@ -81,9 +86,10 @@ class ReviewCreateView(APIView):
                 text=request.data.get("text", ""),
                 photos=photos,
             )
+        except Restricted as error:
+            return restricted_api_response(error)
         except services.ReviewRefused as refusal:
-            code = status.HTTP_403_FORBIDDEN if refusal.code == "restricted" else status.HTTP_409_CONFLICT
-            return _conflict(refusal, code)
+            return _conflict(refusal)
         except ValidationError as error:
             return _bad_request(error)
         return Response({"id": review.pk, "status": review.status}, status=status.HTTP_201_CREATED)

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Address, User
 from orders.models import Order, OrderEvent, Status
@@ -54,7 +55,7 @@ def test_sign_up_book_follow_and_cancel(live_server, seeded_site, page, screensh
     page.fill("#id_sender_address", "科技园科苑路1号")
     # The recipient comes from the address book: the cascading selects load level by level.
     page.select_option("[data-address-book=recipient]", str(address.pk))
-    page.wait_for_function("document.querySelector('#id_recipient_district').value === '朝阳区'")
+    expect(page.locator("#id_recipient_district")).to_have_value("朝阳区")
     assert page.input_value("#id_recipient_name") == "李四"
     assert page.input_value("#id_recipient_city") == "北京市"
     page.select_option("#id_item_type", "clothing")
@@ -145,9 +146,7 @@ def test_the_booking_form_screens_the_description_as_the_user_types(live_server,
     assert "禁止寄递物品目录 一、1" in box.inner_text()  # firearms, imitations included
 
     page.fill("#id_description", "二手手机")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=live-screening]').className.includes('screening-restricted')"
-    )
+    expect(box).to_have_class(re.compile(r"\bscreening-restricted\b"))
     assert "only by ground (限制寄递物品目录 2)" in box.inner_text()
 
     page.fill("#id_description", "冬季外套")
@@ -155,9 +154,7 @@ def test_the_booking_form_screens_the_description_as_the_user_types(live_server,
 
     # The flags and the size count while typing: a boxed TV is fine, a tall upright one is not.
     page.fill("#id_description", "海尔 55寸 电视机")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=live-screening]').className.includes('screening-refused')"
-    )
+    expect(box).to_have_class(re.compile(r"\bscreening-refused\b"))
     page.check("#id_original_packaging")
     box.wait_for(state="hidden")
     page.check("#id_keep_upright")

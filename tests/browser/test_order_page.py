@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import User
 from orders.models import Actor, Status
@@ -60,9 +61,7 @@ def test_the_order_page_shows_a_carrier_update_without_a_reload(live_server, see
         },
     )
 
-    page.wait_for_function(
-        "document.querySelector('[data-testid=status]').textContent.trim() === 'Accepted'", timeout=15_000
-    )
+    expect(page.locator("[data-testid=status]")).to_have_text("Accepted", timeout=15_000)
     assert page.evaluate("window.__samePage === undefined")
     assert "王师傅" in page.locator("main").inner_text()
     assert "SW-0042" in page.locator("main").inner_text()
