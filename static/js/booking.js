@@ -261,6 +261,8 @@
     initLiveScreening();
     initParty("sender");
     initParty("recipient");
+    initParty("from");  // the home page's estimate
+    initParty("to");
     initSmartFill("sender");
     initSmartFill("recipient");
     initInsuranceHint();
