@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres venv translations messages lint bench check-deploy clean
+.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks check-deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,7 @@ test-postgres: $(STAMP) translations
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo --no-cache
 	DEV_MODE=1 $(PY) manage.py makemigrations --check --dry-run
 
 check-deploy: $(STAMP)
@@ -56,6 +57,10 @@ check-deploy: $(STAMP)
 
 bench: $(STAMP)
 	DEV_MODE=1 $(PY) bench/screening.py
+
+# Carrier callbacks under gunicorn on PostgreSQL, against a bare-Django floor (BENCH_DATABASE_URL).
+bench-callbacks: $(STAMP) translations
+	$(PY) bench/callbacks.py
 
 clean:
 	rm -rf var

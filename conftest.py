@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from carriers.services.signing_cache import carrier_signing_forget
 from tests.factories import UserFactory
 
 
@@ -17,6 +18,8 @@ def _test_settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "zh-hans"
     # Real hashers are slow on purpose; the suite hashes hundreds of passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Row ids are reused from test to test: no carrier cached by an earlier test may answer.
+    carrier_signing_forget()
     # Rate-limit counters (accounts.throttles) must not leak from one test into the next.
     cache.clear()
 

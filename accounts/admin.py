@@ -22,6 +22,7 @@ from .models import (
     Violation,
 )
 from .selectors import agreement_current, agreement_upcoming
+from .services.agreements import agreement_publish
 from .services.common import identifier_taken
 from .services.restrictions import restriction_apply, restriction_lift
 from .services.violations import violation_record
@@ -230,14 +231,15 @@ class UserAdmin(DjangoUserAdmin):
 class AgreementAdminForm(forms.ModelForm):
     class Meta:
         model = Agreement
-        fields = ("version", "title", "body", "published_at", "effective_at")
+        fields = ("kind", "version", "title", "body", "effective_at")
         widgets = {"body": forms.Textarea(attrs={"rows": 30, "cols": 100})}
 
 
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin):
     form = AgreementAdminForm
-    list_display = ("version", "title", "state", "published_at", "effective_at", "acceptance_count")
+    list_display = ("kind", "version", "title", "state", "published_at", "effective_at", "acceptance_count")
+    list_filter = ("kind",)
     search_fields = ("version", "title")
     ordering = ("-effective_at",)
 
@@ -245,13 +247,30 @@ class AgreementAdmin(admin.ModelAdmin):
     def state(self, agreement: Agreement) -> str:
         if not agreement.is_published:
             return _("Draft")
-        if agreement == agreement_current():
+        if agreement == agreement_current(kind=agreement.kind):
             return _("In force")
-        if agreement == agreement_upcoming():
+        if agreement == agreement_upcoming(kind=agreement.kind):
             return _("Upcoming")
         if agreement.effective_at > timezone.now():
             return _("Published, not yet effective")
         return _("Superseded")
+
+    actions = ["publish"]
+
+    @admin.action(description=_("Publish the selected draft and tell every user"))
+    def publish(self, request, queryset):
+        for agreement in queryset:
+            try:
+                told = agreement_publish(agreement=agreement)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Version %(version)s published; %(count)d users notified.")
+                    % {"version": agreement.version, "count": told},
+                    messages.SUCCESS,
+                )
 
     @admin.display(description=_("acceptances"), ordering="acceptance_total")
     def acceptance_count(self, agreement: Agreement) -> int:
@@ -263,7 +282,7 @@ class AgreementAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Published text is evidence of what users accepted: a change is a new version.
         if obj is not None and obj.published_at is not None:
-            return ("version", "title", "body", "published_at", "effective_at")
+            return ("kind", "version", "title", "body", "published_at", "effective_at")
         return ()
 
     def has_delete_permission(self, request, obj=None) -> bool:

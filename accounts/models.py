@@ -62,8 +62,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.username
 
 
+class AgreementKind(models.TextChoices):
+    TERMS = "terms", _("User service agreement")
+    PRIVACY = "privacy", _("Privacy policy")
+
+
 class Agreement(models.Model):
-    """A version of the user service agreement (用户服务协议).
+    """A version of the user service agreement (用户服务协议) or of the privacy policy (隐私政策).
 
     A version is a draft until ``published_at`` is set. The current version is the latest
     published one whose ``effective_at`` has passed; a published one not yet effective is
@@ -71,7 +76,10 @@ class Agreement(models.Model):
     version.
     """
 
-    version = models.CharField(_("version"), max_length=20, unique=True)
+    kind = models.CharField(
+        _("document"), max_length=10, choices=AgreementKind.choices, default=AgreementKind.TERMS
+    )
+    version = models.CharField(_("version"), max_length=20)
     title = models.CharField(_("title"), max_length=100)
     body = models.TextField(_("text"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
@@ -82,11 +90,16 @@ class Agreement(models.Model):
         verbose_name = _("user agreement")
         verbose_name_plural = _("user agreements")
         ordering = ["-effective_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="one_version_per_document"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} {self.version}"
 
     def get_absolute_url(self) -> str:
+        if self.kind == AgreementKind.PRIVACY:
+            return reverse("privacy_version", kwargs={"version": self.version})
         return reverse("accounts:agreement_version", kwargs={"version": self.version})
 
     @property

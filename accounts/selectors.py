@@ -6,28 +6,44 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Address, Agreement, AgreementAcceptance, User
+from .models import Address, Agreement, AgreementAcceptance, AgreementKind, User
 
 
-def _published(now: datetime) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(published_at__isnull=False, published_at__lte=now)
+def _published(now: datetime, kind: str) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(kind=kind, published_at__isnull=False, published_at__lte=now)
 
 
-def agreement_current(*, now: datetime | None = None) -> Agreement | None:
-    """The agreement in force: the latest published version whose effective date has passed."""
+def agreement_current(*, now: datetime | None = None, kind: str = AgreementKind.TERMS) -> Agreement | None:
+    """The version in force: the latest published one whose effective date has passed."""
     now = now or timezone.now()
-    return _published(now).filter(effective_at__lte=now).order_by("-effective_at", "-id").first()
+    return _published(now, kind).filter(effective_at__lte=now).order_by("-effective_at", "-id").first()
 
 
-def agreement_upcoming(*, now: datetime | None = None) -> Agreement | None:
+def agreement_upcoming(*, now: datetime | None = None, kind: str = AgreementKind.TERMS) -> Agreement | None:
     """The next published version that is not yet in force (announced ahead of its date)."""
     now = now or timezone.now()
-    return _published(now).filter(effective_at__gt=now).order_by("effective_at", "id").first()
+    return _published(now, kind).filter(effective_at__gt=now).order_by("effective_at", "id").first()
 
 
-def agreement_get_published(*, version: str, now: datetime | None = None) -> Agreement:
+def agreement_get_published(
+    *, version: str, now: datetime | None = None, kind: str = AgreementKind.TERMS
+) -> Agreement:
     """A published version by its code (past, current or upcoming); 404 for drafts and unknowns."""
-    return get_object_or_404(_published(now or timezone.now()), version=version)
+    return get_object_or_404(_published(now or timezone.now(), kind), version=version)
+
+
+def agreements_in_force(*, now: datetime | None = None) -> list[Agreement]:
+    """The version in force of each document (agreement, privacy policy), in one query."""
+    now = now or timezone.now()
+    rows = (
+        Agreement.objects.filter(published_at__isnull=False, published_at__lte=now, effective_at__lte=now)
+        .order_by("kind", "-effective_at", "-id")
+        .only("pk", "kind", "version", "effective_at")
+    )
+    current: dict[str, Agreement] = {}
+    for agreement in rows:
+        current.setdefault(agreement.kind, agreement)
+    return list(current.values())
 
 
 def agreement_acceptance_latest(*, user: User) -> AgreementAcceptance | None:

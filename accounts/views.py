@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carriers import regions
 
 from . import selectors, services
+from .continued_use import agreements_continued_use_check
 from .forms import (
     AccountDeleteForm,
     AddressForm,
@@ -27,6 +28,7 @@ from .forms import (
     ProfileForm,
     SignupForm,
 )
+from .models import AgreementKind
 from .request_meta import client_ip, client_user_agent
 from .templatetags.accounts_tags import phone_display
 from .throttles import LoginRateThrottle, PasswordResetRateThrottle, page_throttled
@@ -132,6 +134,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 auth_login(request, user)
+                agreements_continued_use_check(request, user)
                 return _remember_language(redirect(next_url), user.language)
     return render(
         request,
@@ -235,15 +238,18 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
 # --- Agreement -------------------------------------------------------------------------------
 
 
-def agreement(request: HttpRequest, version: str | None = None) -> HttpResponse:
-    current = selectors.agreement_current()
+def agreement(
+    request: HttpRequest, version: str | None = None, kind: str = AgreementKind.TERMS
+) -> HttpResponse:
+    """The user service agreement, or the privacy policy (``kind``): in force, or one version."""
+    current = selectors.agreement_current(kind=kind)
     if version is None:
         shown = current
         if shown is None:
-            raise Http404("no agreement in force")
+            raise Http404("no version in force")
     else:
-        shown = selectors.agreement_get_published(version=version)
-    upcoming = selectors.agreement_upcoming()
+        shown = selectors.agreement_get_published(version=version, kind=kind)
+    upcoming = selectors.agreement_upcoming(kind=kind)
     return render(
         request,
         "accounts/agreement.html",

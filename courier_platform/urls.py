@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as account_views
+from accounts.models import AgreementKind
 from courier_platform import site_views
 
 api_v1 = [
@@ -24,6 +26,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     path("accounts/", include("accounts.urls")),
+    # The privacy policy (000 8.1), versioned like the user agreement.
+    path("privacy/", account_views.agreement, {"kind": AgreementKind.PRIVACY}, name="privacy"),
+    path(
+        "privacy/<str:version>/",
+        account_views.agreement,
+        {"kind": AgreementKind.PRIVACY},
+        name="privacy_version",
+    ),
     path("carriers/", include("carriers.urls")),
     # After carriers.urls: /carriers/regions/ and the contract pages come first.
     path("", include("reviews.urls")),

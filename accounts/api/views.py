@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.continued_use import agreements_continued_use_check
 from accounts.request_meta import client_ip, client_user_agent
 from accounts.throttles import LoginRateThrottle, PasswordResetRateThrottle
 
@@ -101,6 +102,7 @@ class TokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [exc.message]}, code="invalid_login"
             ) from None
+        agreements_continued_use_check(request._request, user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

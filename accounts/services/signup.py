@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AcceptanceMethod, User
+from accounts.models import AcceptanceMethod, AgreementKind, User
 from accounts.selectors import agreement_current
 
 from .agreements import agreement_accept
@@ -65,4 +65,10 @@ def user_signup(
     agreement_accept(
         user=user, agreement=agreement, method=AcceptanceMethod.SIGNUP, ip=ip, user_agent=user_agent
     )
+    # The privacy policy is linked next to the box; signing up accepts the version in force.
+    privacy = agreement_current(kind=AgreementKind.PRIVACY)
+    if privacy is not None:
+        agreement_accept(
+            user=user, agreement=privacy, method=AcceptanceMethod.SIGNUP, ip=ip, user_agent=user_agent
+        )
     return user

@@ -19,7 +19,7 @@ def agreement_v1(db):
     The migration makes it effective when the test database is created, moments ago; back-dating
     lets a test publish a newer version "a minute ago" without racing that moment.
     """
-    agreement = Agreement.objects.get(version="v1")
+    agreement = Agreement.objects.get(kind="terms", version="v1")
     agreement.published_at = agreement.effective_at = timezone.now() - timedelta(days=30)
     agreement.save(update_fields=["published_at", "effective_at"])
     return agreement

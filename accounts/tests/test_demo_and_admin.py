@@ -22,7 +22,7 @@ def test_seed_demo_users_is_idempotent_and_logins_work(db, agreement_v1):
     assert admin.is_superuser and admin.is_staff
     demo = login_attempt(login="13800138000", password="demo-user-2026")
     assert demo.phone == "+8613800138000"
-    assert AgreementAcceptance.objects.get(user=demo).agreement == agreement_v1
+    assert AgreementAcceptance.objects.get(user=demo, agreement__kind="terms").agreement == agreement_v1
     address = Address.objects.get(user=demo)
     assert (address.province, address.city, address.district, address.is_default) == (
         "广东省",

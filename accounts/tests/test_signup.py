@@ -47,7 +47,7 @@ def test_signup_page_creates_account_logs_in_and_records_acceptance(client, agre
     assert (user.username, user.phone, user.email) == ("+8613900139001", "+8613900139001", None)
     assert user.check_password("parcel-pickup-42")
     assert client.session[SESSION_KEY] == str(user.pk)
-    acceptance = AgreementAcceptance.objects.get()
+    acceptance = AgreementAcceptance.objects.get(agreement__kind="terms")
     assert acceptance.user == user
     assert acceptance.agreement == agreement_v1
     assert acceptance.method == AcceptanceMethod.SIGNUP
@@ -164,7 +164,7 @@ def test_api_signup_returns_token_and_records_acceptance(api_client, agreement_v
     user = User.objects.get()
     assert user.phone == "+85251234567"
     assert response.json() == {"token": Token.objects.get(user=user).key}
-    acceptance = AgreementAcceptance.objects.get()
+    acceptance = AgreementAcceptance.objects.get(agreement__kind="terms")
     assert (acceptance.user, acceptance.agreement, acceptance.ip, acceptance.user_agent) == (
         user,
         agreement_v1,
@@ -266,6 +266,6 @@ def test_user_signup_service_stores_bad_ip_as_none_and_truncates_user_agent(db, 
         ip="unknown",
         user_agent="x" * 600,
     )
-    acceptance = AgreementAcceptance.objects.get(user=user)
+    acceptance = AgreementAcceptance.objects.get(user=user, agreement__kind="terms")
     assert acceptance.ip is None
     assert acceptance.user_agent == "x" * 512

@@ -1,8 +1,10 @@
 """Authentication of carrier API calls by Standard Webhooks signature (DESIGN §7.2).
 
 For views under ``/api/v1/carriers/<code>/…``: the carrier is the one named in the URL, and the
-request must be signed with one of its secrets over the raw body (an empty body for GET). Use
-both classes together::
+request must be signed with one of its secrets over the raw body, or over the request line
+(``"GET /api/v1/carriers/<code>/orders/?status=placed"``) when it has no body. A body over
+``MAX_BODY_BYTES`` is refused with 413 before anything else is done with it. Use both classes
+together::
 
     authentication_classes = [CarrierSignatureAuthentication]
     permission_classes = [IsCarrier]
@@ -14,16 +16,43 @@ Replays inside the 5-minute window are not stopped here: the events endpoint de-
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotFound
 from rest_framework.permissions import BasePermission
 
 from ..models import Carrier
-from ..webhooks import ID_HEADER, WebhookVerificationError, verify_carrier_request
+from ..services.signing_cache import carrier_signing_get
+from ..webhooks import (
+    ID_HEADER,
+    WebhookVerificationError,
+    signed_content,
+    verify_carrier_request,
+    verify_signature,
+)
+
+# The largest body a carrier may send (DESIGN §7.2: 64 KiB). One event is a few hundred bytes.
+MAX_BODY_BYTES = 64 * 1024
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self):
+        detail = _("The body is larger than %(limit)d KiB.") % {"limit": MAX_BODY_BYTES // 1024}
+        super().__init__({"error": self.default_code, "detail": detail})
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 @dataclass(frozen=True)
@@ -55,16 +84,35 @@ class CarrierSignatureAuthentication(BaseAuthentication):
         code = kwargs.get("code")
         if not code:
             raise ImproperlyConfigured("CarrierSignatureAuthentication needs a <code> URL parameter.")
-        carrier = Carrier.objects.filter(code=code, active=True).first()
-        if carrier is None:
+        signing = carrier_signing_get(code)
+        if signing is None:
             raise NotFound(_("No such carrier."))
+        carrier = signing.carrier
+        # Refused before the body is read or hashed: a carrier's events are small.
+        if _content_length(request) > MAX_BODY_BYTES:
+            raise PayloadTooLarge()
         try:
             body = request.body
         except RawPostDataException:
             # Something parsed the body before authentication: the raw bytes are gone.
             raise AuthenticationFailed(_("The request body could not be verified.")) from None
+        except RequestDataTooBig:  # sent without a Content-Length
+            raise PayloadTooLarge() from None
+        if len(body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge()
+        content = signed_content(method=request.method, full_path=request.get_full_path(), body=body)
         try:
-            verify_carrier_request(carrier=carrier, headers=request.headers, body=body)
+            try:
+                verify_signature(keys=signing.keys, headers=request.headers, content=content)
+            except WebhookVerificationError:
+                # Perhaps signed with a secret issued since this process cached the keys.
+                fresh = carrier_signing_get(code, fresh=True)
+                if fresh is None:
+                    raise NotFound(_("No such carrier.")) from None
+                carrier = fresh.carrier
+                verify_carrier_request(
+                    carrier=carrier, headers=request.headers, body=content, keys=fresh.keys
+                )
         except WebhookVerificationError as exc:
             raise AuthenticationFailed(_("Bad or stale signature (%(reason)s).") % {"reason": exc}) from None
         return CarrierPrincipal(carrier=carrier, message_id=request.headers[ID_HEADER]), None
@@ -97,6 +145,8 @@ class CarrierSignatureScheme(OpenApiAuthenticationExtension):
                 "Standard Webhooks signature: send webhook-id, webhook-timestamp (Unix seconds, "
                 "within 5 minutes) and webhook-signature = v1,<base64 HMAC-SHA256 of "
                 '"{id}.{timestamp}.{raw body}"> keyed with the base64-decoded part of your '
-                "whsec_ secret. GET requests sign an empty body."
+                "whsec_ secret. A request without a body (GET) signs its request line instead of a "
+                'body: "{id}.{timestamp}.GET /api/v1/carriers/{code}/orders/?status=placed", with '
+                "the path and query exactly as sent."
             ),
         }

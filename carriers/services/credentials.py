@@ -6,6 +6,7 @@ valid: exactly the two newest unrevoked secrets verify, and issuing a third revo
 """
 
 import base64
+import binascii
 import logging
 import secrets
 
@@ -49,3 +50,11 @@ def carrier_active_secrets(carrier: Carrier) -> list[str]:
         .order_by("-pk")
         .values_list("secret", flat=True)[:VALID_SECRETS]
     )
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key of a ``whsec_<base64>`` secret (what the package derives on every call)."""
+    try:
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX) + "==")
+    except (binascii.Error, ValueError):
+        return b""

@@ -186,3 +186,16 @@ def test_refusals_are_logged_without_the_secret_or_body(carrier, secret, caplog)
     assert "swift-express" in caplog.text and "msg_1" in caplog.text
     assert secret.removeprefix("whsec_") not in caplog.text
     assert "T000000001" not in caplog.text
+
+
+def test_the_standardwebhooks_package_verifies_what_we_sign(secret):
+    from standardwebhooks.webhooks import Webhook
+
+    assert Webhook(secret).verify(BODY, _headers(secret)) == json.loads(BODY)
+
+
+def test_a_body_that_is_not_utf8_verifies_when_signed_as_sent(carrier, secret):
+    # Whether it is UTF-8 is the payload's problem (400), not the signature's (401).
+    body = b"\xff\xfe" + BODY
+
+    verify_carrier_request(carrier=carrier, headers=_headers(secret, body=body), body=body)

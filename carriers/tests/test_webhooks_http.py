@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from carriers.api.authentication import CarrierPrincipal, IsCarrier
 from carriers.services import carrier_credentials_rotate
-from carriers.webhooks import sign_payload
+from carriers.webhooks import sign_payload, sign_request
 
 # pytest-django's equivalent of @override_settings(ROOT_URLCONF=...), for every test here.
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("carriers.tests.urls_carrier_api")]
@@ -51,8 +51,11 @@ def test_signed_post_is_the_carrier(client, secret):
     }
 
 
-def test_signed_get_over_an_empty_body(client, secret):
-    response = client.get(url("swift-express"), {"status": "placed"}, headers=signed(secret, body=b""))
+def test_signed_get_over_its_request_line(client, secret):
+    path = url("swift-express") + "?status=placed"
+    headers = sign_request(secret=secret, msg_id="msg_1", method="GET", full_path=path)
+
+    response = client.get(path, headers=headers)
 
     assert response.status_code == 200
     assert response.json() == {"carrier": "swift-express", "query": {"status": "placed"}}

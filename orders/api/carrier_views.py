@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -19,7 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carriers.api.authentication import CarrierSignatureAuthentication, IsCarrier
+from carriers.api.authentication import MAX_BODY_BYTES, CarrierSignatureAuthentication, IsCarrier
+from carriers.json_body import InvalidBody, printable, strict_json_loads
 from carriers.models import CarrierEventResult
 from orders.api.carrier_serializers import (
     CarrierErrorSerializer,
@@ -35,6 +38,8 @@ SIGNED_HEADERS = (
     "Sign with your webhook secret (Standard Webhooks): headers webhook-id, webhook-timestamp and "
     "webhook-signature over the raw body."
 )
+# The column that keeps the id in the order's timeline (OrderEvent.source_event_id).
+MAX_WEBHOOK_ID_LENGTH = 100
 
 _RESPONSES_COMMON = {
     401: OpenApiResponse(SignatureErrorSerializer, description="Missing, bad or stale signature."),
@@ -63,7 +68,14 @@ class CarrierEventView(APIView):
         responses={
             200: EventResultSerializer,
             400: OpenApiResponse(
-                CarrierErrorSerializer, description="Invalid payload (error: invalid_payload)."
+                CarrierErrorSerializer,
+                description="Invalid payload (error: invalid_payload): not JSON, not UTF-8, NaN or "
+                "Infinity, a \\u0000 in a string, nested too deeply, a webhook-id over "
+                f"{MAX_WEBHOOK_ID_LENGTH} characters, or data not matching the type's schema.",
+            ),
+            413: OpenApiResponse(
+                CarrierErrorSerializer,
+                description=f"The body is over {MAX_BODY_BYTES // 1024} KiB (error: payload_too_large).",
             ),
             **_RESPONSES_COMMON,
             404: OpenApiResponse(
@@ -122,28 +134,33 @@ class CarrierEventView(APIView):
         received_at = timezone.now()
         log = {"carrier": carrier, "webhook_id": webhook_id, "received_at": received_at}
 
-        if carrier_events.carrier_event_seen(carrier=carrier, webhook_id=webhook_id):
-            carrier_events.carrier_event_log(
-                result=CarrierEventResult.DUPLICATE, payload=_loose_json(request.body), **log
-            )
-            return Response({"result": CarrierEventResult.DUPLICATE})
-
-        try:
-            payload = json.loads(request.body)
-        except (UnicodeDecodeError, ValueError):
-            detail = {"non_field_errors": ["The body is not JSON."]}
+        if len(webhook_id) > MAX_WEBHOOK_ID_LENGTH:
+            message = _("The webhook-id is longer than %(max)d characters.") % {"max": MAX_WEBHOOK_ID_LENGTH}
             carrier_events.carrier_event_log(
                 result=CarrierEventResult.INVALID,
-                payload={"raw": request.body[:2000].decode("utf-8", "replace")},
-                error="invalid_payload: not JSON",
+                payload={"raw": printable(request.body)},
+                error=f"invalid_payload: {message}",
                 **log,
             )
-            return Response(
-                {"error": "invalid_payload", "detail": detail}, status=status.HTTP_400_BAD_REQUEST
+            return _invalid({"webhook-id": [message]})
+
+        try:
+            payload = strict_json_loads(request.body)
+        except InvalidBody as invalid:
+            if self._duplicate(log, request.body):
+                return Response({"result": CarrierEventResult.DUPLICATE})
+            carrier_events.carrier_event_log(
+                result=CarrierEventResult.INVALID,
+                payload={"raw": printable(request.body)},
+                error=f"invalid_payload: {invalid.message}",
+                **log,
             )
+            return _invalid({"non_field_errors": [str(invalid.message)]})
 
         serializer = CarrierEventSerializer(data=payload, context={"now": received_at})
         if not serializer.is_valid():
+            if self._duplicate(log, request.body):
+                return Response({"result": CarrierEventResult.DUPLICATE})
             envelope = payload if isinstance(payload, dict) else {}
             carrier_events.carrier_event_log(
                 result=CarrierEventResult.INVALID,
@@ -153,9 +170,7 @@ class CarrierEventView(APIView):
                 type=str(envelope.get("type") or ""),
                 **log,
             )
-            return Response(
-                {"error": "invalid_payload", "detail": serializer.errors}, status=status.HTTP_400_BAD_REQUEST
-            )
+            return _invalid(serializer.errors)
 
         event = serializer.validated_data
         outcome = carrier_events.carrier_event_apply(
@@ -179,13 +194,30 @@ class CarrierEventView(APIView):
             )
         return Response({"result": outcome.result})
 
+    @staticmethod
+    def _duplicate(log: dict, body: bytes) -> bool:
+        """A refused body whose webhook id was taken before: the re-delivery is a duplicate.
+
+        Checked only on this refusal path; a valid delivery meets the unique constraint instead.
+        """
+        if not carrier_events.carrier_event_seen(carrier=log["carrier"], webhook_id=log["webhook_id"]):
+            return False
+        carrier_events.carrier_event_log(
+            result=CarrierEventResult.DUPLICATE, payload=_loose_json(body), **log
+        )
+        return True
+
+
+def _invalid(detail: Any) -> Response:
+    return Response({"error": "invalid_payload", "detail": detail}, status=status.HTTP_400_BAD_REQUEST)
+
 
 def _loose_json(body: bytes):
     """The body for the log when it is not judged: JSON if it is, else the text."""
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        return {"raw": body[:2000].decode("utf-8", "replace")}
+        value = strict_json_loads(body)
+    except InvalidBody:
+        return {"raw": printable(body)}
     return value if isinstance(value, dict) else {"raw": value}
 
 
@@ -239,7 +271,11 @@ class CarrierOrderListView(generics.ListAPIView):
         operation_id="carrier_orders_list",
         tags=["carrier"],
         summary="Your orders, for carriers that pull",
-        description="Never contains the pickup code. Sign the GET over an empty body. " + SIGNED_HEADERS,
+        description=(
+            "Never contains the pickup code. A GET has no body: sign its request line instead, "
+            '"{webhook-id}.{webhook-timestamp}.GET {path}?{query}" with the path and query exactly '
+            "as sent (no ?query when there is none), so the signature covers the filters."
+        ),
         responses={200: CarrierOrderSerializer(many=True), **_RESPONSES_COMMON},
     )
     def get(self, request, *args, **kwargs):

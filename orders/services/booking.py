@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.continued_use import agreements_continued_use_check
 from accounts.models import RestrictionScope
 from accounts.services.restrictions import restriction_check
 from carriers import regions
@@ -21,7 +22,7 @@ from carriers.shipment import Party, Shipment
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
 from orders.services import outbox
 from orders.services.clock import local_date, next_local_midnight
-from orders.services.lifecycle import _after_commit
+from orders.services.lifecycle import transition_after_commit
 from orders.validators import CONTRACT_NOT_ACCEPTED, validate_bag_terms, validate_pickup_window
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a number is read out on the phone.
@@ -285,6 +286,8 @@ def order_place(
         raise PermissionDenied
     # A restricted user books nothing (DESIGN §6); raises Restricted with the reason and the end.
     restriction_check(user=user, scope=RestrictionScope.ORDERING, now=now)
+    # Booking after a new agreement version took effect is acceptance by continued use (§6).
+    agreements_continued_use_check(None, user)
     try:
         validate_pickup_window(shipment.pickup_start, shipment.pickup_end, now)
     except ValidationError as error:
@@ -364,7 +367,7 @@ def order_place(
         )
         transaction.on_commit(
             partial(
-                _after_commit,
+                transition_after_commit,
                 order_id=order.pk,
                 event_id=event.pk,
                 old="",

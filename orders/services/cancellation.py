@@ -20,7 +20,7 @@ from notifications.services import dedupe_key_for, notify
 from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, Status
 from orders.services.carrier_event_types import PICKUP_EXCEPTION
 from orders.services.expiry import expired_orders_notify
-from orders.services.lifecycle import CANCELLABLE, IllegalTransition, _transition
+from orders.services.lifecycle import CANCELLABLE, IllegalTransition, order_transition
 
 
 class OrderNotCancellable(IllegalTransition):
@@ -63,7 +63,7 @@ def order_cancel(
         if current.status not in CANCELLABLE:
             raise OrderNotCancellable(current.status)
 
-    order, _event = _transition(
+    order, _event = order_transition(
         order=order,
         to=Status.CANCELLED,
         actor=actor,
@@ -142,7 +142,7 @@ def order_expire(
     The nightly job expires in set-based batches and writes the same rows, the user's notice
     included (with the same key, so neither sends it twice).
     """
-    order, _event = _transition(
+    order, _event = order_transition(
         order=order,
         to=Status.EXPIRED,
         actor=actor,

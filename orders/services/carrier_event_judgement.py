@@ -1,7 +1,8 @@
 """The judgement of one carrier event under the order's row lock (DESIGN §3.1, §7.2).
 
 ``judge`` returns ``(result, timeline event)`` or raises :class:`EventRefused`; the caller holds the
-lock, de-duplicates and keeps the log (``orders.services.carrier_events``). One handler per event
+row lock (``lifecycle.order_lock``) in its transaction, so the lifecycle services are called with
+``locked=True`` and neither select nor lock the row again. The caller de-duplicates and keeps the log (``orders.services.carrier_events``). One handler per event
 type says what the event does from each status.
 """
 
@@ -184,6 +185,7 @@ def _entry(order: Order, event: IncomingEvent, *, changes=None, late: bool = Fal
         note=_note(event),
         data=_timeline_data(event, **extra),
         changes=changes,
+        locked=True,
     )
 
 
@@ -198,6 +200,7 @@ def _move(order: Order, event: IncomingEvent, to: str, *, changes=None, **extra)
         data=_timeline_data(event, **extra),
         changes=changes,
         kind=event.type,
+        locked=True,
     )
     return timeline_event
 

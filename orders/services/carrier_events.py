@@ -38,6 +38,7 @@ from carriers.models import CARRIER_EVENT_TAKEN, Carrier, CarrierEvent, CarrierE
 from orders.models import Order, OrderEvent
 from orders.services.carrier_event_judgement import EventRefused, IncomingEvent, judge
 from orders.services.carrier_event_types import EVENT_TYPES, ORDER_NOT_FOUND
+from orders.services.lifecycle import order_lock
 
 Result = CarrierEventResult
 REDACTED = "[redacted]"
@@ -133,39 +134,40 @@ def carrier_event_apply(
     }
     try:
         with transaction.atomic():
-            # The lock serialises deliveries for one order, so the duplicate check below sees a
-            # concurrent delivery of the same id once it has committed.
-            order = Order.objects.select_for_update().filter(carrier=carrier, number=order_number).first()
-            if carrier_event_seen(carrier=carrier, webhook_id=webhook_id):
-                row = carrier_event_log(result=Result.DUPLICATE, order=order, **log)
-                return EventOutcome(result=Result.DUPLICATE, log=row, order=order)
+            # The one lock of the delivery: it serialises deliveries for one order, and the
+            # judgement writes through the lifecycle services without locking again.
+            order = order_lock(carrier_id=carrier.pk, number=order_number)
             if order is None:
-                message = str(_("No such order for this carrier."))
-                row = carrier_event_log(result=Result.NOT_FOUND, error=f"{ORDER_NOT_FOUND}: {message}", **log)
-                return EventOutcome(result=Result.NOT_FOUND, log=row, error=ORDER_NOT_FOUND, message=message)
+                return _refused(
+                    log, Result.NOT_FOUND, ORDER_NOT_FOUND, str(_("No such order for this carrier."))
+                )
             try:
                 result, timeline_event = judge(order=order, carrier=carrier, event=event)
             except EventRefused as refused:
-                row = carrier_event_log(
-                    result=Result.ILLEGAL, order=order, error=f"{refused.error}: {refused.message}", **log
-                )
-                return EventOutcome(
-                    result=Result.ILLEGAL,
-                    log=row,
-                    order=order,
-                    error=refused.error,
-                    message=refused.message,
-                )
+                # Nothing was written but an overdue expiry, which stands (as for every writer).
+                return _refused(log, Result.ILLEGAL, refused.error, refused.message, order=order)
+            # The duplicate check, done once: the partial unique constraint refuses a second row
+            # that took this webhook id, and everything this delivery wrote rolls back with it.
             row = carrier_event_log(result=result, order=order, **log)
             return EventOutcome(result=result, log=row, order=order, event=timeline_event)
     except IntegrityError:
-        # A concurrent delivery of the same id committed first (the partial unique constraint);
-        # everything this one wrote was rolled back with the transaction.
         if not carrier_event_seen(carrier=carrier, webhook_id=webhook_id):
             raise
-        order = Order.objects.filter(carrier=carrier, number=order_number).first()
-        row = carrier_event_log(result=Result.DUPLICATE, order=order, **log)
-        return EventOutcome(result=Result.DUPLICATE, log=row, order=order)
+        return _duplicate(log)
+
+
+def _duplicate(log: dict) -> EventOutcome:
+    order = Order.objects.filter(carrier=log["carrier"], number=log["order_number"]).first()
+    row = carrier_event_log(result=Result.DUPLICATE, order=order, **log)
+    return EventOutcome(result=Result.DUPLICATE, log=row, order=order)
+
+
+def _refused(log: dict, result: str, error: str, message: str, *, order: Order | None = None) -> EventOutcome:
+    """A refusal, unless the webhook id was taken before: a re-delivery of an applied event."""
+    if carrier_event_seen(carrier=log["carrier"], webhook_id=log["webhook_id"]):
+        return _duplicate(log)
+    row = carrier_event_log(result=result, order=order, error=f"{error}: {message}", **log)
+    return EventOutcome(result=result, log=row, order=order, error=error, message=message)
 
 
 def redact_payload(payload: Any) -> Any:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from notifications.services import notify_orders
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
 from orders.services import outbox
-from orders.services.lifecycle import EXPIRABLE, _after_commit
+from orders.services.lifecycle import EXPIRABLE, transition_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -164,4 +164,6 @@ def _after_batch(*, rows: list[tuple], events: list[OrderEvent], message_ids: li
     # The same signal a single transition sends, for receivers that follow every status change.
     for (pk, old, *_rest), event in zip(rows, events, strict=True):
         if event.pk is not None:
-            _after_commit(order_id=pk, event_id=event.pk, old=old, new=Status.EXPIRED, actor=Actor.SYSTEM)
+            transition_after_commit(
+                order_id=pk, event_id=event.pk, old=old, new=Status.EXPIRED, actor=Actor.SYSTEM
+            )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from carriers.selectors import current_contract
-from carriers.webhooks import sign_payload
+from carriers.webhooks import sign_payload, sign_request
 from orders.models import Status
 from orders.tests.factories import OrderFactory
 
@@ -59,8 +60,14 @@ class Sender:
         )
 
     def get_orders(self, params: dict | None = None):
-        signed = sign_payload(secret=self.secret, msg_id=new_msg_id(), timestamp=timezone.now(), body=b"")
-        return self.client.get(ORDERS_URL.format(code=self.code), params or {}, headers=signed)
+        """A signed pull; the signature covers the path and the query string as sent."""
+        path = ORDERS_URL.format(code=self.code)
+        if params:
+            path += "?" + urlencode(params, doseq=True)
+        signed = sign_request(
+            secret=self.secret, msg_id=new_msg_id(), method="GET", full_path=path, timestamp=timezone.now()
+        )
+        return self.client.get(path, headers=signed)
 
 
 COURIER = {"name": "王师傅", "phone": "13700137000", "employee_id": "SZ1024"}

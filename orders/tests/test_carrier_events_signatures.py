@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from carriers.models import CarrierEvent
 from carriers.services import carrier_credentials_rotate
-from carriers.webhooks import sign_payload
+from carriers.webhooks import sign_payload, sign_request
 from orders.models import OrderEvent, Status
 from orders.tests.carrier_events_support import COURIER, EVENTS_URL, NOW, body, minutes_ago, order_at
 
@@ -142,6 +142,9 @@ def test_an_unknown_carrier_is_404(client, carrier, order, raw):
 def test_get_is_not_allowed_on_events(client, carrier):
     secret = carrier_credentials_rotate(carrier=carrier)
 
-    response = client.get(EVENTS_URL.format(code="swift-express"), headers=headers(secret, b""))
+    path = EVENTS_URL.format(code="swift-express")
+    signed = sign_request(secret=secret, msg_id="evt-1", method="GET", full_path=path)
+
+    response = client.get(path, headers=signed)
 
     assert response.status_code == 405

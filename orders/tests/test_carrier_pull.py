@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from carriers.services import carrier_credentials_rotate
-from carriers.webhooks import sign_payload
+from carriers.webhooks import sign_payload, sign_request
 from orders.models import Status
 from orders.services.cancellation import order_cancel, order_expire
 from orders.services.expiry import orders_expire_due
@@ -168,9 +168,10 @@ def test_updated_since_with_an_unencoded_plus(pull, carrier, customer):
     # "+08:00" typed into a query string without encoding arrives as " 08:00".
     since = (NOW - timedelta(minutes=1)).isoformat()
 
+    path = ORDERS_URL.format(code=carrier.code) + "?updated_since=" + since
     response = pull.client.get(
-        ORDERS_URL.format(code=carrier.code) + "?updated_since=" + since,
-        headers=sign_payload(secret=pull.secret, msg_id="m-1", timestamp=timezone.now(), body=b""),
+        path,
+        headers=sign_request(secret=pull.secret, msg_id="m-1", method="GET", full_path=path),
     )
 
     assert response.status_code == 200
@@ -213,7 +214,7 @@ def test_unsigned_or_foreign_signatures_are_401(api_client, carrier, other_carri
     url = ORDERS_URL.format(code=carrier.code)
 
     assert api_client.get(url).status_code == 401
-    signed_by_other = sign_payload(secret=foreign, msg_id="m", timestamp=timezone.now(), body=b"")
+    signed_by_other = sign_request(secret=foreign, msg_id="m", method="GET", full_path=url)
     assert api_client.get(url, headers=signed_by_other).status_code == 401
 
 
@@ -231,3 +232,27 @@ def test_a_user_session_cannot_pull(api_client, customer, carrier):
     api_client.force_login(customer)
 
     assert api_client.get(ORDERS_URL.format(code=carrier.code)).status_code == 401
+
+
+def test_the_signature_covers_the_query_string(pull, carrier, customer):
+    placed = order_at(carrier, customer)
+    path = ORDERS_URL.format(code=carrier.code) + "?status=placed"
+    signed = sign_request(secret=pull.secret, msg_id="m-1", method="GET", full_path=path)
+
+    # A captured signed pull replayed with another query string within the five minutes.
+    replayed = pull.client.get(ORDERS_URL.format(code=carrier.code) + "?status=cancelled", headers=signed)
+    without_query = pull.client.get(ORDERS_URL.format(code=carrier.code), headers=signed)
+    as_signed = pull.client.get(path, headers=signed)
+
+    assert (replayed.status_code, without_query.status_code) == (401, 401)
+    assert as_signed.status_code == 200
+    assert numbers(as_signed) == [placed.number]
+
+
+def test_the_signature_covers_the_method_and_path(pull, carrier):
+    path = ORDERS_URL.format(code=carrier.code)
+    signed_for_head = sign_request(secret=pull.secret, msg_id="m-1", method="HEAD", full_path=path)
+    signed_elsewhere = sign_request(secret=pull.secret, msg_id="m-1", method="GET", full_path=path + "x/")
+
+    assert pull.client.get(path, headers=signed_for_head).status_code == 401
+    assert pull.client.get(path, headers=signed_elsewhere).status_code == 401

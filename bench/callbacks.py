@@ -1,0 +1,276 @@
+"""Carrier callback throughput: the platform's endpoint against a bare-Django floor, on PostgreSQL.
+
+    make bench-callbacks            # or: .venv/bin/python bench/callbacks.py [--rounds 6] [--seconds 8]
+
+Both are served by gunicorn (2 sync workers each) on the same PostgreSQL database
+(``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/courier_bench``, created and
+migrated here). The platform runs with production settings (no DEV_MODE), the floor is
+``bench/callback_floor.py`` (HMAC check, JSON parse, one UPDATE and one INSERT in a transaction).
+Load: ``--concurrency`` (32) client threads, each posting signed ``order.in_transit`` scans to
+orders already in transit (a timeline callback, ``recorded``), every one with a new webhook id.
+The rounds alternate platform / floor so both see the same machine; printed: callbacks per second,
+p50 and p99 latency of each, and the ratio platform ÷ floor (goal ≥ 0.5, p99 < 100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+SHANGHAI = timezone(timedelta(hours=8))
+CODE = "swift-express"
+PATH = f"/api/v1/carriers/{CODE}/events/"
+
+
+def _env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "courier_platform.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _create_database(database_url: str) -> None:
+    import psycopg2
+
+    url = urlparse(database_url)
+    name = url.path.lstrip("/")
+    conn = psycopg2.connect(
+        host=url.hostname, port=url.port or 5432, user=url.username or "postgres", dbname="postgres"
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def _prepare(database_url: str, orders: int) -> tuple[str, list[str]]:
+    """Migrate, seed the carrier and ``orders`` orders in transit; returns (secret, numbers)."""
+    env = {**_env(database_url), "DEV_MODE": "1"}
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    script = f"""
+import django, json
+django.setup()
+from django.db import connection
+from carriers.demo import seed_demo_carriers
+from carriers.services import carrier_credentials_rotate
+from carriers.selectors import current_contract
+from orders.models import Order, Status
+from orders.tests.factories import OrderFactory
+carrier = seed_demo_carriers()[{CODE!r}]
+secret = carrier_credentials_rotate(carrier=carrier)
+numbers = list(Order.objects.filter(carrier=carrier, status=Status.IN_TRANSIT, number__startswith="BENCH")
+               .values_list("number", flat=True)[:{orders}])
+for i in range(len(numbers), {orders}):
+    numbers.append(OrderFactory(carrier=carrier, contract=current_contract(carrier), status=Status.IN_TRANSIT,
+                                number=f"BENCH{{i:08d}}").number)
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS bench_floor_event (id bigserial PRIMARY KEY, "
+                   "webhook_id varchar(100) NOT NULL, type varchar(40) NOT NULL, payload jsonb NOT NULL)")
+print(json.dumps({{"secret": secret, "numbers": numbers}}))
+"""
+    out = subprocess.run(
+        [PYTHON, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["secret"], data["numbers"]
+
+
+def _serve(name: str, app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    args = [
+        GUNICORN,
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--name",
+        f"bench-{name}",
+    ]
+    process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{name} did not start on port {port}")
+
+
+class Load:
+    """``concurrency`` threads posting signed scans for ``seconds``; keeps every latency."""
+
+    def __init__(self, *, port: int, key: bytes, numbers: list[str], concurrency: int):
+        self.port, self.key, self.numbers, self.concurrency = port, key, numbers, concurrency
+        self.latencies: list[float] = []
+        self.errors: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def _one(self, number: str) -> None:
+        body = json.dumps(
+            {
+                "order": number,
+                "type": "order.in_transit",
+                "occurred_at": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
+                "data": {"location": "深圳转运中心", "description": "已到达"},
+            },
+            ensure_ascii=False,
+        ).encode()
+        msg_id, stamp = f"msg_{uuid.uuid4().hex}", str(int(time.time()))
+        digest = hmac.new(self.key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": stamp,
+            "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+        }
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection.request("POST", PATH, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        elapsed = time.perf_counter() - started
+        with self._lock:
+            if response.status == 200:
+                self.latencies.append(elapsed)
+            else:
+                self.errors[response.status] = self.errors.get(response.status, 0) + 1
+
+    def run(self, seconds: float) -> float:
+        stop = time.monotonic() + seconds
+
+        def worker(offset: int) -> None:
+            i = offset
+            while time.monotonic() < stop:
+                self._one(self.numbers[i % len(self.numbers)])
+                i += self.concurrency
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(self.concurrency)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.monotonic() - started
+
+
+def _summary(latencies: list[float], elapsed: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "per_second": len(ordered) / elapsed if elapsed else 0.0,
+        "p50_ms": statistics.median(ordered) * 1000 if ordered else 0.0,
+        "p99_ms": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000 if ordered else 0.0,
+        "count": len(ordered),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=6, help="rounds per target, interleaved")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of one round")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--port", type=int, default=8710, help="platform port; the floor uses the next one")
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/courier_bench")
+    _create_database(database_url)
+    secret, numbers = _prepare(database_url, args.orders)
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    url = urlparse(database_url)
+
+    platform_env = {
+        **_env(database_url),
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_COOKIES": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    platform_env.pop("DEV_MODE", None)
+    platform_env.pop("DEBUG", None)
+    floor_env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "bench"),
+        "BENCH_DB_NAME": url.path.lstrip("/"),
+        "BENCH_DB_USER": url.username or "postgres",
+        "BENCH_DB_HOST": url.hostname or "127.0.0.1",
+        "BENCH_DB_PORT": str(url.port or 5432),
+        "BENCH_SECRET": secret,
+    }
+    servers = [
+        _serve("platform", "courier_platform.wsgi:application", args.port, platform_env),
+        _serve("floor", "callback_floor:application", args.port + 1, floor_env),
+    ]
+    targets = {"platform": args.port, "floor": args.port + 1}
+    results = {name: {"latencies": [], "elapsed": 0.0, "errors": {}} for name in targets}
+    try:
+        for port in targets.values():  # warm-up: imports, connections, caches
+            Load(port=port, key=key, numbers=numbers, concurrency=4).run(1.0)
+        for round_no in range(args.rounds):
+            order = list(targets.items())
+            if round_no % 2:
+                order.reverse()
+            for name, port in order:
+                load = Load(port=port, key=key, numbers=numbers, concurrency=args.concurrency)
+                elapsed = load.run(args.seconds)
+                results[name]["latencies"] += load.latencies
+                results[name]["elapsed"] += elapsed
+                for status, count in load.errors.items():
+                    results[name]["errors"][status] = results[name]["errors"].get(status, 0) + count
+                round_summary = _summary(load.latencies, elapsed)
+                print(
+                    f"round {round_no + 1} {name:8} {round_summary['per_second']:7.1f}/s "
+                    f"p50 {round_summary['p50_ms']:6.1f} ms  p99 {round_summary['p99_ms']:6.1f} ms",
+                    flush=True,
+                )
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+    summary = {name: _summary(r["latencies"], r["elapsed"]) for name, r in results.items()}
+    print()
+    print(f"{'':10}{'callbacks/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'count':>8}  errors")
+    for name in targets:
+        s = summary[name]
+        print(
+            f"{name:10}{s['per_second']:12.1f}{s['p50_ms']:9.1f}{s['p99_ms']:9.1f}{s['count']:8d}"
+            f"  {results[name]['errors'] or '-'}"
+        )
+    ratio = summary["platform"]["per_second"] / summary["floor"]["per_second"]
+    print(f"ratio platform / floor: {ratio:.2f}x  (goal >= 0.5x; p99 goal < 100 ms)")
+    return 0 if not any(r["errors"] for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
