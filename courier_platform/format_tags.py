@@ -1,8 +1,8 @@
-"""Template filters of ``courier_platform.formats``, installed as a template builtin."""
+"""Template filters of ``carriers.formats``, installed as a template builtin."""
 
 from django import template
 
-from courier_platform import formats
+from carriers import formats
 
 register = template.Library()
 

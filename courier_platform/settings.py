@@ -77,7 +77,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # money, kg, phone, local_time: one format per thing on every page (courier_platform.formats)
+            # money, kg, phone, local_time: one format per thing on every page (carriers.formats)
             "builtins": ["courier_platform.format_tags"],
             "context_processors": [
                 "django.template.context_processors.request",

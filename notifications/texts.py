@@ -41,7 +41,7 @@ from typing import Any
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
-from courier_platform import formats
+from carriers import formats
 from notifications.models import Kind
 
 # Kinds about one order: ``notify`` refuses them without one.
@@ -79,7 +79,7 @@ def when(value: Any) -> str:
 
 
 def money(amount: Any, currency: str = "") -> str:
-    """¥20.00 / HK$20.00, as on the pages (``courier_platform.formats``)."""
+    """¥20.00 / HK$20.00, as on the pages (``carriers.formats``)."""
     return formats.money(amount, currency or "CNY")
 
 

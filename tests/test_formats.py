@@ -1,4 +1,4 @@
-"""One format per thing (courier_platform.formats): phones, money, weights, times."""
+"""One format per thing (carriers.formats): phones, money, weights, times."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 
-from courier_platform import formats
+from carriers import formats
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from courier_platform import formats
+from carriers import formats
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ _CLAUSE = re.compile(r"^(\d+(?:\.\d+)+\.?)\s*")
 
 @register.filter
 def phone_display(value: str | None) -> str:
-    """How people write a stored number (``courier_platform.formats.phone``)."""
+    """How people write a stored number (``carriers.formats.phone``)."""
     return formats.phone(value)
 
 

@@ -3,7 +3,7 @@ user's own order."""
 
 from __future__ import annotations
 
-from courier_platform.formats import money
+from carriers.formats import money
 from orders import selectors
 from orders.models import Order
 
