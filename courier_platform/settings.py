@@ -82,6 +82,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # money, kg, phone, local_time: one format per thing on every page (carriers.formats)
+            "builtins": ["courier_platform.format_tags"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -195,6 +197,9 @@ REST_FRAMEWORK = {
         # Per client IP (accounts.throttles), on the API and the pages alike.
         "login": env.str("LOGIN_RATE", default="30/min"),
         "password_reset": env.str("PASSWORD_RESET_RATE", default="10/hour"),
+        # No-login endpoints of the booking pages, per client IP.
+        "estimates": env.str("ESTIMATES_RATE", default="60/min"),
+        "address_parse": env.str("ADDRESS_PARSE_RATE", default="60/min"),
     },
 }
 # Request limits, set once for every endpoint and page (DESIGN §11: no 500 on any input).
