@@ -97,13 +97,20 @@ def signup(request: HttpRequest) -> HttpResponse:
             else:
                 auth_login(request, user, backend=BACKEND)
                 messages.success(request, _("Welcome! Your account is ready: book your first pickup."))
-                return redirect(_home_url())
+                # The booking form with what the visitor entered on the home page, if it was sent.
+                return redirect(_safe_next(request))
     else:
         form = SignupForm()
+    next_url = _safe_next(request)
     return render(
         request,
         "accounts/signup.html",
-        {"form": form, "agreement": agreement, "accept_checked": accept_checked},
+        {
+            "form": form,
+            "agreement": agreement,
+            "accept_checked": accept_checked,
+            "next": next_url if next_url != _home_url() else "",
+        },
     )
 
 

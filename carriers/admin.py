@@ -1,14 +1,119 @@
+from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import BagSize, Carrier, CarrierCredential, CarrierEvent, ContractTerms, ZoneRate
+from . import regions
+from .models import (
+    BagSize,
+    Carrier,
+    CarrierCredential,
+    CarrierEvent,
+    ContractTerms,
+    TransitTime,
+    TransportMode,
+    ZoneRate,
+)
 from .services.credentials import carrier_credentials_rotate
+
+REFUSAL_GROUPS = range(1, 12)
+
+
+def _province_choices() -> list[tuple[str, str]]:
+    return [(item["code"][:2], item["name"]) for item in regions.province_items()]
+
+
+def _refusal_group_choices() -> list[tuple[int, str]]:
+    """Groups 1–11 of section 四 of the goods notice, with their titles from the catalogue."""
+    section = apps.get_model("prohibited", "Section")
+    titles = dict(section.objects.filter(kind="refused", carrier_code="").values_list("number", "title"))
+    return [(n, f"{n} {titles.get(n, '')}".strip()) for n in REFUSAL_GROUPS]
+
+
+class CarrierAdminForm(forms.ModelForm):
+    """The carrier's lists edited as checkboxes and multi-selects instead of raw JSON."""
+
+    origin_provinces = forms.MultipleChoiceField(
+        label=_("origin provinces"),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("provinces"), is_stacked=False),
+        help_text=_("None chosen: every mainland province."),
+    )
+    destination_provinces = forms.MultipleChoiceField(
+        label=_("destination provinces"),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("provinces"), is_stacked=False),
+        help_text=_("None chosen: every mainland province."),
+    )
+    bag_weight_priced_provinces = forms.MultipleChoiceField(
+        label=_("provinces priced by weight"),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("provinces"), is_stacked=False),
+    )
+    transport_modes = forms.MultipleChoiceField(
+        label=_("transport modes"), choices=TransportMode.choices, widget=forms.CheckboxSelectMultiple
+    )
+    refusal_groups = forms.TypedMultipleChoiceField(
+        label=_("refusal groups enforced"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Groups of section 四 of the goods notice."),
+    )
+
+    endpoint_url = forms.URLField(label=_("endpoint URL"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Carrier
+        fields = (
+            "code",
+            "name_zh_hans",
+            "name_zh_hant",
+            "name_en",
+            "active",
+            "origin_provinces",
+            "destination_provinces",
+            "transport_modes",
+            "max_weight_kg",
+            "max_length_cm",
+            "max_volume_cm3",
+            "pickup_start",
+            "pickup_end",
+            "currency",
+            "pricing",
+            "volumetric_divisor",
+            "weight_step_kg",
+            "surcharge_service_fee",
+            "import_tax_rate",
+            "bag_weight_priced_provinces",
+            "insurance_rate",
+            "insurance_min_fee",
+            "insurance_max_value",
+            "claim_window_days",
+            "claim_documents_days",
+            "refusal_groups",
+            "requires_pickup_code",
+            "adapter",
+            "endpoint_url",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        provinces = _province_choices()
+        for name in ("origin_provinces", "destination_provinces", "bag_weight_priced_provinces"):
+            self.fields[name].choices = provinces
+        self.fields["refusal_groups"].choices = _refusal_group_choices()
 
 
 class ZoneRateInline(admin.TabularInline):
     model = ZoneRate
+    extra = 0
+
+
+class TransitTimeInline(admin.TabularInline):
+    model = TransitTime
     extra = 0
 
 
@@ -54,6 +159,7 @@ class NewContractInline(admin.StackedInline):
 
 @admin.register(Carrier)
 class CarrierAdmin(admin.ModelAdmin):
+    form = CarrierAdminForm
     list_display = (
         "code",
         "name_zh_hans",
@@ -70,7 +176,7 @@ class CarrierAdmin(admin.ModelAdmin):
     search_fields = ("code", "name_zh_hans", "name_zh_hant", "name_en")
     readonly_fields = ("created_at", "updated_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    inlines = [ZoneRateInline, BagSizeInline, PublishedContractInline, NewContractInline]
+    inlines = [ZoneRateInline, TransitTimeInline, BagSizeInline, PublishedContractInline, NewContractInline]
     fieldsets = (
         (None, {"fields": ("code", "name_zh_hans", "name_zh_hant", "name_en", "active")}),
         (
@@ -85,10 +191,6 @@ class CarrierAdmin(admin.ModelAdmin):
                     "max_volume_cm3",
                     "pickup_start",
                     "pickup_end",
-                ),
-                "description": _(
-                    'Provinces are two-digit adcode prefixes such as "44" (广东) or "81" (香港); '
-                    'an empty list means every mainland province. Transport modes: "air", "ground".'
                 ),
             },
         ),
@@ -234,3 +336,31 @@ class CarrierEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ZoneRate)
+class ZoneRateAdmin(admin.ModelAdmin):
+    """The tariffs of every carrier in one list, beside the inlines on each carrier."""
+
+    list_display = ("carrier", "zone", "first_weight_kg", "first_price", "step_price")
+    list_editable = ("first_weight_kg", "first_price", "step_price")
+    list_filter = ("carrier", "zone")
+    search_fields = ("carrier__code", "carrier__name_zh_hans")
+    list_select_related = ("carrier",)
+
+
+@admin.register(TransitTime)
+class TransitTimeAdmin(admin.ModelAdmin):
+    list_display = ("carrier", "zone", "min_days", "max_days")
+    list_editable = ("min_days", "max_days")
+    list_filter = ("carrier", "zone")
+    search_fields = ("carrier__code", "carrier__name_zh_hans")
+    list_select_related = ("carrier",)
+
+
+@admin.register(BagSize)
+class BagSizeAdmin(admin.ModelAdmin):
+    list_display = ("carrier", "code", "name", "price", "max_weight_kg", "max_items")
+    list_filter = ("carrier",)
+    search_fields = ("carrier__code", "code", "name")
+    list_select_related = ("carrier",)

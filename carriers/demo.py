@@ -11,7 +11,17 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from .models import Adapter, BagSize, Carrier, ContractTerms, PricingKind, TransportMode, Zone, ZoneRate
+from .models import (
+    Adapter,
+    BagSize,
+    Carrier,
+    ContractTerms,
+    PricingKind,
+    TransitTime,
+    TransportMode,
+    Zone,
+    ZoneRate,
+)
 
 CONTRACT_VERSION = "v1"
 CONTRACT_PUBLISHED_AT = datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -240,6 +250,35 @@ def _hk_bag_terms(spec: dict) -> tuple[str, str]:
     return f"{name}服务条款", body
 
 
+# Days from pickup to delivery by zone (min, max): shown as an estimate, never a promise.
+TRANSIT_DAYS: dict[str, dict[str, tuple[int, int]]] = {
+    "swift-express": {
+        Zone.SAME_CITY: (1, 1),
+        Zone.SAME_PROVINCE: (1, 2),
+        Zone.OTHER_PROVINCE: (2, 3),
+        Zone.REMOTE: (3, 5),
+    },
+    "econ-post": {
+        Zone.SAME_CITY: (1, 2),
+        Zone.SAME_PROVINCE: (2, 3),
+        Zone.OTHER_PROVINCE: (3, 5),
+        Zone.REMOTE: (5, 7),
+    },
+    "heavy-freight": {
+        Zone.SAME_CITY: (2, 3),
+        Zone.SAME_PROVINCE: (2, 4),
+        Zone.OTHER_PROVINCE: (4, 6),
+        Zone.REMOTE: (6, 9),
+    },
+    "hk-bag": {
+        Zone.SAME_CITY: (2, 4),
+        Zone.SAME_PROVINCE: (3, 5),
+        Zone.OTHER_PROVINCE: (3, 6),
+        Zone.REMOTE: (5, 8),
+    },
+}
+
+
 @transaction.atomic
 def seed_demo_carriers() -> dict[str, Carrier]:
     """Create or update the demo carriers; returns them by code."""
@@ -266,6 +305,10 @@ def seed_demo_carriers() -> dict[str, Carrier]:
                 carrier=carrier,
                 zone=zone,
                 defaults={"first_weight_kg": first_kg, "first_price": first_price, "step_price": step_price},
+            )
+        for zone, (min_days, max_days) in TRANSIT_DAYS.get(code, {}).items():
+            TransitTime.objects.update_or_create(
+                carrier=carrier, zone=zone, defaults={"min_days": min_days, "max_days": max_days}
             )
         for bag_code, (name, price, max_kg, max_items) in BAG_SIZES.get(code, {}).items():
             BagSize.objects.update_or_create(

@@ -132,6 +132,34 @@ class ZoneRate(models.Model):
         return f"{self.carrier.code} {self.zone}"
 
 
+class TransitTime(models.Model):
+    """How long a carrier takes to deliver in one zone, in days after pickup (DESIGN §4 ETA).
+
+    Shown as an expected delivery date range, marked as an estimate, never a promise.
+    """
+
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="transit_times", verbose_name=_("carrier")
+    )
+    zone = models.CharField(_("zone"), max_length=20, choices=Zone.choices)
+    min_days = models.PositiveSmallIntegerField(_("fewest days"))
+    max_days = models.PositiveSmallIntegerField(_("most days"))
+
+    class Meta:
+        ordering = ["carrier", "zone"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "zone"], name="transit_time_unique"),
+            models.CheckConstraint(
+                condition=models.Q(max_days__gte=models.F("min_days")), name="transit_time_range"
+            ),
+        ]
+        verbose_name = _("transit time")
+        verbose_name_plural = _("transit times")
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.zone} {self.min_days}–{self.max_days}"
+
+
 class BagSize(models.Model):
     """A fixed-price bag of a bag-priced carrier (003 §9a)."""
 

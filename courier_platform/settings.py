@@ -77,6 +77,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # money, kg, phone, local_time: one format per thing on every page (carriers.formats)
+            "builtins": ["courier_platform.format_tags"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -121,8 +123,14 @@ LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 CANCELLATION_RESTRICTION_LIMIT = env.int("CANCELLATION_RESTRICTION_LIMIT", default=3)
 # What other apps hold about a user, for the data export and for account deletion (DESIGN §6;
 # accounts.services.privacy). Each app that stores personal data adds its own entry.
-ACCOUNT_DATA_EXPORTERS = {"orders": "orders.services.personal_data.orders_export"}
-ACCOUNT_DATA_ERASERS = ["orders.services.personal_data.orders_erase"]
+ACCOUNT_DATA_EXPORTERS = {
+    "orders": "orders.services.personal_data.orders_export",
+    "reviews": "reviews.personal_data.reviews_export",
+}
+ACCOUNT_DATA_ERASERS = [
+    "orders.services.personal_data.orders_erase",
+    "reviews.personal_data.reviews_erase",
+]
 # Password reset codes (000 2.2): 6 digits, valid this long, this many wrong tries.
 PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=10)
 PASSWORD_RESET_CODE_TRIES = env.int("PASSWORD_RESET_CODE_TRIES", default=5)
@@ -147,7 +155,10 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Review photos and other uploads; an object-storage backend moves them off the disk.
+    "default": {
+        "BACKEND": env.str("DEFAULT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+    },
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
@@ -181,6 +192,9 @@ REST_FRAMEWORK = {
         # Per client IP (accounts.throttles), on the API and the pages alike.
         "login": env.str("LOGIN_RATE", default="30/min"),
         "password_reset": env.str("PASSWORD_RESET_RATE", default="10/hour"),
+        # No-login endpoints of the booking pages, per client IP.
+        "estimates": env.str("ESTIMATES_RATE", default="60/min"),
+        "address_parse": env.str("ADDRESS_PARSE_RATE", default="60/min"),
     },
 }
 # Request limits, set once for every endpoint and page (DESIGN §11: no 500 on any input).

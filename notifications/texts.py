@@ -42,6 +42,7 @@ from typing import Any
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from carriers import formats
 from notifications.models import Kind
 
 # Kinds about one order: ``notify`` refuses them without one.
@@ -79,9 +80,8 @@ def when(value: Any) -> str:
 
 
 def money(amount: Any, currency: str = "") -> str:
-    if amount in (None, ""):
-        return ""
-    return f"{amount} {currency}".strip()
+    """¥20.00 / HK$20.00, as on the pages (``carriers.formats``)."""
+    return formats.money(amount, currency or "CNY")
 
 
 def _text(value: Any) -> str:
@@ -122,7 +122,7 @@ def _dispatch_failed(p: Mapping[str, Any]) -> tuple[str, str]:
 
 def _accepted(p: Mapping[str, Any]) -> tuple[str, str]:
     title = _("A courier accepted order %(number)s") % p
-    name, phone = _text(p.get("courier_name")), _text(p.get("courier_phone"))
+    name, phone = _text(p.get("courier_name")), formats.phone(_text(p.get("courier_phone")))
     body = _lines(
         _("Your courier is %(name)s, phone %(phone)s.") % {"name": name, "phone": phone}
         if name and phone
@@ -175,7 +175,7 @@ def _pickup_exception(p: Mapping[str, Any]) -> tuple[str, str]:
         _("Problem reported by the courier: %(problem)s") % {"problem": _pickup_problem(code)},
         _optional(_("Courier's note: %(value)s"), _text(p.get("note"))),
         _pickup_advice(code),
-        _optional(_("Courier's phone: %(value)s"), _text(p.get("courier_phone"))),
+        _optional(_("Courier's phone: %(value)s"), formats.phone(_text(p.get("courier_phone")))),
         _("Unless the carrier reports it resolved, the order expires at %(deadline)s.")
         % {"deadline": when(p.get("deadline")) or _("the next midnight")},
     )

@@ -8,12 +8,13 @@ disagree about what a valid shipment is.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.api.serializers import ShipmentSerializer
+from orders.api.serializers import EstimateRequestSerializer, ShipmentSerializer
 from orders.models import CancelReason, ItemType
 
 PARTIES = ("sender", "recipient")
@@ -40,6 +41,84 @@ class RegionSelect(forms.Select):
 
     def __init__(self, level: str, party: str):
         super().__init__(attrs={"data-region": level, "data-party": party})
+
+
+class EstimateForm(forms.Form):
+    """The home page's question before sign-up: only from, to and weight (DESIGN §4)."""
+
+    from_province = forms.CharField(label=_("Province"), widget=RegionSelect("province", "from"))
+    from_city = forms.CharField(label=_("City"), widget=RegionSelect("city", "from"))
+    from_district = forms.CharField(label=_("District"), widget=RegionSelect("district", "from"))
+    to_province = forms.CharField(label=_("Province"), widget=RegionSelect("province", "to"))
+    to_city = forms.CharField(label=_("City"), widget=RegionSelect("city", "to"))
+    to_district = forms.CharField(label=_("District"), widget=RegionSelect("district", "to"))
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"),
+        decimal_places=2,
+        max_digits=8,
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal", "min": "0.1"}),
+    )
+
+    def __init__(self, *args, regions=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.places: dict = {}
+        for party in ("from", "to"):
+            province = self._current(f"{party}_province")
+            city = self._current(f"{party}_city")
+            options = {
+                "province": regions(None, None) if regions else [],
+                "city": regions(province, None) if regions and province else [],
+                "district": regions(province, city) if regions and province and city else [],
+            }
+            placeholders = {"province": _("Province"), "city": _("City"), "district": _("District")}
+            for level, names in options.items():
+                self.fields[f"{party}_{level}"].widget.choices = [
+                    ("", placeholders[level]),
+                    *((name, name) for name in names),
+                ]
+
+    def _current(self, name: str) -> str:
+        if self.is_bound:
+            return (self.data.get(self.add_prefix(name)) or "").strip()
+        return str(self.initial.get(name) or "")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        serializer = EstimateRequestSerializer(
+            data={
+                "from": {level: cleaned[f"from_{level}"] for level in ("province", "city", "district")},
+                "to": {level: cleaned[f"to_{level}"] for level in ("province", "city", "district")},
+                "weight_kg": str(cleaned["weight_kg"]),
+            }
+        )
+        if serializer.is_valid():
+            self.places = serializer.validated_data
+            return cleaned
+        for head, value in serializer.errors.items():
+            nested = value.items() if isinstance(value, dict) else [("", value)]
+            for level, messages in nested:
+                target = f"{head}_{level}" if level else head
+                for message in messages:
+                    self.add_error(target if target in self.fields else None, str(message))
+        return cleaned
+
+    def booking_query(self) -> str:
+        """The booking page's values from this estimate (kept through sign-up)."""
+        data = self.places
+        values = {"weight_kg": format(data["weight_kg"].normalize(), "f")}
+        for party, side in (("sender", "from"), ("recipient", "to")):
+            place = data[side]["place"]
+            values.update(
+                {
+                    f"{party}_province": place.province,
+                    f"{party}_city": place.city,
+                    f"{party}_district": place.district,
+                }
+            )
+        return urlencode(values)
 
 
 class BookingForm(forms.Form):

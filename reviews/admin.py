@@ -19,8 +19,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -160,11 +159,6 @@ class LogInline(ReadOnlyInline):
     ordering = ["created_at", "id"]
 
 
-def _count(model, **filters):
-    rows = model.objects.filter(review=OuterRef("pk"), **filters).order_by().values("review")
-    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
-
-
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
     list_display = [
@@ -178,8 +172,6 @@ class ReviewAdmin(admin.ModelAdmin):
         "platform_rating",
         "excerpt",
         "reasons",
-        "reports",
-        "complaints_open",
         "thumbnails",
     ]
     list_display_links = ["id"]
@@ -212,10 +204,22 @@ class ReviewAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("order", "carrier", "user", "reply")
-            .prefetch_related(Prefetch("photos", queryset=ReviewPhoto.objects.order_by("position", "id")))
-            .annotate(
-                open_reports=_count(ReviewReport, handled_at__isnull=True),
-                open_complaints=_count(Complaint, status=ComplaintStatus.OPEN),
+            .prefetch_related(
+                Prefetch("photos", queryset=ReviewPhoto.objects.order_by("position", "id")),
+                Prefetch(
+                    "reports",
+                    queryset=ReviewReport.objects.filter(handled_at__isnull=True).order_by(
+                        "created_at", "id"
+                    ),
+                    to_attr="open_reports",
+                ),
+                Prefetch(
+                    "complaints",
+                    queryset=Complaint.objects.filter(status=ComplaintStatus.OPEN)
+                    .select_related("carrier")
+                    .order_by("created_at", "id"),
+                    to_attr="open_complaints",
+                ),
             )
         )
 
@@ -240,17 +244,16 @@ class ReviewAdmin(admin.ModelAdmin):
     def excerpt(self, review) -> str:
         return Truncator(review.text).chars(60)
 
-    @admin.display(description=_("screening reasons"))
-    def reasons(self, review) -> str:
-        return "；".join(reason_label(r) for r in review.screening_reasons) or "—"
-
-    @admin.display(description=_("open reports"), ordering="open_reports")
-    def reports(self, review) -> int:
-        return review.open_reports
-
-    @admin.display(description=_("open complaints"), ordering="open_complaints")
-    def complaints_open(self, review) -> int:
-        return review.open_complaints
+    @admin.display(description=_("why in the queue"))
+    def reasons(self, review):
+        """The screen's reasons, then each open report and complaint with its reason."""
+        lines = [reason_label(r) for r in review.screening_reasons]
+        lines += [_("reported: %(reason)s") % {"reason": r.reason} for r in review.open_reports]
+        lines += [
+            _("complaint by %(carrier)s: %(reason)s") % {"carrier": c.carrier, "reason": c.reason}
+            for c in review.open_complaints
+        ]
+        return format_html_join("", "{}<br>", ((line,) for line in lines)) if lines else "—"
 
     @admin.display(description=_("photos"))
     def thumbnails(self, review):

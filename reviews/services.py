@@ -121,13 +121,13 @@ def review_create(
     """The owner reviews a signed order once (000 5.3.1). Published at once unless the screen holds
     it for a moderator (000 5.3.2).
 
-    Raises ``accounts.services.restrictions.Restricted`` (restricted from reviewing), ``ReviewRefused``
-    (not allowed now) or ``ValidationError`` (bad input); in every case nothing is stored.
+    Raises ``Restricted`` (the user may not review at all), ``ReviewRefused`` (this order may not be
+    reviewed now) or ``ValidationError`` (bad input); either way nothing is stored.
     """
     now = now or timezone.now()
     if order.user_id != user.pk:
         raise Order.DoesNotExist("not the owner's order")
-    # A user restricted from reviewing (DESIGN §6) gets accounts' ``Restricted``: reason and end.
+    # A reviewing restriction (DESIGN §6) refuses with accounts' Restricted: 403 with reason and end.
     restriction_check(user=user, scope=RestrictionScope.REVIEWING, now=now)
     errors: dict[str, list] = {}
     ratings = {}

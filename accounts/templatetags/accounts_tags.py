@@ -2,10 +2,11 @@
 
 import re
 
-import phonenumbers
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from carriers import formats
 
 register = template.Library()
 
@@ -15,20 +16,8 @@ _CLAUSE = re.compile(r"^(\d+(?:\.\d+)+\.?)\s*")
 
 @register.filter
 def phone_display(value: str | None) -> str:
-    """How people write a stored number: 138 0013 8000, 0755-12345678, +852 5123 4567."""
-    if not value:
-        return ""
-    if value.startswith("+86-"):  # mainland landline, stored as +86-area-number
-        _country, area, number = value.split("-", 2)
-        return f"0{area}-{number}"
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value
-    style = phonenumbers.PhoneNumberFormat
-    return phonenumbers.format_number(
-        number, style.NATIONAL if number.country_code == 86 else style.INTERNATIONAL
-    )
+    """How people write a stored number (``carriers.formats.phone``)."""
+    return formats.phone(value)
 
 
 @register.filter

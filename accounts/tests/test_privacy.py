@@ -152,6 +152,7 @@ def test_export_holds_everything(person, history):
         "profile",
         "addresses",
         "orders",
+        "reviews",
         "notifications",
         "agreement_acceptances",
         "violations",

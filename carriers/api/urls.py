@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from carriers.api.views import AddressParseView
+
+urlpatterns = [
+    path("addresses/parse/", AddressParseView.as_view(), name="api-address-parse"),
+]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import regions
 from ..models import Carrier, ContractTerms
 from ..selectors import (
     carrier_acceptance_stats,
@@ -25,6 +26,30 @@ PICKUP_DAYS = 3  # today, tomorrow and the day after (DESIGN §3.2)
 PICKUP_LEAD = timedelta(hours=1)  # no window starting sooner than this (DESIGN §4)
 
 
+@dataclass(frozen=True)
+class Eta:
+    """Expected delivery, in days after pickup, and as dates from a pickup day: an estimate, never
+    a promise (DESIGN §4)."""
+
+    min_days: int
+    max_days: int
+
+    def dates(self, pickup_day: date) -> tuple[date, date]:
+        return pickup_day + timedelta(days=self.min_days), pickup_day + timedelta(days=self.max_days)
+
+    def as_dict(self) -> dict:
+        return {"min_days": self.min_days, "max_days": self.max_days}
+
+
+def carrier_eta(carrier: Carrier, shipment: Shipment) -> Eta | None:
+    """The carrier's transit time for the shipment's zone (reads the prefetched transit times)."""
+    zone = regions.zone_for(shipment.sender, shipment.recipient)
+    for transit in carrier.transit_times.all():
+        if transit.zone == zone:
+            return Eta(transit.min_days, transit.max_days)
+    return None
+
+
 @dataclass
 class Quote:
     carrier: Carrier
@@ -35,6 +60,9 @@ class Quote:
     recommended: bool = False
     price_cny: Decimal | None = None
     score: dict[str, float] = field(default_factory=dict)  # recommendation score parts (eligible only)
+    eta: Eta | None = None  # None when the carrier has no transit time for the route's zone
+    delivery: tuple[date, date] | None = None  # the ETA as dates from the pickup day (local)
+    why: str = ""  # for the recommended quote: why it is recommended, in one line
 
     @property
     def breakdown(self) -> dict:
@@ -58,6 +86,8 @@ class Quote:
             "price": self.price.as_dict() if self.price else None,
             "breakdown": self.breakdown,
             "contract": {"version": self.contract.version, "url": url} if self.contract else None,
+            "eta": self.eta.as_dict() if self.eta else None,
+            "why": self.why,
             "score": self.score,
         }
 
@@ -110,6 +140,7 @@ def quote_for_carrier(
         price = None
         if str(error) not in reasons:
             reasons.append(Reason(str(error)))
+    eta = carrier_eta(carrier, shipment)
     return Quote(
         carrier=carrier,
         eligible=not reasons,
@@ -117,6 +148,8 @@ def quote_for_carrier(
         price=price,
         contract=contract,
         price_cny=to_cny(price.amount, price.currency) if price else None,
+        eta=eta,
+        delivery=eta.dates(shipment.pickup_start.astimezone(LOCAL_TZ).date()) if eta else None,
     )
 
 
@@ -140,6 +173,14 @@ def quote_shipment(
         screening = screen_shipment(shipment)
     carriers = list(carrier_list_for_quotes(now=now) if carriers is None else carriers)
     quotes = [quote_for_carrier(carrier=c, shipment=shipment, screening=screening, now=now) for c in carriers]
+    return rank_quotes(quotes, now=now, ratings=ratings)
+
+
+def rank_quotes(
+    quotes: list[Quote], *, now: datetime | None = None, ratings: Mapping[str, tuple] | None = None
+) -> list[Quote]:
+    """The eligible quotes best first (the first recommended, with why), then the ineligible ones
+    with their reasons, by code."""
     eligible = {q.carrier.code: q for q in quotes if q.eligible}
     if eligible:
         eligible_carriers = [q.carrier for q in eligible.values()]
@@ -151,10 +192,34 @@ def quote_shipment(
         for position, (code, parts) in enumerate(ranking):
             eligible[code].score = parts
             eligible[code].recommended = position == 0
+        eligible[ranking[0][0]].why = recommendation_reason(ranking)
         order = {code: i for i, (code, _parts) in enumerate(ranking)}
     else:
         order = {}
     return sorted(quotes, key=lambda q: (not q.eligible, order.get(q.carrier.code, 0), q.carrier.code))
+
+
+def recommendation_reason(ranking: list[tuple[str, dict[str, float]]]) -> str:
+    """Why the top carrier is recommended, in one line: what it is best at among the eligible
+    ones (cheapest, most reliable, best rated), or the balance of the three."""
+    if len(ranking) == 1:
+        return _("The only carrier that can take this parcel.")
+    top = ranking[0][1]
+    best = []
+    if top["price_score"] >= max(p["price_score"] for _c, p in ranking):
+        best.append(_("cheapest"))
+    if top["acceptance_rate"] >= max(p["acceptance_rate"] for _c, p in ranking) and any(
+        p["acceptance_rate"] < top["acceptance_rate"] for _c, p in ranking
+    ):
+        best.append(_("most reliable (accepts the most orders)"))
+    if top["rating"] >= max(p["rating"] for _c, p in ranking) and any(
+        p["rating"] < top["rating"] for _c, p in ranking
+    ):
+        best.append(_("best rated"))
+    if not best:
+        return _("The best balance of price, reliability and rating.")
+    # Translators: the separator between the qualities of a recommended carrier ("、" in Chinese).
+    return _("Recommended: %(qualities)s.") % {"qualities": _(", ").join(best)}
 
 
 def _merged_hours(carriers: Iterable[Carrier]) -> list[tuple[time, time]]:

@@ -24,7 +24,7 @@ def test_notify_creates_the_in_app_notice_rendered_from_the_order(customer, orde
     assert notice.order == order
     assert notice.kind == "accepted"
     assert notice.title == f"快递员已接单：订单 {order.number}"
-    assert "王师傅" in notice.body and "13712345678" in notice.body and "E-88" in notice.body
+    assert "王师傅" in notice.body and "137 1234 5678" in notice.body and "E-88" in notice.body
     assert notice.requires_action is False
     assert notice.read_at is None
     # In-app is delivered by existing; the customer has no e-mail, so nothing else is queued.
@@ -147,7 +147,7 @@ def test_pickup_exception_says_what_to_do_and_requires_action(customer):
         "快递员报告的问题：暂未联系上您（无人接听/无法接通/关机）",
         "快递员备注：无人接听",
         "快递员没能联系上您，请回电快递员。",
-        "快递员电话：13712345678",
+        "快递员电话：137 1234 5678",
         "除非物流公司报告问题已解决，订单将于 2026-11-24 00:00 失效。",
     ]
 

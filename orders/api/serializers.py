@@ -59,6 +59,55 @@ class PartySerializer(serializers.Serializer):
         return {**attrs, "province": place.province, "city": place.city, "district": place.district}
 
 
+class PlaceSerializer(serializers.Serializer):
+    province = serializers.CharField(max_length=30)
+    city = serializers.CharField(max_length=30)
+    district = serializers.CharField(max_length=30)
+
+    def validate(self, attrs: dict) -> dict:
+        return {"place": validate_region(attrs["province"], attrs["city"], attrs["district"])}
+
+
+# The heaviest parcel any carrier's form takes; beyond it an estimate means nothing.
+ESTIMATE_MAX_WEIGHT_KG = Decimal("1000")
+
+
+class EstimateRequestSerializer(serializers.Serializer):
+    """``POST /api/v1/estimates/`` (DESIGN §4): only from, to and weight."""
+
+    from_ = PlaceSerializer(label="from")
+    to = PlaceSerializer()
+    weight_kg = serializers.DecimalField(
+        max_digits=8, decimal_places=2, max_value=ESTIMATE_MAX_WEIGHT_KG, coerce_to_string=True
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # "from" is a Python keyword
+        return fields
+
+    def validate_weight_kg(self, value: Decimal) -> Decimal:
+        validate_weight_kg(value)
+        return value
+
+
+class EstimateSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    name = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    recommended = serializers.BooleanField()
+    why = serializers.CharField(help_text="For the recommended carrier: why, in one line.")
+    price = serializers.DictField(allow_null=True)
+    eta = serializers.DictField(
+        allow_null=True, help_text="Delivery in min_days–max_days after pickup: an estimate, not a promise."
+    )
+
+
+class EstimateListSerializer(serializers.Serializer):
+    estimates = EstimateSerializer(many=True)
+
+
 class PickupWindowSerializer(serializers.Serializer):
     # Times must carry their offset (+08:00): a naive time is refused, not guessed (DESIGN §6).
     start = AwareDateTimeField()

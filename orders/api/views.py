@@ -7,17 +7,21 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.restriction_responses import restricted_api_response
 from accounts.services.restrictions import Restricted
-from carriers.services import quote_shipment, screen_shipment
+from carriers.services import estimate_route, quote_shipment, screen_shipment
 from orders import selectors
 from orders.api.serializers import (
     BookingSerializer,
     CancelSerializer,
+    EstimateListSerializer,
+    EstimateRequestSerializer,
     OrderListSerializer,
     OrderSerializer,
     QuoteListSerializer,
@@ -26,7 +30,18 @@ from orders.api.serializers import (
 from orders.models import Order, Status
 from orders.services import booking, cancellation, lifecycle
 
-QUOTE_FIELDS = ("carrier", "name", "eligible", "reasons", "recommended", "price", "breakdown", "contract")
+QUOTE_FIELDS = (
+    "carrier",
+    "name",
+    "eligible",
+    "reasons",
+    "recommended",
+    "why",
+    "price",
+    "eta",
+    "breakdown",
+    "contract",
+)
 
 ConflictSerializer = inline_serializer("OrderConflict", fields={"error": serializers.CharField()})
 BookingRefusedSerializer = inline_serializer(
@@ -55,6 +70,34 @@ class QuoteView(APIView):
         quotes = quote_shipment(shipment=shipment, screening=screen_shipment(shipment), now=now)
         shown = [q.as_dict(request) for q in quotes]
         return Response({"quotes": [{k: quote[k] for k in QUOTE_FIELDS} for quote in shown]})
+
+
+ESTIMATE_FIELDS = ("carrier", "name", "eligible", "reasons", "recommended", "why", "price", "eta")
+
+
+class EstimateView(APIView):
+    """Prices before sign-up: no login, throttled per client."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "estimates"
+
+    @extend_schema(
+        operation_id="estimates_create",
+        request=EstimateRequestSerializer,
+        responses={200: EstimateListSerializer, 400: OpenApiResponse(description="Field errors.")},
+        summary="Every carrier's estimate, ETA and eligibility for from, to and weight (no login)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = EstimateRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quotes = estimate_route(
+            origin=data["from"]["place"], destination=data["to"]["place"], weight_kg=data["weight_kg"]
+        )
+        shown = [q.as_dict(request) for q in quotes]
+        return Response({"estimates": [{k: quote[k] for k in ESTIMATE_FIELDS} for quote in shown]})
 
 
 class OrderFilter(django_filters.FilterSet):

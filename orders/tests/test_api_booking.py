@@ -102,13 +102,18 @@ def test_quotes_list_every_carrier_in_the_contract_shape(demo_carriers, customer
             "eligible",
             "reasons",
             "recommended",
+            "why",
             "price",
+            "eta",
             "breakdown",
             "contract",
         }
     assert sum(q["recommended"] for q in quotes) == 1
+    assert [q["why"] for q in quotes if q["recommended"]][0].startswith("推荐理由")
+    assert all(q["why"] == "" for q in quotes if not q["recommended"])
     swift = next(q for q in quotes if q["carrier"] == "swift-express")
     assert swift["eligible"] is True
+    assert swift["eta"] == {"min_days": 2, "max_days": 3}  # 深圳 → 北京: another province
     assert swift["price"] == {"amount": "26.50", "currency": "CNY"}
     assert swift["contract"]["version"] == "v1"
     hk = next(q for q in quotes if q["carrier"] == "hk-bag")

@@ -162,7 +162,7 @@ def test_accepted_sets_the_courier_and_clears_the_deadline(send, carrier, custom
     )
     [notice] = notices(order)
     assert notice.kind == "accepted"
-    assert "王师傅" in notice.body and "13700137000" in notice.body and "SZ1024" in notice.body
+    assert "王师傅" in notice.body and "137 0013 7000" in notice.body and "SZ1024" in notice.body
 
 
 def test_a_second_accepted_reassigns_the_courier_without_a_status_change(send, carrier, customer):
@@ -376,7 +376,7 @@ def test_picked_up_with_the_right_code_sets_waybill_and_fee(send, carrier, custo
         "corrections": corrections,
     }
     [notice] = notices(order)
-    assert notice.kind == "picked_up" and "SF1234567890" in notice.body and "23.00 CNY" in notice.body
+    assert notice.kind == "picked_up" and "SF1234567890" in notice.body and "¥23.00" in notice.body
     # The code is the user's: never stored with the carrier's event.
     assert PICKUP_CODE not in str(log_row(send.last_msg_id).payload)
     assert log_row(send.last_msg_id).payload["data"]["pickup_code"] == "[redacted]"

@@ -71,8 +71,12 @@ def booking_data(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_booking_page_requires_login(client, db):
+def test_before_sign_up_the_booking_page_is_the_estimate_page(client, db):
     response = client.get(reverse("orders:book"))
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "orders/home.html"
+    # Booking itself still needs an account.
+    response = client.post(reverse("orders:book"), {})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 

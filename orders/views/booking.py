@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,10 +23,11 @@ from accounts.restriction_responses import refuse_when_restricted
 from accounts.selectors import address_list_for_user
 from carriers import regions
 from carriers.models import Carrier, PricingKind
-from carriers.services import pickup_windows, quote_shipment, screen_shipment
+from carriers.services import estimate_route, pickup_windows, quote_shipment, screen_shipment
 from orders.api.serializers import ShipmentSerializer
 from orders.forms import (
     BookingForm,
+    EstimateForm,
     QuoteChoiceForm,
     flatten_errors,
     initial_from_payload,
@@ -76,10 +80,41 @@ def _get(obj, name: str):
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-@login_required
-@refuse_when_restricted(RestrictionScope.ORDERING)
+BOOKING_QUERY_FIELDS = tuple(
+    f"{party}_{level}" for party in ("sender", "recipient") for level in ("province", "city", "district")
+) + ("weight_kg",)
+
+
+@require_http_methods(["GET"])
+def home(request):
+    """Prices before sign-up: from, to and weight give every carrier's estimate, ETA and
+    eligibility; "book" carries the values through sign-up into the booking form."""
+    form = EstimateForm(request.GET or None, regions=_region_choices)
+    rows, book_url = [], ""
+    if form.is_bound and form.is_valid():
+        places = form.places
+        quotes = estimate_route(
+            origin=places["from"]["place"], destination=places["to"]["place"], weight_kg=places["weight_kg"]
+        )
+        rows = _quote_rows(quotes, selected=None)
+        book_url = reverse("orders:book") + "?" + form.booking_query()
+        if not request.user.is_authenticated:
+            book_url = reverse("accounts:signup") + "?" + urlencode({"next": book_url})
+    return render(request, "orders/home.html", {"form": form, "rows": rows, "book_url": book_url})
+
+
 @require_http_methods(["GET", "POST"])
 def book(request):
+    """The booking form; before sign-up, the home page's estimates."""
+    if not request.user.is_authenticated:
+        if request.method == "GET":
+            return home(request)
+        return redirect_to_login(request.get_full_path())
+    return _book(request)
+
+
+@refuse_when_restricted(RestrictionScope.ORDERING)
+def _book(request):
     now = timezone.now()
     windows = _window_choices(now)
     addresses = _address_book(request.user)
@@ -112,6 +147,8 @@ def book(request):
             initial["rebooked_from"] = rebook_from = stored.get("rebooked_from") or None
         else:
             initial = _default_sender(addresses)
+            # Values carried from the home page's estimate (through sign-up).
+            initial.update({k: request.GET[k] for k in BOOKING_QUERY_FIELDS if request.GET.get(k)})
         form = BookingForm(initial=initial, windows=windows, regions=_region_choices)
     return render(
         request,
@@ -184,9 +221,20 @@ def _quote_rows(quotes, selected: str | None) -> list[dict]:
                 "bags": list(q.carrier.bag_sizes.all()) if bag else [],
                 "contract": q.contract,
                 "selected": q.carrier.code == selected,
+                "eta": delivery_range(q.delivery),
+                "why": q.why,
             }
         )
     return rows
+
+
+def delivery_range(delivery) -> str:
+    """ "Expected 11月25日–11月27日 (an estimate)": the ETA's dates, or "" without one."""
+    if not delivery:
+        return ""
+    first, last = (date_format(day, "MONTH_DAY_FORMAT") for day in delivery)
+    dates = first if first == last else f"{first}–{last}"
+    return _("Expected delivery %(dates)s (an estimate, not a promise)") % {"dates": dates}
 
 
 def _breakdown_lines(breakdown: dict, currency: str) -> list[tuple[str, str]]:

@@ -3,17 +3,12 @@ user's own order."""
 
 from __future__ import annotations
 
+from carriers.formats import money
 from orders import selectors
 from orders.models import Order
 
 SESSION_KEY = "orders.booking"
-CURRENCY_SYMBOLS = {"CNY": "¥", "HKD": "HK$"}
-
-
-def money(amount, currency: str) -> str:
-    if amount is None:
-        return ""
-    return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{amount}"
+__all__ = ["SESSION_KEY", "money", "order_or_404"]
 
 
 def order_or_404(user, number: str) -> Order:

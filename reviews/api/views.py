@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,8 +37,8 @@ ErrorSerializer = inline_serializer(
 )
 
 
-def _conflict(refusal: services.ReviewRefused, code: int = status.HTTP_409_CONFLICT) -> Response:
-    return Response({"error": refusal.code, "detail": str(refusal.message)}, status=code)
+def _conflict(refusal: services.ReviewRefused) -> Response:
+    return Response({"error": refusal.code, "detail": str(refusal.message)}, status=status.HTTP_409_CONFLICT)
 
 
 def _bad_request(error: ValidationError) -> Response:
@@ -49,8 +48,6 @@ def _bad_request(error: ValidationError) -> Response:
 
 
 class ReviewCreateView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
     @extend_schema(
         operation_id="order_review_create",
         tags=["reviews"],
@@ -62,8 +59,8 @@ class ReviewCreateView(APIView):
                 description="Field errors: ratings, text, photos (a 6th photo, not an image)."
             ),
             403: OpenApiResponse(
-                description='Reviewing is restricted: {"error", "code": "restricted", "scope", "reason", '
-                '"ends_at"} (ends_at null when permanent). Nothing stored.'
+                description='Restricted: {"error", "code": "restricted", "scope", "reason", "ends_at"} '
+                "(ends_at null: permanent). Nothing stored."
             ),
             404: OpenApiResponse(description="Not one of my orders."),
             409: OpenApiResponse(
@@ -173,7 +170,6 @@ def _carrier_review(request: Request, pk: int) -> Review:
 class CarrierReplyView(APIView):
     authentication_classes = [CarrierSignatureAuthentication]
     permission_classes = [IsCarrier]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="carrier_review_reply",
@@ -207,7 +203,6 @@ class CarrierReplyView(APIView):
 class CarrierComplaintView(APIView):
     authentication_classes = [CarrierSignatureAuthentication]
     permission_classes = [IsCarrier]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="carrier_review_complaint",

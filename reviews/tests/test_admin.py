@@ -66,6 +66,7 @@ def test_the_queue_holds_pending_reported_and_complained_reviews_oldest_first(de
     assert [r.pk for r in response.context["cl"].result_list] == [reported.pk, complained.pk, held.pk]
     page = response.content.decode()
     assert "含有电话号码" in page  # the reason in plain words
+    assert "被举报：广告" in page and "恶意" in page
     assert held.order.number in page and str(held.carrier) in page
 
 

@@ -7,6 +7,8 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from accounts.models import RestrictionScope
+from accounts.services.restrictions import restriction_apply
 from orders.models import Status
 from orders.tests.factories import OrderFactory
 from reviews.models import Review, ReviewPhoto, ReviewStatus
@@ -316,3 +318,33 @@ def test_a_pending_review_is_not_public(api_client, customer):
     response = api_client.get(f"/api/v1/carriers/{review.carrier.code}/reviews/")
 
     assert response.json()["results"] == []
+
+
+# --- restrictions (DESIGN §6) ---------------------------------------------------------------------
+
+
+def test_a_user_restricted_from_reviewing_gets_403_with_reason_and_end(customer_client, customer):
+    order = signed_order(user=customer)
+    restriction_apply(
+        user=customer,
+        scope=RestrictionScope.REVIEWING,
+        reason="多次恶意评价",
+        ends_at=NOW + timedelta(days=7),
+    )
+
+    response = post(customer_client, order)
+
+    assert response.status_code == 403
+    body = response.json()
+    assert (body["code"], body["scope"], body["reason"]) == ("restricted", "reviewing", "多次恶意评价")
+    assert datetime.fromisoformat(body["ends_at"]) == NOW + timedelta(days=7)
+    assert_nothing_stored()
+
+
+def test_an_ordering_restriction_does_not_stop_reviews(customer_client, customer):
+    order = signed_order(user=customer)
+    restriction_apply(
+        user=customer, scope=RestrictionScope.ORDERING, reason="频繁取消", ends_at=NOW + timedelta(days=1)
+    )
+
+    assert post(customer_client, order).status_code == 201

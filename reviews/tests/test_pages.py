@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import RestrictionScope
+from accounts.services.restrictions import restriction_apply
 from orders.models import Status
 from orders.tests.factories import OrderFactory
 from reviews.models import CarrierReply, ReplyStatus, Review, ReviewPhoto, ReviewStatus
@@ -221,3 +223,32 @@ def test_photos_of_unpublished_reviews_are_for_the_author_only(client, customer,
     client.force_login(other_customer)
 
     assert client.get(f"/reviews/photos/{photo.pk}/thumb/").status_code == 404
+
+
+def test_a_restricted_user_gets_the_restriction_page(client_en, customer):
+    order = signed_order(user=customer)
+    restriction_apply(user=customer, scope=RestrictionScope.BOTH, reason="账户暂停", ends_at=None)
+
+    response = client_en.get(f"/reviews/new/{order.number}/")
+
+    assert response.status_code == 403
+    assert "账户暂停" in response.content.decode()
+
+
+def test_photos_go_through_the_configured_storage_backend(client_en, client, customer, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    order = signed_order(user=customer)
+
+    client_en.post(
+        f"/reviews/new/{order.number}/",
+        {"carrier_rating": "5", "platform_rating": "5", "photos": [upload(image_bytes(), "a.jpg")]},
+    )
+
+    photo = ReviewPhoto.objects.get()
+    assert type(photo.image.storage._wrapped).__name__ == "InMemoryStorage"  # default_storage, resolved
+    assert not any((tmp_path / "media").rglob("*.jpg"))  # nothing written to MEDIA_ROOT
+    response = client.get(f"/reviews/photos/{photo.pk}/full/")
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:2] == b"\xff\xd8"

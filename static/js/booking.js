@@ -84,6 +84,53 @@
     }
   }
 
+  /* Smart fill: a pasted address fills name, phone, region and street; the filled fields stay
+   * editable and are highlighted for the user to check. */
+  function initSmartFill(party) {
+    var box = document.querySelector('[data-smart-fill="' + party + '"]');
+    if (!box) return;
+    var text = box.querySelector("textarea");
+    var button = box.querySelector("button");
+    var status = box.querySelector("[data-smart-fill-status]");
+    button.addEventListener("click", function () {
+      if (!text.value.trim()) { text.focus(); return; }
+      button.disabled = true;
+      fetch("/api/v1/addresses/parse/", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ text: text.value })
+      }).then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (result) {
+        button.disabled = false;
+        if (!result.ok) {
+          status.textContent = (result.data.text || [result.data.detail || ""])[0];
+          status.className = "help error";
+          return;
+        }
+        var data = result.data;
+        var filled = [];
+        ["name", "phone", "address"].forEach(function (field) {
+          var input = document.getElementById("id_" + party + "_" + field);
+          if (input && data[field]) { input.value = data[field]; filled.push(input); }
+        });
+        var done = data.province
+          ? setRegion(party, data.province, data.city, data.district)
+          : Promise.resolve();
+        done.then(function () {
+          var s = regionSelects(party);
+          [s.province, s.city, s.district].forEach(function (el) { if (el && el.value) filled.push(el); });
+          filled.forEach(function (el) { el.classList.add("smart-filled"); });
+          status.textContent = box.getAttribute("data-done-message");
+          status.className = "help";
+        });
+      }).catch(function () { button.disabled = false; });
+    });
+    box.closest("form").addEventListener("input", function (event) {
+      event.target.classList.remove("smart-filled");
+    });
+  }
+
   /* Suggest insurance once the declared value is worth protecting. */
   function initInsuranceHint() {
     var value = document.getElementById("id_declared_value");
@@ -214,6 +261,10 @@
     initLiveScreening();
     initParty("sender");
     initParty("recipient");
+    initParty("from");  // the home page's estimate
+    initParty("to");
+    initSmartFill("sender");
+    initSmartFill("recipient");
     initInsuranceHint();
     initQuotes();
   });

@@ -16,8 +16,11 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
-PHONE = {"width": 390, "height": 844}
+# CI keeps var/screenshots/ as artefacts: the key pages at a 375 px phone and a 1280 px desktop.
+SCREENSHOT_DIR = Path(
+    os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots")
+)
+PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -59,11 +62,13 @@ def page(browser):
 
 @pytest.fixture
 def screenshot(page):
-    """screenshot(name): the current page, full length, at phone and desktop width, into /tmp."""
+    """screenshot(name): the current page, full length, at phone and desktop width, into
+    ``SCREENSHOT_DIR`` (var/screenshots/ unless set)."""
 
     def take(name: str) -> list[Path]:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         paths = []
-        for label, size in (("390", PHONE), ("1280", DESKTOP)):
+        for label, size in (("375", PHONE), ("1280", DESKTOP)):
             page.set_viewport_size(size)
             path = SCREENSHOT_DIR / f"{name}-{label}.png"
             page.screenshot(path=str(path), full_page=True)
