@@ -125,4 +125,4 @@ def test_the_phone_header_is_one_line_with_every_tab_reachable(live_server, seed
         link = links.nth(i)
         link.scroll_into_view_if_needed()
         box = link.bounding_box()
-        assert box and 0 <= box["x"] and box["x"] + box["width"] <= 375 + 1, (link.inner_text(), box)
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375 + 1, (link.inner_text(), box)
