@@ -15,6 +15,7 @@ from .models import (
     Address,
     Agreement,
     AgreementAcceptance,
+    Feedback,
     Restriction,
     RestrictionCause,
     RestrictionScope,
@@ -24,6 +25,7 @@ from .models import (
 from .selectors import agreement_current, agreement_upcoming
 from .services.agreements import agreement_publish
 from .services.common import identifier_taken
+from .services.feedback import feedback_answer
 from .services.restrictions import restriction_apply, restriction_lift
 from .services.violations import violation_record
 
@@ -430,3 +432,37 @@ class RestrictionAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+class FeedbackAdminForm(forms.ModelForm):
+    class Meta:
+        model = Feedback
+        fields = ("status", "assignee", "reply")
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Worked by staff: status and assignee as they go; saving a new reply sends it to the user."""
+
+    form = FeedbackAdminForm
+    list_display = ("created_at", "category", "user", "order", "status", "assignee", "replied_at")
+    list_filter = ("status", "category", "assignee")
+    search_fields = ("user__username", "user__phone", "user__email", "text", "order__number")
+    list_select_related = ("user", "order", "assignee")
+    readonly_fields = ("user", "category", "order", "text", "created_at", "replied_at")
+    fields = ("user", "category", "order", "text", "created_at", "status", "assignee", "reply", "replied_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        reply_changed = "reply" in form.changed_data and (obj.reply or "").strip()
+        obj.save(update_fields=["status", "assignee"])
+        if reply_changed:
+            try:
+                answered = feedback_answer(feedback=obj, reply=obj.reply, by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return
+            obj.status, obj.replied_at = answered.status, answered.replied_at

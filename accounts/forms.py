@@ -210,3 +210,12 @@ class AccountDeleteForm(ServiceErrorsMixin, forms.Form):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class FeedbackForm(ServiceErrorsMixin, forms.Form):
+    category = forms.ChoiceField(
+        label=_("What is it?"),
+        choices=[("question", _("Question")), ("suggestion", _("Suggestion")), ("complaint", _("Complaint"))],
+    )
+    order = forms.CharField(label=_("Order number"), max_length=40, required=False)
+    text = forms.CharField(label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}))

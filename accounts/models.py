@@ -359,3 +359,57 @@ class Restriction(models.Model):
 
     def covers(self, scope: str) -> bool:
         return self.scope in (scope, RestrictionScope.BOTH)
+
+
+class FeedbackCategory(models.TextChoices):
+    QUESTION = "question", _("Question")
+    SUGGESTION = "suggestion", _("Suggestion")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class FeedbackStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+class Feedback(models.Model):
+    """A question, suggestion or complaint from a user, optionally about one of their orders."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("user")
+    )
+    category = models.CharField(_("category"), max_length=12, choices=FeedbackCategory.choices)
+    text = models.TextField(_("text"))
+    order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("order"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=FeedbackStatus.choices, default=FeedbackStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("assignee"),
+    )
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} · {self.user}"

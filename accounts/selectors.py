@@ -62,3 +62,8 @@ def address_list_for_user(*, user: User) -> QuerySet[Address]:
 def address_get_for_user(*, user: User, pk: int) -> Address:
     """One of the user's own addresses; 404 for anyone else's (no hint that it exists)."""
     return get_object_or_404(Address, pk=pk, user=user)
+
+
+def order_of_user(*, user: User, number: str):
+    """One of the user's orders by its number, or None (feedback may name one)."""
+    return user.orders.filter(number=number).first()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("export/", views.data_export, name="export"),
     path("delete/", views.account_delete, name="delete"),
+    path("feedback/", views.feedback, name="feedback"),
     path("addresses/", views.address_list, name="addresses"),
     path("addresses/new/", views.address_create, name="address_create"),
     path("addresses/<int:pk>/edit/", views.address_edit, name="address_edit"),

@@ -21,6 +21,7 @@ from .continued_use import agreements_continued_use_check
 from .forms import (
     AccountDeleteForm,
     AddressForm,
+    FeedbackForm,
     LoginForm,
     PasswordChangeForm,
     PasswordResetConfirmForm,
@@ -325,6 +326,32 @@ def account_delete(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your account has been deleted."))
             return redirect("accounts:login")
     return render(request, "accounts/account_delete.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feedback(request: HttpRequest) -> HttpResponse:
+    initial = {"order": request.GET.get("order", "")}
+    form = FeedbackForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        number = form.cleaned_data["order"].strip()
+        order = selectors.order_of_user(user=request.user, number=number) if number else None
+        if number and order is None:
+            form.add_error("order", _("This is not one of your orders."))
+        else:
+            try:
+                services.feedback_submit(
+                    user=request.user,
+                    category=form.cleaned_data["category"],
+                    text=form.cleaned_data["text"],
+                    order=order,
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Thank you! We will answer you in your notices."))
+                return redirect("accounts:profile")
+    return render(request, "accounts/feedback.html", {"form": form})
 
 
 # --- Address book ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     RESTRICTION_APPLIED = "restriction_applied", _("Account restricted")
     AGREEMENT_UPDATED = "agreement_updated", _("User agreement updated")
     SERVICE_FEE_ANNOUNCEMENT = "service_fee_announcement", _("Service fee announcement")
+    FEEDBACK_ANSWERED = "feedback_answered", _("Feedback answered")
 
 
 class ChannelCode(models.TextChoices):

@@ -27,6 +27,7 @@ restriction_applied        ``scope``: ``ordering`` | ``reviewing`` | ``both`` (r
 agreement_updated          ``version`` (required), ``effective_at`` (required), ``agreement_title``,
                            ``url``
 service_fee_announcement   ``amount`` (required), ``currency`` (default CNY), ``effective_at`` (required)
+feedback_answered          ``reply`` (required), ``text`` (what the user wrote, shortened)
 =========================  ==========================================================================
 
 Values may be strings, numbers, ``Decimal``, aware datetimes or lazy translations.
@@ -339,6 +340,15 @@ def _service_fee_announcement(p: Mapping[str, Any]) -> tuple[str, str]:
     return title, body
 
 
+def _feedback_answered(p: Mapping[str, Any]) -> tuple[str, str]:
+    title = _("We answered your feedback")
+    body = _lines(
+        _text(p["reply"]),
+        _optional(_("You wrote: %(value)s"), _text(p.get("text"))),
+    )
+    return title, body
+
+
 RENDERERS: Mapping[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
     Kind.DISPATCH_FAILED: _dispatch_failed,
     Kind.ACCEPTED: _accepted,
@@ -353,6 +363,7 @@ RENDERERS: Mapping[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
     Kind.RESTRICTION_APPLIED: _restriction_applied,
     Kind.AGREEMENT_UPDATED: _agreement_updated,
     Kind.SERVICE_FEE_ANNOUNCEMENT: _service_fee_announcement,
+    Kind.FEEDBACK_ANSWERED: _feedback_answered,
 }
 
 

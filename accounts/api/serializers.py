@@ -82,3 +82,14 @@ class MeSerializer(serializers.ModelSerializer):
 
 class AccountDeleteSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class FeedbackSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=["question", "suggestion", "complaint"])
+    text = serializers.CharField(max_length=2000)
+    order = serializers.CharField(required=False, allow_blank=True, help_text="Order number, optional.")
+
+
+class FeedbackCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()

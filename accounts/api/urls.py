@@ -13,6 +13,7 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="api-password-reset-confirm",
     ),
+    path("feedback/", views.FeedbackView.as_view(), name="api-feedback"),
     path("me/export/", views.MeExportView.as_view(), name="api-me-export"),
     path("me/", views.MeView.as_view(), name="api-me"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -14,11 +15,14 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.continued_use import agreements_continued_use_check
 from accounts.request_meta import client_ip, client_user_agent
+from accounts.selectors import order_of_user
 from accounts.throttles import LoginRateThrottle, PasswordResetRateThrottle
 
 from .serializers import (
     AccountDeleteSerializer,
     AgreementSerializer,
+    FeedbackCreatedSerializer,
+    FeedbackSerializer,
     MeSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
@@ -224,3 +228,32 @@ class PasswordResetConfirmView(APIView):
         except DjangoValidationError as exc:
             raise _service_error(exc) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FeedbackView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=FeedbackSerializer,
+        responses={201: FeedbackCreatedSerializer, 400: OpenApiResponse(description="Field errors.")},
+        summary="Send a question, suggestion or complaint (optionally about one of my orders)",
+    )
+    def post(self, request: Request) -> Response:
+        data = FeedbackSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        number = (data.validated_data.get("order") or "").strip()
+        order = None
+        if number:
+            order = order_of_user(user=request.user, number=number)
+            if order is None:
+                raise serializers.ValidationError({"order": [_("This is not one of your orders.")]})
+        try:
+            feedback = services.feedback_submit(
+                user=request.user,
+                category=data.validated_data["category"],
+                text=data.validated_data["text"],
+                order=order,
+            )
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from None
+        return Response({"id": feedback.pk, "status": feedback.status}, status=status.HTTP_201_CREATED)

@@ -14,6 +14,7 @@ from .addresses import (
     address_update,
 )
 from .agreements import agreement_accept
+from .feedback import feedback_answer, feedback_submit
 from .login import (
     InvalidCredentials,
     LoginError,
@@ -47,6 +48,8 @@ __all__ = [
     "address_update",
     "agreement_accept",
     "credentials_revoke",
+    "feedback_answer",
+    "feedback_submit",
     "login_attempt",
     "login_digest",
     "login_success_register",

@@ -28,6 +28,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import (
     Address,
     AgreementAcceptance,
+    Feedback,
     LoginGuard,
     PasswordResetCode,
     Restriction,
@@ -171,6 +172,17 @@ def account_data_export(*, user: User) -> dict:
             for r in Restriction.objects.filter(user=user)
         ],
     }
+    document["feedback"] = [
+        {
+            "category": f.category,
+            "text": f.text,
+            "order": f.order.number if f.order_id else None,
+            "status": f.status,
+            "reply": f.reply,
+            "created_at": _iso(f.created_at),
+        }
+        for f in Feedback.objects.filter(user=user).select_related("order")
+    ]
     for section, path in settings.ACCOUNT_DATA_EXPORTERS.items():
         document[section] = import_string(path)(user=user)
     return document
@@ -194,6 +206,7 @@ def _erase(*, user: User, by: User | None) -> set[str]:
     for path in settings.ACCOUNT_DATA_ERASERS:
         import_string(path)(user=user, needles=needles, by=by)
     Address.objects.filter(user=user).delete()
+    Feedback.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
     PasswordResetCode.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()

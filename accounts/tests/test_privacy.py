@@ -157,6 +157,7 @@ def test_export_holds_everything(person, history):
         "agreement_acceptances",
         "violations",
         "restrictions",
+        "feedback",
     }
     assert data["profile"] == {
         "username": PHONE,

@@ -193,6 +193,7 @@ CONTEXTS = {
         "amount": Decimal("1.00"),
         "effective_at": datetime(2027, 1, 1, tzinfo=SHANGHAI),
     },
+    Kind.FEEDBACK_ANSWERED: {"reply": "下单时勾选保价即可。", "text": "怎么保价？"},
 }
 
 
