@@ -343,6 +343,10 @@ class QuoteChoiceForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.ChoiceField(label=_("Why are you cancelling?"), choices=CancelReason.choices)
+    confirm = forms.BooleanField(
+        label=_("Yes, cancel this pickup. The carrier is told and the courier will not come."),
+        error_messages={"required": _("Tick the box to confirm the cancellation.")},
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -141,7 +141,10 @@ def test_cancelling_or_deleting_another_users_order_is_404_and_changes_nothing(
     theirs = OrderFactory(user=other_customer, carrier=carrier)
 
     assert (
-        client_en.post(reverse("orders:cancel", args=[theirs.number]), {"reason": "other"}).status_code == 404
+        client_en.post(
+            reverse("orders:cancel", args=[theirs.number]), {"reason": "other", "confirm": "on"}
+        ).status_code
+        == 404
     )
     assert client_en.post(reverse("orders:delete", args=[theirs.number])).status_code == 404
 
@@ -162,7 +165,9 @@ def test_cancel_before_pickup(client_en, customer, carrier):
     order = OrderFactory(user=customer, carrier=carrier, status=S.DISPATCHING)
 
     response = client_en.post(
-        reverse("orders:cancel", args=[order.number]), {"reason": CancelReason.WRONG_DETAILS}, follow=True
+        reverse("orders:cancel", args=[order.number]),
+        {"reason": CancelReason.WRONG_DETAILS, "confirm": "on"},
+        follow=True,
     )
 
     assert response.redirect_chain == [(reverse("orders:detail", args=[order.number]), 302)]
@@ -205,7 +210,9 @@ def test_cancel_is_csrf_protected(customer, carrier):
     client.force_login(customer)
     order = OrderFactory(user=customer, carrier=carrier)
 
-    response = client.post(reverse("orders:cancel", args=[order.number]), {"reason": "other"})
+    response = client.post(
+        reverse("orders:cancel", args=[order.number]), {"reason": "other", "confirm": "on"}
+    )
 
     assert response.status_code == 403
     order.refresh_from_db()
@@ -282,3 +289,44 @@ def test_timeline_names_entries_that_change_no_status_by_what_happened(client_en
 
     titles = [e.title for e in response.context["events"]]
     assert titles == ["Pickup problem reported", "Accepted", "Placed"]
+
+
+def test_cancel_asks_for_confirmation_first(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.ACCEPTED)
+    html = client_en.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert 'name="confirm"' in html and 'name="reason"' in html
+
+    response = client_en.post(reverse("orders:cancel", args=[order.number]), {"reason": "changed_mind"})
+
+    assert response.status_code == 400
+    assert response.context["cancel_form"].errors == {
+        "confirm": ["Tick the box to confirm the cancellation."]
+    }
+    order.refresh_from_db()
+    assert order.status == S.ACCEPTED
+    assert not OrderEvent.objects.exists()
+
+
+def test_the_order_page_says_who_signed(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.SIGNED, recipient_phone="+8613900139000")
+    OrderEventFactory(
+        order=order,
+        kind="order.signed",
+        old_status=S.OUT_FOR_DELIVERY,
+        new_status=S.SIGNED,
+        data={"signed_by": "前台王女士"},
+    )
+    response = client_en.get(reverse("orders:detail", args=[order.number]))
+    assert response.context["signed_by"] == "前台王女士"
+    html = response.content.decode()
+    assert 'data-testid="signed-by">前台王女士<' in html
+    assert "139 0013 9000" in html  # one phone format
+
+
+def test_order_cards_lead_with_the_item_and_the_route(client_en, customer, carrier):
+    order = OrderFactory(
+        user=customer, carrier=carrier, description="冬季外套", sender_city="深圳市", recipient_city="北京市"
+    )
+    html = client_en.get(reverse("orders:list")).content.decode()
+    row = html[html.index(f'data-order="{order.number}"') :]
+    assert row.index("冬季外套") < row.index("深圳市 → 北京市") < row.index(f'order-no">{order.number}')

@@ -143,6 +143,14 @@ def _detail_context(order: Order, **extra) -> dict:
         "order": order,
         "status_hint": STATUS_HINTS.get(order.status, ""),
         "events": events,
+        "signed_by": next(
+            (
+                e.data.get("signed_by")
+                for e in events
+                if e.new_status == Status.SIGNED and e.data.get("signed_by")
+            ),
+            "",
+        ),
         "estimate": money(order.estimate_amount, order.estimate_currency),
         "fee": money(order.fee_amount, order.fee_currency),
         "cancellable": cancellable,

@@ -1,5 +1,6 @@
 /* The order page follows the order (DESIGN §3.1): while the status is not final it asks the user
- * API every few seconds and reloads when the status or the number of timeline entries changed.
+ * API every few seconds and, when the status or the number of timeline entries changed, swaps the
+ * page's content in place (the reader keeps their place).
  * Quiet on failure (the next poll tries again); paused while the tab is hidden. */
 (function () {
   "use strict";
@@ -28,12 +29,28 @@
       return !!(el && el.form && /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
     }
 
+    // Update in place: fetch the page again and swap the content of <main>, so the reader keeps
+    // their place (no reload, no jump to the top). A full load only if the swap cannot be done.
     function reload() {
-      stopped = true;
       clearTimeout(timer);
       if (editing()) { setTimeout(reload, 1000); return; }
-      // A GET of the order page, also when this page came from a refused cancel (a POST).
-      window.location.replace(page);
+      busy = true;
+      fetch(page, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          var fresh = html && new DOMParser().parseFromString(html, "text/html").querySelector("main");
+          var main = document.querySelector("main");
+          if (!fresh || !main) { stopped = true; window.location.replace(page); return; }
+          var y = window.scrollY;
+          main.innerHTML = fresh.innerHTML;
+          window.scrollTo(0, y);
+          var next = main.querySelector("[data-order-live]");
+          if (!next) { stopped = true; return; }  // a final status: nothing more to follow
+          status = next.getAttribute("data-status");
+          count = parseInt(next.getAttribute("data-events"), 10) || 0;
+        })
+        .catch(function () { /* try again at the next tick */ })
+        .then(function () { busy = false; schedule(); });
     }
 
     function poll() {

@@ -113,6 +113,10 @@ def test_sign_up_book_follow_and_cancel(live_server, seeded_site, page, screensh
 
     # Cancel before pickup, with a reason.
     page.select_option("#id_reason", "changed_mind")
+    page.click("[data-testid=cancel]")  # not confirmed yet: nothing happens but the question
+    assert page.locator("#id_confirm").is_visible()
+    assert Order.objects.get().status == Status.PLACED
+    page.check("#id_confirm")
     page.click("[data-testid=cancel]")
     page.wait_for_url(f"{url}/orders/{order.number}/")
     assert page.inner_text("[data-testid=status]") == "Cancelled"

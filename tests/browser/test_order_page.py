@@ -49,6 +49,9 @@ def test_the_order_page_shows_a_carrier_update_without_a_reload(live_server, see
     assert "附近无空闲快递员" in notice.inner_text()
     screenshot("order-dispatch-failed")
     page.evaluate("window.__samePage = true")  # gone after a reload: tells a reload happened
+    page.set_viewport_size({"width": 375, "height": 500})
+    page.evaluate("window.scrollTo(0, 300)")
+    scrolled = page.evaluate("window.scrollY")
 
     order_transition(
         order=order,
@@ -62,7 +65,8 @@ def test_the_order_page_shows_a_carrier_update_without_a_reload(live_server, see
     )
 
     expect(page.locator("[data-testid=status]")).to_have_text("Accepted", timeout=15_000)
-    assert page.evaluate("window.__samePage === undefined")
+    assert page.evaluate("window.__samePage === true")  # updated in place, not reloaded
+    assert page.evaluate("window.scrollY") == scrolled  # and the reader kept their place
     assert "王师傅" in page.locator("main").inner_text()
     assert "SW-0042" in page.locator("main").inner_text()
     assert page.locator("[data-testid=dispatch-failed]").count() == 0

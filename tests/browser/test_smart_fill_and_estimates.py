@@ -107,3 +107,22 @@ def test_paste_an_address_and_book(live_server, seeded_site, page, screenshot):
         "南山区",
         "+86-769-22334455",
     )
+
+
+def test_the_phone_header_is_one_line_with_every_tab_reachable(live_server, seeded_site, page):
+    User.objects.create_user("13812345602", PASSWORD)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", "13812345602")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.set_viewport_size({"width": 375, "height": 812})
+    header = page.locator("header.topbar").bounding_box()
+    assert header["height"] < 64, header  # one line (three lines were ~120 px)
+    links = page.locator("header .nav a")
+    assert links.count() >= 4
+    for i in range(links.count()):
+        link = links.nth(i)
+        link.scroll_into_view_if_needed()
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375 + 1, (link.inner_text(), box)
