@@ -8,6 +8,7 @@
 
 from django.conf import settings
 from django.utils import translation
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication
 
 from accounts.continued_use import agreements_continued_use_check
@@ -43,3 +44,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is not None and not request._request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
             _use_account_language(request._request, result[0])
         return result
+
+
+class AccountSessionScheme(SessionScheme):
+    """The API schema documents the session cookie for our subclass as for DRF's own."""
+
+    target_class = "accounts.api.authentication.SessionAuthentication"

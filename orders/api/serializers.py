@@ -91,7 +91,7 @@ class EstimateRequestSerializer(serializers.Serializer):
         return value
 
 
-class EstimateSerializer(serializers.Serializer):
+class CarrierEstimateSerializer(serializers.Serializer):
     carrier = serializers.CharField()
     name = serializers.CharField()
     eligible = serializers.BooleanField()
@@ -105,7 +105,7 @@ class EstimateSerializer(serializers.Serializer):
 
 
 class EstimateListSerializer(serializers.Serializer):
-    estimates = EstimateSerializer(many=True)
+    estimates = CarrierEstimateSerializer(many=True)
 
 
 class PickupWindowSerializer(serializers.Serializer):
