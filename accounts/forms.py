@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from carriers.forms import RegionSelect, region_choices_set
+
 from .identifiers import normalize_login
 
 
@@ -131,31 +133,38 @@ class AddressForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("For example: home, office."),
     )
+    # data-party / data-field: what booking.js's smart fill and region cascade look for.
     name = forms.CharField(
-        label=_("Contact name"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Contact name"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "data-party": "book", "data-field": "name"}),
     )
     phone = forms.CharField(
         label=_("Contact phone"),
         max_length=30,
         help_text=_("A mobile number, or a landline with its area code."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "data-party": "book", "data-field": "phone"}
+        ),
     )
-    province = forms.CharField(
-        label=_("Province"), max_length=30, widget=forms.TextInput(attrs={"list": "province-list"})
-    )
-    city = forms.CharField(
-        label=_("City"), max_length=30, widget=forms.TextInput(attrs={"list": "city-list"})
-    )
-    district = forms.CharField(
-        label=_("District"), max_length=30, widget=forms.TextInput(attrs={"list": "district-list"})
-    )
+    # The same cascading selects as booking: a saved address always books.
+    province = forms.CharField(label=_("Province"), max_length=30, widget=RegionSelect("province", "book"))
+    city = forms.CharField(label=_("City"), max_length=30, widget=RegionSelect("city", "book"))
+    district = forms.CharField(label=_("District"), max_length=30, widget=RegionSelect("district", "book"))
     address = forms.CharField(
         label=_("Street address"),
         max_length=200,
         help_text=_("Street, building, floor and room."),
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "street-address", "data-party": "book", "data-field": "address"}
+        ),
     )
     is_default = forms.BooleanField(label=_("Use as my default address"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # keep_sent: an entry from before the selects keeps its hand-typed region on show until fixed.
+        region_choices_set(self, ("province", "city", "district"), keep_sent=True)
 
 
 def _new_password_field(label=_("New password")) -> forms.CharField:

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carriers import regions
+
 from .identifiers import normalize_login
 
 
@@ -177,6 +179,12 @@ class Address(models.Model):
     @property
     def region(self) -> str:
         return " ".join(part for part in (self.province, self.city, self.district) if part)
+
+    @property
+    def region_ok(self) -> bool:
+        """Whether the region is one of the platform's (an entry typed before the region selects
+        may not be: the address book flags it for the user to fix)."""
+        return regions.is_valid(self.province, self.city, self.district)
 
 
 class ViolationKind(models.TextChoices):

@@ -14,8 +14,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carriers import regions
-
 from . import selectors, services
 from .continued_use import agreements_continued_use_check
 from .forms import (
@@ -368,20 +366,10 @@ def address_list(request: HttpRequest) -> HttpResponse:
 
 
 def _address_form_page(request: HttpRequest, form: AddressForm, address=None) -> HttpResponse:
-    # Suggestions for the region inputs: every province, and the cities / districts of what is
-    # already filled in (editing, or correcting after an error).
-    province, city = form["province"].value() or "", form["city"].value() or ""
     return render(
         request,
         "accounts/address_form.html",
-        {
-            "form": form,
-            "address": address,
-            "provinces": regions.provinces(),
-            "cities": regions.cities(province) if province else [],
-            "districts": regions.districts(province, city) if province and city else [],
-            "next": _safe_next(request, ""),
-        },
+        {"form": form, "address": address, "next": _safe_next(request, "")},
     )
 
 

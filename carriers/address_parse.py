@@ -175,6 +175,20 @@ def _platform_unit_in(text: str) -> tuple[tuple[str, str, str], str] | None:
     return None
 
 
+def _functional_area_in(location: str) -> tuple[tuple[str, str, str], str] | None:
+    """A functional area named in the text (两江新区, 雄安新区): the real place it stands for and the
+    text after it. jionlp would read 雄安新区 as 安新县 and miss 两江新区, so these come first."""
+    for name in sorted(regions.FUNCTIONAL_AREAS, key=len, reverse=True):
+        at = location.find(name)
+        if at == -1:
+            continue
+        detail = location[at + len(name) :].strip()
+        place = regions.functional_area(regions.FUNCTIONAL_AREAS[name][0], "", name, text=detail)
+        if place is not None:
+            return (place.province, place.city, place.district), detail
+    return None
+
+
 def _hong_kong_detail(location: str, district: str) -> str:
     text = location
     for prefix in ("香港特别行政区", "香港特區", "香港"):
@@ -206,12 +220,16 @@ def parse_address(text: str) -> ParsedAddress:
     if not location:
         return ParsedAddress(name=name, phone=phone)
 
-    parsed = _jionlp().parse_location(location, town_village=False, change2new=True)
-    province, city, district = _platform_place(
-        parsed.get("province") or "", parsed.get("city") or "", parsed.get("county") or "", location
-    )
-    detail = (parsed.get("detail") or "").strip()
-    if not district:
+    area = _functional_area_in(location)
+    if area is not None:
+        (province, city, district), detail = area
+    else:
+        parsed = _jionlp().parse_location(location, town_village=False, change2new=True)
+        province, city, district = _platform_place(
+            parsed.get("province") or "", parsed.get("city") or "", parsed.get("county") or "", location
+        )
+        detail = (parsed.get("detail") or "").strip()
+    if not district and area is None:
         # A unit newer than jionlp's data (新疆 白杨市, 2023): the platform's own names.
         found = _platform_unit_in(location)
         if found:

@@ -24,8 +24,27 @@ Left out: Taiwan (71) and Macau (82), which no carrier of the platform serves (t
 domestic, with Hong Kong only as the origin of ``hk-bag``), and the file's non-administrative
 rows 990000 苏鲁交界 and 999900 海域.
 
+Corrections (``CORRECTIONS``): the file follows the statistical division code (统计用区划代码),
+not the official county-level list (GB/T 2260, the 民政部 releases), in three places, checked
+against the 民政部 list and the data ``jionlp`` ships:
+
+- 重庆 江北区 (500105) and 渝北区 (500112) are missing, with the functional area 两江新区 (500157)
+  in their place; 三沙市's 西沙区 (460321) and 南沙区 (460322, both 2020) are missing;
+- 苏州工业园区 (320576) is listed as a district of 苏州市, and 雄安新区 (133100) as a prefecture
+  city — both are functional areas (功能区): 雄县, 容城县 and 安新县 are counties of 保定市.
+
+Functional areas are removed from the table and kept as aliases (``FUNCTIONAL_AREAS``) that
+resolve to the real district people mean (两江新区 → 渝北区, where its administration sits;
+苏州工业园区 → 吴中区, whose towns it was formed from); one that spans several counties with no
+seat people write (雄安新区) resolves to its city only, unless the text names the county or a
+part of it (容东片区 → 容城县).
+
+What stays beyond the official 2,846 county-level units (民政部, 2024): 大兴安岭地区's four
+districts (加格达奇区, 松岭区, 新林区, 呼中区) and 海西州's 大柴旦行政区 — statistical units people
+live in and write on parcels (``STATISTICAL_UNITS``).
+
 Province names may also be given in their short form (广东, 内蒙古, 香港); everything else must be the
-full official name.
+full official name (or a functional-area alias).
 """
 
 import csv
@@ -45,6 +64,35 @@ EXCLUDED_PROVINCES = frozenset({"71", "82", "99"})  # Taiwan, Macau, the file's 
 # Destination provinces priced as "remote" (偏远地区): the far-west and island provinces every
 # major Chinese express tariff surcharges — 新疆, 西藏, 青海, 内蒙古, 宁夏, 甘肃, 海南.
 REMOTE_PROVINCES = frozenset({"65", "54", "63", "15", "64", "62", "46"})
+
+# GB/T 2260 rows the statistical file lacks (code → name), and its rows that are not
+# administrative divisions (removed; see FUNCTIONAL_AREAS for what people mean by them).
+CORRECTIONS_ADD = {
+    "500105": "江北区",
+    "500112": "渝北区",
+    "460321": "西沙区",
+    "460322": "南沙区",
+}
+CORRECTIONS_REMOVE = frozenset({"500157", "320576", "133100"})  # 两江新区, 苏州工业园区, 雄安新区
+
+# Functional areas (功能区) people write as if they were a district or a city → (province, city,
+# district); district "" where the area spans several counties and the text must name one.
+FUNCTIONAL_AREAS = {
+    "两江新区": ("重庆市", "重庆市", "渝北区"),
+    "苏州工业园区": ("江苏省", "苏州市", "吴中区"),
+    "苏州工业园": ("江苏省", "苏州市", "吴中区"),
+    "雄安新区": ("河北省", "保定市", ""),
+}
+# The counties of a functional area that spans several, and the parts of it people name instead.
+FUNCTIONAL_AREA_COUNTIES = {
+    "雄安新区": {
+        "雄县": ("雄县", "雄东", "昝岗"),
+        "容城县": ("容城", "容东", "容西"),
+        "安新县": ("安新",),
+    },
+}
+# Statistical units kept beyond the official county-level list (see the module docstring).
+STATISTICAL_UNITS = frozenset({"232761", "232762", "232763", "232764", "632857"})
 
 DIRECTLY_GOVERNED_ALIASES = ("省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划")
 
@@ -97,13 +145,17 @@ def _adcodes_csv() -> str:
 
 def _read_rows() -> list[tuple[str, str]]:
     text = _adcodes_csv()
-    rows = []
+    rows = dict(CORRECTIONS_ADD)
     for row in csv.DictReader(io.StringIO(text)):
         code = row["adcode"].strip()[:6]
-        if len(code) == 6 and code.isdigit() and code[:2] not in EXCLUDED_PROVINCES:
-            rows.append((code, row["name"].strip()))
-    rows.sort()
-    return rows
+        if (
+            len(code) == 6
+            and code.isdigit()
+            and code[:2] not in EXCLUDED_PROVINCES
+            and code not in CORRECTIONS_REMOVE
+        ):
+            rows.setdefault(code, row["name"].strip())
+    return sorted(rows.items())
 
 
 @lru_cache(maxsize=1)
@@ -187,17 +239,53 @@ def districts(province: str, city: str) -> list[str]:
 
 
 def canonical_place(province: str, city: str, district: str) -> Place | None:
-    """The canonical form of a province / city / district triple, or None if it is not one."""
+    """The canonical form of a province / city / district triple, or None if it is not one.
+
+    A functional area written as the district or the city resolves to its real district
+    (重庆市 重庆市 两江新区 → 重庆市 重庆市 渝北区; 河北省 雄安新区 容城县 → 河北省 保定市 容城县).
+    """
     p = _province(province)
     if p is None:
         return None
     city, district = (city or "").strip(), (district or "").strip()
     if city in DIRECTLY_GOVERNED_ALIASES:  # 湖北省 省直辖县级行政区划 仙桃市 → 湖北省 仙桃市 仙桃市
         city = district
+    area = functional_area(p.name, city, district)
+    if area is not None:
+        city, district = area.city, area.district
     c = _city(p, city)
     if c is None or not any(name == district for _, name in c.districts):
         return None
     return Place(p.code, p.name, c.name, district)
+
+
+def functional_area(province: str, city: str, district: str, text: str = "") -> Place | None:
+    """The real place a functional area stands for, when the city or district names one.
+
+    The district is "" when the area spans several counties and neither ``district`` nor
+    ``text`` (the street address) names one of them. None when no functional area is named.
+    """
+    p = _province(province)
+    for name in (district, city):
+        area = FUNCTIONAL_AREAS.get((name or "").strip())
+        if area is None or p is None or p.name != area[0]:
+            continue
+        real_district = area[2]
+        if not real_district:
+            counties = FUNCTIONAL_AREA_COUNTIES.get(name.strip(), {})
+            said = f"{district}{text}".replace(name.strip(), " ")  # 雄安新区 itself holds 安新
+            real_district = next(
+                (county for county, parts in counties.items() if any(part in said for part in parts)), ""
+            )
+        return Place(p.code, area[0], area[1], real_district)
+    return None
+
+
+def county_level_units() -> list[tuple[str, str]]:
+    """Every mainland county-level unit in the table (code, name): districts, counties,
+    county-level cities and banners; not Hong Kong, not the districts that stand for a city
+    without districts (东莞市)."""
+    return [(code, name) for code, name in _read_rows() if code[4:] != "00" and code[:2] != HONG_KONG]
 
 
 def is_valid(province: str, city: str, district: str) -> bool:

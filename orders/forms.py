@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carriers.forms import RegionSelect, region_choices_set
 from orders.api.serializers import EstimateRequestSerializer, ShipmentSerializer
 from orders.models import CancelReason, ItemType
 
@@ -36,13 +37,6 @@ def window_label(start: datetime, end: datetime, today) -> str:
     return f"{day} {start:%H:%M}–{end:%H:%M}"
 
 
-class RegionSelect(forms.Select):
-    """A province / city / district select that booking.js fills from /carriers/regions/."""
-
-    def __init__(self, level: str, party: str):
-        super().__init__(attrs={"data-region": level, "data-party": party})
-
-
 class EstimateForm(forms.Form):
     """The home page's question before sign-up: only from, to and weight (DESIGN §4)."""
 
@@ -59,29 +53,12 @@ class EstimateForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal", "min": "0.1"}),
     )
 
-    def __init__(self, *args, regions=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.places: dict = {}
         for party in ("from", "to"):
-            province = self._current(f"{party}_province")
-            city = self._current(f"{party}_city")
-            options = {
-                "province": regions(None, None) if regions else [],
-                "city": regions(province, None) if regions and province else [],
-                "district": regions(province, city) if regions and province and city else [],
-            }
-            placeholders = {"province": _("Province"), "city": _("City"), "district": _("District")}
-            for level, names in options.items():
-                self.fields[f"{party}_{level}"].widget.choices = [
-                    ("", placeholders[level]),
-                    *((name, name) for name in names),
-                ]
-
-    def _current(self, name: str) -> str:
-        if self.is_bound:
-            return (self.data.get(self.add_prefix(name)) or "").strip()
-        return str(self.initial.get(name) or "")
+            region_choices_set(self, (f"{party}_province", f"{party}_city", f"{party}_district"))
 
     def clean(self):
         cleaned = super().clean()
@@ -149,6 +126,10 @@ class BookingForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("Street, building, room")}),
     )
 
+    # Not part of the shipment: after booking, the party's address goes into the address book.
+    sender_save = forms.BooleanField(label=_("Save to my address book"), required=False)
+    recipient_save = forms.BooleanField(label=_("Save to my address book"), required=False)
+
     pickup_window = forms.CharField(label=_("Pickup time"), widget=forms.Select)
 
     item_type = forms.ChoiceField(label=_("Item type"), choices=[("", _("Choose a type")), *ItemType.choices])
@@ -186,37 +167,16 @@ class BookingForm(forms.Form):
     # Book again: the order this booking repeats (checked against the user when booking).
     rebooked_from = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, windows=(), regions=None, **kwargs):
-        """``windows``: (value, label) pickup-window choices; ``regions``: a callable
-        (province, city) -> choices used to render the region selects without JavaScript."""
+    def __init__(self, *args, windows=(), **kwargs):
+        """``windows``: (value, label) pickup-window choices."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.shipment_data: dict | None = None
         self.shipment = None
         self.fields["pickup_window"].widget.choices = [("", _("Choose a time")), *windows]
         for party in PARTIES:
-            province = self._current(f"{party}_province")
-            city = self._current(f"{party}_city")
-            options = {
-                "province": regions(None, None) if regions else [],
-                "city": regions(province, None) if regions and province else [],
-                "district": regions(province, city) if regions and province and city else [],
-            }
-            placeholders = {"province": _("Province"), "city": _("City"), "district": _("District")}
-            for level, names in options.items():
-                names = list(names)
-                current = self._current(f"{party}_{level}")
-                if current and current not in names:  # keep what was sent, to show its error
-                    names.append(current)
-                self.fields[f"{party}_{level}"].widget.choices = [
-                    ("", placeholders[level]),
-                    *((name, name) for name in names),
-                ]
-
-    def _current(self, name: str) -> str:
-        if self.is_bound:
-            return (self.data.get(self.add_prefix(name)) or "").strip()
-        return str(self.initial.get(name) or self.fields[name].initial or "")
+            fields = (f"{party}_province", f"{party}_city", f"{party}_district")
+            region_choices_set(self, fields, keep_sent=True)
 
     def payload(self) -> dict:
         """The cleaned values in the shape of the API's shipment fields."""
@@ -289,6 +249,14 @@ def _field_for(path: tuple[str, ...]) -> str | None:
     if head == "dimensions_cm":
         return f"{path[1]}_cm" if len(path) > 1 and path[1] in DIMENSIONS else "length_cm"
     return head
+
+
+SAVE_FIELDS = {party: f"{party}_save" for party in PARTIES}
+
+
+def parties_to_save(cleaned_data: dict) -> list[str]:
+    """The parties whose address the user asked to save to the address book."""
+    return [party for party, field in SAVE_FIELDS.items() if cleaned_data.get(field)]
 
 
 def initial_from_payload(payload: dict) -> dict:

@@ -10,6 +10,7 @@ from .addresses import (
     ADDRESS_FIELDS,
     address_create,
     address_delete,
+    address_remember,
     address_set_default,
     address_update,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "LoginError",
     "address_create",
     "address_delete",
+    "address_remember",
     "address_set_default",
     "address_update",
     "agreement_accept",

@@ -126,6 +126,28 @@ def address_create(
     return Address.objects.create(user=user, is_default=is_default, **cleaned)
 
 
+def address_remember(
+    *, user: User, name: str, phone: str, province: str, city: str, district: str, address: str
+) -> Address | None:
+    """Save an address typed at booking to the book ("save to my address book"), unless the book
+    already holds the same one; None then. Raises ``ValidationError`` like ``address_create``
+    (a full book, say)."""
+    cleaned = _address_clean(
+        {
+            "name": name,
+            "phone": phone,
+            "province": province,
+            "city": city,
+            "district": district,
+            "address": address,
+        }
+    )
+    cleaned.pop("label")
+    if Address.objects.filter(user=user, **cleaned).exists():
+        return None
+    return address_create(user=user, **cleaned)
+
+
 @transaction.atomic
 def address_update(*, address: Address, data: Mapping[str, Any]) -> Address:
     """Correct an address. ``data`` holds address fields and optionally ``is_default``."""

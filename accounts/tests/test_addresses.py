@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.models import Address
 from accounts.services import (
@@ -209,3 +210,88 @@ def test_another_users_address_is_404_and_untouched(logged_in, other_customer):
     assert "建国路88号" not in logged_in.get("/accounts/addresses/").content.decode()
 
     assert list(Address.objects.values_list("id", "name", "is_default").order_by("id")) == before
+
+
+# --- The same region selects as booking, smart fill, entries typed before the selects ----------
+
+
+def test_the_address_form_uses_the_booking_region_selects_and_smart_fill(logged_in, customer):
+    home = address_create(user=customer, **HOME)
+    html = logged_in.get(f"/accounts/addresses/{home.pk}/edit/").content.decode()
+    assert '<select name="province" data-region="province" data-party="book"' in html
+    assert '<select name="district" data-region="district" data-party="book"' in html
+    assert '<option value="南山区" selected>南山区</option>' in html  # the city's districts, rendered
+    assert 'data-smart-fill="book"' in html
+    assert "js/booking.js" in html
+    assert "region-to-fix" not in html and "typed by hand" not in html
+    assert "<datalist" not in html
+
+
+def test_an_entry_with_a_hand_typed_region_is_flagged_until_fixed(logged_in, customer):
+    # As saved before the region selects (no service would save it today).
+    old = Address.objects.create(
+        user=customer, name="张三", phone="+8613800138000", province="广东", city="深圳",
+        district="南山", address="科苑路1号", is_default=True,
+    )  # fmt: skip
+    assert not old.region_ok
+    listing = logged_in.get("/accounts/addresses/").content.decode()
+    assert listing.count('data-testid="region-to-fix"') == 1
+    edit = logged_in.get(f"/accounts/addresses/{old.pk}/edit/").content.decode()
+    assert '<option value="深圳" selected>深圳</option>' in edit  # what was typed, on show
+    assert "这个地址的地区是手动输入的。请从列表中选择省、市和区县，才能用它下单。" in edit
+    book = logged_in.get(reverse("orders:book")).content.decode()
+    assert "张三 深圳南山 (默认) · 需重新选择地区" in book  # offered at booking, marked
+
+    response = logged_in.post(
+        f"/accounts/addresses/{old.pk}/edit/",
+        {**HOME, "province": "广东省", "city": "深圳市", "district": "南山区"},
+    )
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert old.region_ok
+    assert 'data-testid="region-to-fix"' not in logged_in.get("/accounts/addresses/").content.decode()
+
+
+def test_the_region_migration_maps_what_it_can_and_leaves_the_rest(customer):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0010_address_regions")
+    rows = {
+        "typed short": ("广东", "深圳", "南山"),
+        "short province": ("广东", "深圳市", "南山区"),
+        "functional area": ("重庆市", "重庆市", "两江新区"),
+        "industrial park": ("江苏省", "苏州市", "苏州工业园区"),
+        "canonical": ("北京市", "北京市", "朝阳区"),
+        "spans counties": ("河北省", "雄安新区", "雄安新区"),
+        "nowhere": ("火星", "奥林匹斯", "山脚"),
+    }
+    made = {
+        key: Address.objects.create(
+            user=customer,
+            name="张三",
+            phone="+8613800138000",
+            province=p,
+            city=c,
+            district=d,
+            address=key,
+        )  # fmt: skip
+        for key, (p, c, d) in rows.items()
+    }
+    migration.forwards(apps, None)
+    after = {
+        key: tuple(Address.objects.filter(pk=a.pk).values_list("province", "city", "district").get())
+        for key, a in made.items()
+    }
+    assert after == {
+        "typed short": ("广东省", "深圳市", "南山区"),
+        "short province": ("广东省", "深圳市", "南山区"),
+        "functional area": ("重庆市", "重庆市", "渝北区"),
+        "industrial park": ("江苏省", "苏州市", "吴中区"),
+        "canonical": ("北京市", "北京市", "朝阳区"),
+        "spans counties": ("河北省", "雄安新区", "雄安新区"),  # no county named: the user chooses
+        "nowhere": ("火星", "奥林匹斯", "山脚"),
+    }
+    flagged = {key for key, a in made.items() if not Address.objects.get(pk=a.pk).region_ok}
+    assert flagged == {"spans counties", "nowhere"}

@@ -58,6 +58,28 @@ def test_edge_pastes(api_client, text, expected):
     assert {k: got[k] for k in expected} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("赵六 13800138000 重庆江北区观音桥步行街9号", ("重庆市", "重庆市", "江北区")),
+        ("王五 13800138000 重庆市渝北区金开大道88号", ("重庆市", "重庆市", "渝北区")),
+        # Functional areas resolve to the real district.
+        ("李四 13800138000 重庆市两江新区金开大道88号", ("重庆市", "重庆市", "渝北区")),
+        ("孙八 13800138000 苏州工业园区金鸡湖大道1号", ("江苏省", "苏州市", "吴中区")),
+        # 雄安新区 spans three counties of 保定市: the county only when the text names it (or a part
+        # of it), never 安新县 read out of the name 雄安新区 itself.
+        ("张三 13800138000 河北雄安新区容东片区金湖路8号", ("河北省", "保定市", "容城县")),
+        ("陶宁雪 16001659430 河北省雄安新区滨江大道984号", ("河北省", "保定市", "")),
+        ("周九 13800138000 海南省三沙市西沙区永兴岛北京路1号", ("海南省", "三沙市", "西沙区")),
+    ],
+)
+def test_corrected_regions_and_functional_areas(text, region):
+    got = parse_address(text)
+    assert (got.province, got.city, got.district) == region
+    assert got.phone == "13800138000" or got.phone == "16001659430"
+    assert "新区" not in got.address and "工业园区" not in got.address
+
+
 @pytest.mark.django_db
 def test_only_a_phone(api_client):
     response = api_client.post(URL, {"text": "138 0013 8000"}, format="json")

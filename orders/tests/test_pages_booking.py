@@ -396,3 +396,77 @@ def test_an_empty_form_is_refused_field_by_field(client_en, demo_carriers):
     errors = response.context["form"].errors
     assert {"sender_name", "recipient_phone", "pickup_window", "weight_kg", "description"} <= set(errors)
     assert "__all__" not in errors
+
+
+def _confirm_recommended(client_en):
+    response = client_en.get(reverse("orders:quote"))
+    chosen = next(r for r in response.context["rows"] if r["recommended"])
+    return client_en.post(
+        reverse("orders:quote"),
+        {
+            "carrier": chosen["code"],
+            f"contract_version_{chosen['code']}": chosen["contract"].version,
+            "accept_terms": "on",
+        },
+        follow=True,
+    )
+
+
+def test_an_address_typed_at_booking_is_saved_to_the_book_when_ticked(client_en, customer, demo_carriers):
+    from accounts.models import Address
+
+    page = client_en.get(reverse("orders:book")).content.decode()
+    assert page.count("Save to my address book") == 2  # sender and recipient
+    client_en.post(reverse("orders:book"), booking_data(recipient_save="on"))
+    assert Address.objects.count() == 0  # nothing saved before the order is booked
+    # "Change details" keeps the tick.
+    edit = client_en.get(reverse("orders:book") + "?edit=1")
+    assert edit.context["form"]["recipient_save"].value() is True
+    assert edit.context["form"]["sender_save"].value() in (None, False)
+
+    _confirm_recommended(client_en)
+
+    assert Order.objects.count() == 1
+    saved = Address.objects.get(user=customer)
+    assert (saved.name, saved.phone, saved.province, saved.city, saved.district, saved.address) == (
+        "李四",
+        "+8613900139000",
+        "北京市",
+        "北京市",
+        "朝阳区",
+        "建国路88号",
+    )
+    assert saved.region_ok
+
+
+def test_saving_the_same_address_again_adds_no_duplicate(client_en, customer, demo_carriers):
+    from accounts.models import Address
+    from accounts.services import address_create
+
+    address_create(
+        user=customer, name="李四", phone="13900139000", province="北京", city="北京市",
+        district="朝阳区", address="建国路88号",
+    )  # fmt: skip
+    client_en.post(reverse("orders:book"), booking_data(recipient_save="on", sender_save="on"))
+    _confirm_recommended(client_en)
+
+    assert Order.objects.count() == 1
+    assert sorted(Address.objects.filter(user=customer).values_list("name", flat=True)) == ["张三", "李四"]
+
+
+def test_a_full_address_book_does_not_stop_the_booking(client_en, customer, demo_carriers):
+    from accounts.models import Address
+    from accounts.services import ADDRESS_BOOK_LIMIT
+
+    Address.objects.bulk_create(
+        Address(user=customer, name="王五", phone="+8613700137000", province="北京市", city="北京市",
+                district="东城区", address=f"东四{n}号", is_default=n == 0)
+        for n in range(ADDRESS_BOOK_LIMIT)
+    )  # fmt: skip
+    client_en.post(reverse("orders:book"), booking_data(sender_save="on"))
+    response = _confirm_recommended(client_en)
+
+    assert Order.objects.count() == 1
+    assert Address.objects.filter(user=customer).count() == ADDRESS_BOOK_LIMIT
+    html = response.content.decode()
+    assert "The address of 张三 was not saved to your address book: Your address book is full" in html

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,16 +21,18 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import RestrictionScope
 from accounts.restriction_responses import refuse_when_restricted
 from accounts.selectors import address_list_for_user
-from carriers import regions
+from accounts.services import address_remember
 from carriers.models import Carrier, PricingKind
 from carriers.services import estimate_route, pickup_windows, quote_shipment, screen_shipment
 from orders.api.serializers import ShipmentSerializer
 from orders.forms import (
+    SAVE_FIELDS,
     BookingForm,
     EstimateForm,
     QuoteChoiceForm,
     flatten_errors,
     initial_from_payload,
+    parties_to_save,
     window_label,
     window_value,
 )
@@ -39,14 +41,6 @@ from orders.services import booking
 from orders.views.common import SESSION_KEY, money, order_or_404
 
 # --- booking ---------------------------------------------------------------------------------
-
-
-def _region_choices(province: str | None, city: str | None) -> list[str]:
-    if province is None:
-        return regions.provinces()
-    if city is None:
-        return regions.cities(province)
-    return regions.districts(province, city)
 
 
 def _window_choices(now) -> list[tuple[str, str]]:
@@ -89,7 +83,7 @@ BOOKING_QUERY_FIELDS = tuple(
 def home(request):
     """Prices before sign-up: from, to and weight give every carrier's estimate, ETA and
     eligibility; "book" carries the values through sign-up into the booking form."""
-    form = EstimateForm(request.GET or None, regions=_region_choices)
+    form = EstimateForm(request.GET or None)
     rows, book_url = [], ""
     if form.is_bound and form.is_valid():
         places = form.places
@@ -120,7 +114,7 @@ def _book(request):
     addresses = _address_book(request.user)
     rebook_from = None
     if request.method == "POST":
-        form = BookingForm(request.POST, windows=windows, regions=_region_choices)
+        form = BookingForm(request.POST, windows=windows)
         rebook_from = request.POST.get("rebooked_from") or None
         if form.is_valid():
             # Prohibited goods are refused here, next to the description, with the clause.
@@ -131,6 +125,7 @@ def _book(request):
                 request.session[SESSION_KEY] = {
                     "shipment": form.shipment_data,
                     "rebooked_from": form.cleaned_data.get("rebooked_from") or "",
+                    "save": parties_to_save(form.cleaned_data),
                 }
                 return redirect("orders:quote")
     else:
@@ -145,11 +140,12 @@ def _book(request):
             stored = request.session[SESSION_KEY]
             initial = initial_from_payload(stored.get("shipment", {}))
             initial["rebooked_from"] = rebook_from = stored.get("rebooked_from") or None
+            initial.update({SAVE_FIELDS[party]: True for party in stored.get("save", ())})
         else:
             initial = _default_sender(addresses)
             # Values carried from the home page's estimate (through sign-up).
             initial.update({k: request.GET[k] for k in BOOKING_QUERY_FIELDS if request.GET.get(k)})
-        form = BookingForm(initial=initial, windows=windows, regions=_region_choices)
+        form = BookingForm(initial=initial, windows=windows)
     return render(
         request,
         "orders/book.html",
@@ -315,7 +311,8 @@ def quote(request):
                 messages.error(request, _screening_message(error.screening) or str(error))
                 return redirect(reverse("orders:book") + "?edit=1")
             if order is not None:
-                request.session.pop(SESSION_KEY, None)
+                stored = request.session.pop(SESSION_KEY, None) or {}
+                _remember_addresses(request, payload, stored.get("save", ()))
                 messages.success(
                     request,
                     _("Booked. Your pickup code is %(code)s: tell it to the courier at pickup.")
@@ -339,6 +336,22 @@ def quote(request):
             "any_eligible": bool(eligible),
         },
     )
+
+
+def _remember_addresses(request, payload: dict, parties) -> None:
+    """Save the addresses the user ticked to the address book; the order is booked either way."""
+    for party in parties:
+        if party not in SAVE_FIELDS:
+            continue
+        fields = ("name", "phone", "province", "city", "district", "address")
+        try:
+            address_remember(user=request.user, **{f: payload[party].get(f, "") for f in fields})
+        except ValidationError as error:
+            messages.warning(
+                request,
+                _("The address of %(name)s was not saved to your address book: %(reason)s")
+                % {"name": payload[party].get("name", ""), "reason": " ".join(error.messages)},
+            )
 
 
 def _place(request, form, shipment, chosen, rebooked_from) -> Order | None:

@@ -27,6 +27,12 @@
     select.disabled = false;
   }
 
+  /* A party's text input: marked data-party / data-field (the address book), or by its id. */
+  function partyInput(party, field) {
+    return document.querySelector('input[data-party="' + party + '"][data-field="' + field + '"]') ||
+      document.getElementById("id_" + party + "_" + field);
+  }
+
   function regionSelects(party) {
     var get = function (level) {
       return document.querySelector('select[data-party="' + party + '"][data-region="' + level + '"]');
@@ -76,7 +82,7 @@
         var option = book.options[book.selectedIndex];
         if (!option || !option.value) return;
         ["name", "phone", "address"].forEach(function (field) {
-          var input = document.getElementById("id_" + party + "_" + field);
+          var input = partyInput(party, field);
           if (input) input.value = option.dataset[field] || "";
         });
         setRegion(party, option.dataset.province, option.dataset.city, option.dataset.district);
@@ -111,7 +117,7 @@
         var data = result.data;
         var filled = [];
         ["name", "phone", "address"].forEach(function (field) {
-          var input = document.getElementById("id_" + party + "_" + field);
+          var input = partyInput(party, field);
           if (input && data[field]) { input.value = data[field]; filled.push(input); }
         });
         var done = data.province
@@ -265,6 +271,8 @@
     initParty("to");
     initSmartFill("sender");
     initSmartFill("recipient");
+    initParty("book");  // the address book's form
+    initSmartFill("book");
     initInsuranceHint();
     initQuotes();
   });
