@@ -5,4 +5,11 @@ class CarriersConfig(AppConfig):
     name = "carriers"
 
     def ready(self) -> None:
+        from .integrations import integration_register
+        from .integrations.manual import Manual
+        from .integrations.standard_webhooks import StandardWebhooks
         from .services import signing_cache  # noqa: F401  (connects its signal receivers)
+
+        # The built-in integrations (DESIGN §7.4); other apps register theirs in their own ready().
+        integration_register(StandardWebhooks(), replace=True)
+        integration_register(Manual(), replace=True)

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
-from carriers.adapters import get_adapter
+from carriers.integrations import OutboundMessage, SendResult, SendStatus, integration_for
 from orders.models import Order, OutboxEventType, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def outbox_queue_on_commit(message_ids: Sequence[UUID | str]) -> None:
 
 
 def outbox_message_deliver(*, message_id: UUID | str, now: datetime | None = None) -> Outcome:
-    """Make one attempt to send one message through its carrier's adapter. Safe to run twice."""
+    """Make one attempt to send one message through its carrier's integration. Safe to run twice."""
     message = OutboxMessage.objects.select_related("carrier").filter(pk=message_id).first()
     if message is None or message.status != OutboxStatus.PENDING:
         return Outcome.SKIPPED
@@ -277,16 +277,17 @@ def outbox_message_deliver(*, message_id: UUID | str, now: datetime | None = Non
         return Outcome.SKIPPED
 
     try:
-        adapter = get_adapter(message.carrier)
-        adapter.send(
-            carrier=message.carrier,
-            message_id=str(message.pk),
-            event_type=message.event_type,
-            payload=message.payload,
+        sent = integration_for(message.carrier).send(
+            OutboundMessage(
+                id=str(message.pk), type=message.event_type, payload=message.payload, carrier=message.carrier
+            )
         )
     except Exception as error:  # noqa: BLE001  (every failure is recorded and retried, never lost)
-        text = (str(error) or type(error).__name__)[:ERROR_MAX_LENGTH]
-        gave_up = attempt >= max_attempts()
+        sent = SendResult.retry(str(error) or type(error).__name__)
+    if sent.status != SendStatus.DELIVERED:
+        text = (sent.reason or sent.status)[:ERROR_MAX_LENGTH]
+        # A refusal for good is not retried; anything else is, up to the cap.
+        gave_up = sent.status == SendStatus.FAILED or attempt >= max_attempts()
         fields: dict[str, Any] = {"last_error": text}
         if gave_up:
             fields["status"] = OutboxStatus.FAILED
