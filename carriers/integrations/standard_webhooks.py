@@ -61,7 +61,10 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def answer_json(data: dict, *, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    # Byte for byte what the API's JSON renderer writes (compact, UTF-8).
+    return JsonResponse(
+        data, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
+    )
 
 
 class StandardWebhooks(Integration):
