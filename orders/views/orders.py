@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orders import selectors
+from orders import receipts, selectors
 from orders.forms import CancelForm
 from orders.models import CancelReason, Order, OrderEvent, Status
 from orders.services import cancellation, lifecycle
@@ -197,3 +200,51 @@ def order_delete(request, number: str):
         "orders/delete.html",
         {"order": order, "cancellable": order.status in lifecycle.CANCELLABLE},
     )
+
+
+# --- the e-waybill receipt (000 4.10) ------------------------------------------------------------
+
+
+def _receipt_or_back(request, number: str):
+    """The order's receipt, or a redirect to its page saying why there is none yet."""
+    order = order_or_404(request.user, number)
+    try:
+        return receipts.receipt_for(order=order), None
+    except receipts.ReceiptUnavailable as error:
+        messages.error(request, str(error))
+        return None, redirect("orders:detail", number=order.number)
+
+
+@login_required
+@require_http_methods(["GET"])
+def order_receipt(request, number: str):
+    receipt, back = _receipt_or_back(request, number)
+    if back:
+        return back
+    bars, width = receipts.barcode_bars(receipt.waybill_no)
+    return render(
+        request,
+        "orders/receipt.html",
+        {
+            "receipt": receipt,
+            "bars": bars,
+            "barcode_width": width,
+            "barcode_height": receipts.BAR_HEIGHT,
+            "keep_note": receipts.keep_note(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def order_receipt_pdf(request, number: str):
+    receipt, back = _receipt_or_back(request, number)
+    if back:
+        return back
+    response = HttpResponse(receipts.receipt_pdf(receipt), content_type="application/pdf")
+    # The waybill number is the carrier's text: only its letters and digits go into the header.
+    name = re.sub(r"[^A-Za-z0-9_-]", "", receipt.waybill_no) or receipt.order_number
+    response["Content-Disposition"] = f'attachment; filename="receipt-{name}.pdf"'
+    # Personal data: never kept by a shared cache or the browser's back-forward cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
