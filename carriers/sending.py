@@ -1,8 +1,9 @@
-"""The carrier channel of the delivery engine: platform → carrier messages (DESIGN §7.1).
+"""The carrier channel of the delivery engine: platform → carrier messages (DESIGN §7.1, §7.4).
 
 Orders write the messages (``orders.services.outbox``); the engine sends each through
-:func:`carrier_message_send`, which hands it to the carrier's adapter. ``recipient`` is the
-carrier's id, ``id`` the ``webhook-id`` the carrier de-duplicates on.
+:func:`carrier_message_send`, which hands it to the carrier's integration and passes its answer on:
+delivered, retry later (with the reason) or failed for good. ``recipient`` is the carrier's id,
+``id`` the ``webhook-id`` the carrier de-duplicates on.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import logging
 from django.conf import settings
 
 from delivery.models import Message
-from delivery.registry import Delivered, FailedForGood, Result, sender_register
+from delivery.registry import Delivered, FailedForGood, Result, RetryLater, sender_register
 
-from .adapters import get_adapter
+from .integrations import OutboundMessage, SendStatus, integration_for
 from .models import Carrier
 
 logger = logging.getLogger(__name__)
@@ -23,16 +24,19 @@ CHANNEL = "carrier"
 
 
 def carrier_message_send(message: Message) -> Result:
-    """One attempt: the adapter returns once the carrier has it and raises when it should be
-    retried later (the engine records the error and backs off)."""
+    """One attempt; anything the integration raises is a failed attempt the engine retries."""
     carrier = (
         Carrier.objects.filter(pk=int(message.recipient)).first() if message.recipient.isdigit() else None
     )
     if carrier is None:
         return FailedForGood(f"no carrier {message.recipient!r}")
-    get_adapter(carrier).send(
-        carrier=carrier, message_id=str(message.pk), event_type=message.event_type, payload=message.payload
+    sent = integration_for(carrier).send(
+        OutboundMessage(id=str(message.pk), type=message.event_type, payload=message.payload, carrier=carrier)
     )
+    if sent.status == SendStatus.FAILED:
+        return FailedForGood(sent.reason or sent.status)
+    if sent.status != SendStatus.DELIVERED:
+        return RetryLater(sent.reason or sent.status)
     logger.info("outbox %s %s sent to %s", message.event_type, message.pk, carrier.code)
     return Delivered()
 

@@ -262,12 +262,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.expire_orders",
         "schedule": crontab(hour=0, minute=0),
     },
-    # Restart simulated orders whose script was lost; does nothing without simulated carriers
-    # (manage.py simulate_carriers).
-    "orders-simulator-kick": {
-        "task": "orders.tasks.simulator_kick",
-        "schedule": 60.0,
-    },
 }
 
 # The delivery engine (delivery/): attempts before a message is a dead letter ("failed") for an
@@ -287,8 +281,14 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
 # authentication) after another process changed them; changes in the same process apply at once.
 CARRIER_CACHE_SECONDS = env.float("CARRIER_CACHE_SECONDS", default=30.0)
 
-# The built-in carrier simulator drives demo carriers when on (make run turns it on).
+# The carrier simulator (a development tool, the ``simulator`` app) drives demo carriers when on
+# (make run turns it on). The app is installed only then; the test suite installs it to test it
+# (SIMULATOR_APP) and turns the simulation on where a test says.
 CARRIER_SIMULATOR = env.bool("CARRIER_SIMULATOR", default=False)
+if env.bool("SIMULATOR_APP", default=CARRIER_SIMULATOR):
+    INSTALLED_APPS.append("simulator")
+    # Restart simulated orders whose script was lost (manage.py simulate_carriers).
+    CELERY_BEAT_SCHEDULE["simulator-kick"] = {"task": "simulator.tasks.simulator_kick", "schedule": 60.0}
 # Where the simulator posts its signed callbacks: this platform, on this machine (make run sets it).
 PLATFORM_URL = env.str("PLATFORM_URL", default="http://127.0.0.1:8000")
 # Seconds between a simulated carrier's steps, and the share of orders with a pickup exception or a

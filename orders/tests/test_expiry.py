@@ -220,7 +220,7 @@ def test_after_commit_the_push_is_queued_and_the_signal_sent(
         order_transitioned.disconnect(receiver)
 
     assert received == [(order.pk, S.PLACED, S.EXPIRED, Actor.SYSTEM)]
-    assert OutboxMessage.objects.get().status == "sent"  # the carrier's manual adapter took it
+    assert OutboxMessage.objects.get().status == "sent"  # the carrier's manual integration took it
 
 
 def test_the_task_runs_the_job(customer):

@@ -13,8 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from carriers import adapters
-from carriers.adapters import DeliveryError
+from carriers.integrations import INTEGRATIONS, Integration, SendResult, SendStatus
 from carriers.shipment import Party, Shipment
 from delivery import services as engine
 from delivery import tasks as delivery_tasks
@@ -38,27 +37,38 @@ def clock():
         yield traveller
 
 
-class RecordingAdapter:
-    """Stands in for a carrier's adapter: records every send, fails while ``failures`` is set."""
+class RecordingIntegration(Integration):
+    """Stands in for a carrier's integration: records every send, fails while ``failures`` is set
+    (each a ``SendResult`` that is not delivered, or an exception the integration raises)."""
+
+    name = "manual"
 
     def __init__(self):
         self.sent: list[dict] = []
-        self.failures: list[Exception] = []
+        self.failures: list[SendResult | Exception] = []
 
-    def send(self, *, carrier, message_id, event_type, payload):
+    def send(self, message):
         if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append({"carrier": carrier.code, "id": message_id, "type": event_type, "payload": payload})
-
-    def __call__(self):  # ADAPTERS holds factories
-        return self
+            failure = self.failures.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            return failure
+        self.sent.append(
+            {
+                "carrier": message.carrier.code,
+                "id": message.id,
+                "type": message.type,
+                "payload": message.payload,
+            }
+        )
+        return SendResult.delivered()
 
 
 @pytest.fixture
 def adapter(monkeypatch, settings):
     settings.CARRIER_SIMULATOR = False
-    recording = RecordingAdapter()
-    monkeypatch.setitem(adapters.ADAPTERS, "manual", recording)
+    recording = RecordingIntegration()
+    monkeypatch.setitem(INTEGRATIONS, "manual", recording)
     return recording
 
 
@@ -344,7 +354,7 @@ def test_backoff_schedule_is_exact():
 def test_failed_attempts_back_off_then_give_up(adapter, clock, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 12
     message = _pending()
-    adapter.failures = [DeliveryError(f"carrier answered HTTP 50{n % 10}", status=500) for n in range(12)]
+    adapter.failures = [SendResult.retry(f"carrier answered HTTP 50{n % 10}") for n in range(12)]
 
     moments = []
     for attempt, delay in enumerate([*BACKOFF, None], start=1):
@@ -376,7 +386,7 @@ def test_failed_attempts_back_off_then_give_up(adapter, clock, settings):
 def test_the_task_requeues_a_failed_attempt_after_its_backoff(adapter, clock, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     message = _pending()
-    adapter.failures = [DeliveryError("carrier answered HTTP 503", status=503)]
+    adapter.failures = [SendResult.retry("carrier answered HTTP 503")]
     queued = []
     monkeypatch.setattr(
         delivery_tasks.deliver,
@@ -388,13 +398,38 @@ def test_the_task_requeues_a_failed_attempt_after_its_backoff(adapter, clock, se
     assert queued == [([str(message.pk)], 30.0)]
 
 
-def test_an_adapter_that_is_missing_counts_as_a_failed_attempt(clock, settings):
+def test_an_integration_that_is_missing_counts_as_a_failed_attempt(clock, settings):
     message = _pending()
-    message.carrier.adapter = "pigeon"
-    message.carrier.save(update_fields=["adapter"])
+    message.carrier.integration = "pigeon"
+    message.carrier.save(update_fields=["integration"])
     assert engine.message_deliver(message_id=message.pk) == engine.Outcome.RETRY
     message.refresh_from_db()
-    assert "no adapter registered for 'pigeon'" in message.last_error
+    assert "no integration registered for 'pigeon'" in message.last_error
+
+
+def test_an_integration_that_raises_counts_as_a_failed_attempt(adapter, clock):
+    message = _pending()
+    adapter.failures = [OSError("connection reset")]
+    assert engine.message_deliver(message_id=message.pk) == engine.Outcome.RETRY
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == ("pending", 1, "connection reset")
+
+
+def test_a_refusal_for_good_is_failed_at_once_without_retries(adapter, clock, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 12
+    message = _pending()
+    adapter.failures = [SendResult.failed("carrier refused the order: 10009 address not served")]
+
+    assert engine.message_deliver(message_id=message.pk) == engine.Outcome.FAILED
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == (
+        "failed",
+        1,
+        "carrier refused the order: 10009 address not served",
+    )
+    assert SendStatus.FAILED == "failed"
+    clock.shift(timedelta(days=1))
+    assert delivery_tasks.messages_sweep() == 0
 
 
 def test_a_cancel_waits_for_its_order_created(adapter, clock):
@@ -537,7 +572,7 @@ def test_a_retried_message_that_fails_again_is_failed_again(
 ):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     failed = _pending(status="failed", attempts=3)
-    adapter.failures = [DeliveryError("carrier could not be reached (TimeoutError)")]
+    adapter.failures = [SendResult.retry("carrier could not be reached (TimeoutError)")]
 
     with django_capture_on_commit_callbacks(execute=True):
         assert delivery_tasks.messages_retry(messages=[failed]) == 1

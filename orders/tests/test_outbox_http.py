@@ -1,10 +1,10 @@
-"""The outbox driving the real ``http`` adapter against a loopback carrier that fails, times out,
-then takes the message (DESIGN §7.1; the adapter alone is tested in carriers/tests/test_adapters.py)."""
+"""The outbox driving the real ``standard_webhooks`` integration against a loopback carrier that
+fails, times out, then takes the message (DESIGN §7.1; the integration alone is tested in
+carriers/tests/test_integrations_standard.py)."""
 
 import json
 import threading
 from datetime import datetime, timedelta
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from standardwebhooks.webhooks import Webhook
 
-from carriers import adapters
-from carriers.models import Adapter
+from carriers.integrations import INTEGRATIONS
+from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.services import carrier_credentials_rotate
 from delivery import tasks as delivery_tasks
 from orders.models import OutboxMessage
@@ -70,9 +70,9 @@ class CarrierEndpoint:
 @pytest.fixture
 def http_carrier(carrier, monkeypatch, settings):
     settings.CARRIER_SIMULATOR = False
-    carrier.adapter = Adapter.HTTP
-    carrier.save(update_fields=["adapter"])
-    monkeypatch.setitem(adapters.ADAPTERS, Adapter.HTTP, partial(adapters.HttpAdapter, timeout=TIMEOUT))
+    carrier.integration = "standard_webhooks"
+    carrier.save(update_fields=["integration"])
+    monkeypatch.setitem(INTEGRATIONS, "standard_webhooks", StandardWebhooks(timeout=TIMEOUT))
     return carrier
 
 
