@@ -11,6 +11,7 @@ class CarriersConfig(AppConfig):
         from .integrations.manual import Manual
         from .integrations.standard_webhooks import StandardWebhooks
         from .selectors import carriers_for_screening
+        from .sending import register
         from .services import signing_cache  # noqa: F401  (connects its signal receivers)
 
         # Screening applies each carrier's refusal list; prohibited does not import carriers.
@@ -19,3 +20,4 @@ class CarriersConfig(AppConfig):
         # The built-in integrations (DESIGN §7.4); other apps register theirs in their own ready().
         integration_register(StandardWebhooks(), replace=True)
         integration_register(Manual(), replace=True)
+        register()  # the carrier channel of the delivery engine

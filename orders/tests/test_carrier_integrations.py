@@ -238,6 +238,7 @@ def test_an_unreadable_request_is_answered_by_the_plug_in(client, formpost):
 def test_the_outbox_records_a_refusal_for_good_from_the_plug_in(formpost, customer):
     from django.db import transaction
 
+    from delivery import services as engine
     from orders.models import OutboxMessage
     from orders.services import outbox
 
@@ -249,7 +250,7 @@ def test_the_outbox_records_a_refusal_for_good_from_the_plug_in(formpost, custom
             event_type="order.created",
             payload={"order": order.number},
         )
-    assert outbox.outbox_message_deliver(message_id=message.pk) == outbox.Outcome.FAILED
+    assert engine.message_deliver(message_id=message.pk) == engine.Outcome.FAILED
     message = OutboxMessage.objects.get(pk=message.pk)
     assert (message.status, message.attempts, message.last_error) == (
         "failed",

@@ -15,9 +15,9 @@ from standardwebhooks.webhooks import Webhook
 from carriers.integrations import INTEGRATIONS
 from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.services import carrier_credentials_rotate
-from orders import tasks
+from delivery import tasks as delivery_tasks
 from orders.models import OutboxMessage
-from orders.services import booking, outbox
+from orders.services import booking
 from orders.tests.test_outbox import make_shipment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,9 +100,9 @@ def test_a_push_that_fails_then_times_out_is_delivered_on_the_third_attempt(
 
         # The sweeper, 30 s later: the carrier hangs until the timeout.
         clock.shift(timedelta(seconds=29))
-        assert outbox.outbox_sweep() == 0
+        assert delivery_tasks.messages_sweep() == 0
         clock.shift(timedelta(seconds=1))
-        assert tasks.sweep_outbox() == 1
+        assert delivery_tasks.sweep() == 1
         message.refresh_from_db()
         assert (message.status, message.attempts, message.last_error) == (
             "pending",
@@ -113,7 +113,7 @@ def test_a_push_that_fails_then_times_out_is_delivered_on_the_third_attempt(
 
         # A minute later it takes the message.
         clock.shift(timedelta(seconds=60))
-        assert tasks.sweep_outbox() == 1
+        assert delivery_tasks.sweep() == 1
         message.refresh_from_db()
         assert (message.status, message.attempts, message.last_error) == ("sent", 3, "")
         assert message.sent_at == NOW + timedelta(seconds=90)
@@ -129,6 +129,6 @@ def test_a_push_that_fails_then_times_out_is_delivered_on_the_third_attempt(
 
         # Nothing more is due, and a stray task for it changes nothing.
         clock.shift(timedelta(hours=2))
-        assert outbox.outbox_sweep() == 0
-        assert tasks.deliver_outbox_message(str(message.pk)) == "skipped"
+        assert delivery_tasks.messages_sweep() == 0
+        assert delivery_tasks.deliver(str(message.pk)) == "skipped"
     assert len(endpoint.received) == 3
