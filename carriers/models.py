@@ -22,6 +22,14 @@ class PricingKind(models.TextChoices):
     BAG = "bag", _("By bag, plus surcharge")
 
 
+class Payer(models.TextChoices):
+    """Who pays the freight (003 §9c): the sender at pickup, or the recipient on delivery (到付).
+    Either way the sender stays liable for what the recipient does not pay."""
+
+    SENDER = "sender", _("The sender, at pickup (寄付)")
+    RECIPIENT = "recipient", _("The recipient, on delivery (到付)")
+
+
 class Zone(models.TextChoices):
     SAME_CITY = "same_city", _("Same city")
     SAME_PROVINCE = "same_province", _("Same province")
@@ -88,6 +96,11 @@ class Carrier(models.Model):
         help_text=_("Numbers 1–11 of section 四 of the goods notice."),
     )
     requires_pickup_code = models.BooleanField(_("requires pickup code"), default=False)
+    offers_recipient_pays = models.BooleanField(
+        _("offers payment by the recipient (到付)"),
+        default=False,
+        help_text=_("Whether the sender may book with the recipient paying the freight on delivery."),
+    )
     adapter = models.CharField(_("adapter"), max_length=12, choices=Adapter.choices, default=Adapter.MANUAL)
     endpoint_url = models.URLField(_("endpoint URL"), blank=True)
 
