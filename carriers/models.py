@@ -11,12 +11,6 @@ class TransportMode(models.TextChoices):
     GROUND = "ground", _("Ground")
 
 
-class Adapter(models.TextChoices):
-    HTTP = "http", _("HTTP push")
-    SIMULATOR = "simulator", _("Built-in simulator")
-    MANUAL = "manual", _("Manual (carrier pulls)")
-
-
 class PricingKind(models.TextChoices):
     WEIGHT = "weight", _("By weight and zone")
     BAG = "bag", _("By bag, plus surcharge")
@@ -101,7 +95,10 @@ class Carrier(models.Model):
         default=False,
         help_text=_("Whether the sender may book with the recipient paying the freight on delivery."),
     )
-    adapter = models.CharField(_("adapter"), max_length=12, choices=Adapter.choices, default=Adapter.MANUAL)
+    # The protocol the carrier speaks (DESIGN §7.4): a name in carriers.integrations' registry.
+    integration = models.CharField(_("integration"), max_length=40, default="manual")
+    # Its settings and credentials (DESIGN §7.5), by the integration's settings_fields.
+    integration_settings = models.JSONField(_("integration settings"), default=dict, blank=True)
     endpoint_url = models.URLField(_("endpoint URL"), blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)

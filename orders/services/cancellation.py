@@ -1,6 +1,6 @@
 """What a user or an admin asks of a booked order: cancel it, expire it, delete it (DESIGN §3.2).
 
-Cancel and expire are status changes, so they go through :func:`lifecycle._transition` and add
+Cancel and expire are status changes, so they go through :func:`lifecycle.order_transition` and add
 only their own rules (who may cancel, which reasons count) and the user's notice. Delete is no
 status change: it only hides the order from its owner.
 """
@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.services.restrictions import restriction_for_frequent_cancellations
 from notifications.models import Kind
 from notifications.services import dedupe_key_for, notify
+from orders.event_registry import PICKUP_EXCEPTION
 from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, Status
-from orders.services.carrier_event_types import PICKUP_EXCEPTION
 from orders.services.expiry import expired_orders_notify
-from orders.services.lifecycle import CANCELLABLE, IllegalTransition, order_transition
+from orders.services.lifecycle import IllegalTransition, order_transition
+from orders.services.statuses import CANCELLABLE
 
 
 class OrderNotCancellable(IllegalTransition):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from carriers.models import Payer
 from orders.models import Order, OrderEvent, OutboxEventType, OutboxMessage, Status
 from orders.tests.test_api_booking import NOW, ORDERS_URL, QUOTES_URL, SHIPMENT
-from orders.tests.test_receipt import _picked_up
+from orders.tests.test_receipt import picked_up_order
 from orders.views import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,9 @@ def test_quotes_for_recipient_pays_rule_out_the_carriers_without_it(demo_carrier
     by_code = {q["carrier"]: q for q in recipient_pays}
     assert {q["carrier"]: q["eligible"] for q in sender_pays}["econ-post"] is True
     assert by_code["econ-post"]["eligible"] is False
-    assert by_code["econ-post"]["reasons"] == ["This carrier does not let the recipient pay on delivery (到付)."]
+    assert by_code["econ-post"]["reasons"] == [
+        "This carrier does not let the recipient pay on delivery (到付)."
+    ]
     assert by_code["swift-express"]["eligible"] is True
     recommended = [q["carrier"] for q in recipient_pays if q["recommended"]]
     assert len(recommended) == 1 and recommended[0] != "econ-post"
@@ -166,7 +168,9 @@ def test_the_page_books_with_the_recipient_paying(client_en, demo_carriers, cust
 
     quote = client_en.get(reverse("orders:quote")).content.decode()
     assert 'data-testid="payer-note"' in quote
-    assert "You stay liable for it: whatever the recipient does not pay, the carrier collects from you." in quote
+    assert (
+        "You stay liable for it: whatever the recipient does not pay, the carrier collects from you." in quote
+    )
     econ = quote.split('data-carrier="econ-post"', 1)[1].split("</label>", 1)[0]
     assert "This carrier does not let the recipient pay on delivery (到付)." in econ
 
@@ -188,7 +192,7 @@ def test_the_page_without_a_choice_has_the_sender_pay(client_en, demo_carriers):
 
 
 def test_the_receipt_says_who_pays(client_en, customer, carrier):
-    order = _picked_up(customer, carrier, payer=Payer.RECIPIENT, status=Status.PICKED_UP)
+    order = picked_up_order(customer, carrier, payer=Payer.RECIPIENT, status=Status.PICKED_UP)
 
     html = client_en.get(reverse("orders:receipt", args=[order.number])).content.decode()
 

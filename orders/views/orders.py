@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders import receipts, selectors
+from orders.event_registry import DISPATCH_FAILED, NOT_ACCEPTED, TIMELINE_LABELS
 from orders.forms import CancelForm
 from orders.models import CancelReason, Order, OrderEvent, Status
-from orders.services import cancellation, lifecycle
-from orders.services.carrier_event_types import DISPATCH_FAILED, NOT_ACCEPTED
+from orders.services import cancellation, lifecycle, statuses
 from orders.views.common import money, order_or_404
 
 PAGE_SIZE = 10
@@ -37,19 +37,6 @@ TABS = {
     ],
     "done": [Status.SIGNED, Status.REJECTED],
     "closed": [Status.CANCELLED, Status.EXPIRED],
-}
-
-# Timeline entries that do not change the status (DESIGN §7.2).
-EVENT_TITLES = {
-    "order.in_transit": gettext_lazy("In transit"),
-    "order.accepted": gettext_lazy("Courier changed"),
-    DISPATCH_FAILED: gettext_lazy("No courier found yet"),
-    "order.pickup_exception": gettext_lazy("Pickup problem reported"),
-    "order.exception_resolved": gettext_lazy("Pickup problem resolved"),
-    "order.contraband_found": gettext_lazy("Prohibited goods found"),
-    "order.returning": gettext_lazy("Returning to sender"),
-    "order.returned": gettext_lazy("Returned to sender"),
-    "order.disposed": gettext_lazy("Disposed of"),
 }
 
 # One line under the status on the order page: what it means for the user now.
@@ -118,8 +105,8 @@ def _event_title(event) -> str:
     """
     if event.new_status and event.new_status != event.old_status:
         return event.get_new_status_display()
-    if event.kind in EVENT_TITLES:
-        return str(EVENT_TITLES[event.kind])
+    if event.kind in TIMELINE_LABELS:  # what the carrier reported (the event registry)
+        return str(TIMELINE_LABELS[event.kind])
     if event.new_status:
         return event.get_new_status_display()
     return str(_("Update"))
@@ -138,11 +125,11 @@ def _detail_context(order: Order, **extra) -> dict:
     for event in events:
         event.title = _event_title(event)
     order.badge = BADGES.get(order.status, "")
-    cancellable = order.status in lifecycle.CANCELLABLE
+    cancellable = order.status in statuses.CANCELLABLE
     return {
         "dispatch_failed": _dispatch_failure(order, events),
         # The page asks the API for changes until the order reaches a final status (order.js).
-        "live": order.status not in lifecycle.TERMINAL,
+        "live": order.status not in statuses.TERMINAL,
         "order": order,
         "status_hint": STATUS_HINTS.get(order.status, ""),
         "events": events,
@@ -159,7 +146,7 @@ def _detail_context(order: Order, **extra) -> dict:
         "cancellable": cancellable,
         # The code is for the courier who collects the parcel: useless once it is picked up.
         "show_code": cancellable,
-        "after_pickup": order.status in lifecycle.AFTER_PICKUP,
+        "after_pickup": order.status in statuses.AFTER_PICKUP,
         "courier_known": bool(order.courier_name),
         "cancel_form": extra.pop("cancel_form", None)
         or CancelForm(initial={"reason": CancelReason.CHANGED_MIND}),
@@ -198,7 +185,7 @@ def order_delete(request, number: str):
     return render(
         request,
         "orders/delete.html",
-        {"order": order, "cancellable": order.status in lifecycle.CANCELLABLE},
+        {"order": order, "cancellable": order.status in statuses.CANCELLABLE},
     )
 
 
