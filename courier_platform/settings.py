@@ -139,6 +139,13 @@ ACCOUNT_DATA_ERASERS = [
 # Password reset codes (000 2.2): 6 digits, valid this long, this many wrong tries.
 PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=10)
 PASSWORD_RESET_CODE_TRIES = env.int("PASSWORD_RESET_CODE_TRIES", default=5)
+# A new phone number or e-mail address takes effect once the 6-digit code sent to it is entered
+# (DESIGN §7.3): valid this long, this many wrong tries, at most this many codes per hour.
+CONTACT_CODE_MINUTES = env.int("CONTACT_CODE_MINUTES", default=10)
+CONTACT_CODE_TRIES = env.int("CONTACT_CODE_TRIES", default=5)
+CONTACT_CODES_PER_HOUR = env.int("CONTACT_CODES_PER_HOUR", default=5)
+# Database sessions that record whose they are, so deleting an account ends its sessions by index.
+SESSION_ENGINE = "accounts.sessions"
 # Throttle counters live in the cache: one shared cache (CACHE_URL, e.g. redis://…) when the site
 # runs in several processes, so every process counts the same attempts.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
