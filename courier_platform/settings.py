@@ -216,8 +216,9 @@ API_JSON_MAX_DEPTH = 32  # nesting levels; deeper: 400
 API_JSON_MAX_VALUES = 2000  # values in one document; more: 400
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500  # form fields; more: 400
 DATA_UPLOAD_MAX_NUMBER_FILES = 10  # uploaded files in one form; more: 400
-# Any body, uploads included; larger: 413 before a byte of it is read.
-REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=40 * 1024 * 1024)
+# Any body, uploads included; larger: 413 before a byte of it is read. The largest legitimate body
+# is a review with 5 photos of 10 MiB each (reviews.photos) plus its text: 52 MiB leaves it room.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=52 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Courier booking platform API",
     "DESCRIPTION": "User API and carrier API of the courier booking platform.",
