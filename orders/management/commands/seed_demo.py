@@ -20,4 +20,4 @@ class Command(BaseCommand):
         for role, (login, password) in logins.items():
             self.stdout.write(f"  {role:<9} login: {login:<24} password: {password}")
         # Reviews sit above orders, so they are seeded by their own command (by name, not import).
-        call_command("seed_demo_reviews", stdout=self.stdout)
+        call_command("seed_demo_reviews", user=logins["user"][0], stdout=self.stdout)
