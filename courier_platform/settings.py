@@ -136,6 +136,7 @@ ACCOUNT_DATA_EXPORTERS = {
 ACCOUNT_DATA_ERASERS = [
     "orders.services.personal_data.orders_erase",
     "reviews.personal_data.reviews_erase",
+    "notifications.services.notifications_erase",
 ]
 # Password reset codes (000 2.2): 6 digits, valid this long, this many wrong tries.
 PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=10)

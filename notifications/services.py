@@ -270,6 +270,17 @@ def notify_orders(
     return created
 
 
+def notifications_erase(*, user, needles: set[str] | None = None, by=None) -> int:
+    """Account deletion (DESIGN §6, one of ``ACCOUNT_DATA_ERASERS``): the user's notices and every
+    delivery of them, sent or not, so nothing is sent to a deleted account. Returns how many
+    notices were deleted."""
+    ids = list(Notification.objects.filter(user=user).values_list("pk", flat=True))
+    Message.objects.filter(
+        channel__in=ChannelCode.values, subject__in=[notification_subject(pk) for pk in ids]
+    ).delete()
+    return Notification.objects.filter(pk__in=ids).delete()[1].get(Notification._meta.label, 0)
+
+
 def notifications_mark_read(*, user, ids: Iterable[int] | None) -> int:
     """Mark the user's notices read: those in ``ids`` (others' ids are ignored), or all if None.
 
