@@ -35,6 +35,7 @@ class Shipment:
     bag_size: str = ""
     receipt_attested: bool = False
     surcharge_accepted: bool = False
+    payer: str = "sender"  # carriers.models.Payer
     extra: dict = field(default_factory=dict)
 
     @property

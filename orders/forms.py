@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carriers.models import Payer
 from orders.api.serializers import EstimateRequestSerializer, ShipmentSerializer
 from orders.models import CancelReason, ItemType
 
@@ -183,6 +184,13 @@ class BookingForm(forms.Form):
     insured = forms.BooleanField(label=_("Insure this parcel"), required=False)
     original_packaging = forms.BooleanField(label=_("In its original packaging"), required=False)
     keep_upright = forms.BooleanField(label=_("Must be kept upright"), required=False)
+    payer = forms.ChoiceField(
+        label=_("Who pays the freight"),
+        choices=Payer.choices,
+        initial=Payer.SENDER,
+        required=False,  # not chosen: the sender pays, as the API's default
+        widget=forms.RadioSelect,
+    )
     # Book again: the order this booking repeats (checked against the user when booking).
     rebooked_from = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -234,6 +242,7 @@ class BookingForm(forms.Form):
             # An unticked box says nothing either way: "not stated", not "no".
             original_packaging=data.get("original_packaging") or None,
             keep_upright=data.get("keep_upright") or None,
+            payer=data.get("payer") or Payer.SENDER,
         )
         dims = {d: data.get(f"{d}_cm") for d in DIMENSIONS}
         if any(v is not None for v in dims.values()):

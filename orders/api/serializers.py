@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import AwareDateTimeField
 from accounts.names import validate_visible_name
-from carriers.models import Carrier
+from carriers.models import Carrier, Payer
 from carriers.shipment import Party, Shipment
 from orders.models import CancelReason, ItemType, Order, OrderEvent
 from orders.validators import (
@@ -147,6 +147,12 @@ class ShipmentSerializer(serializers.Serializer):
     bag_size = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     receipt_attested = serializers.BooleanField(default=False)
     surcharge_accepted = serializers.BooleanField(default=False)
+    payer = serializers.ChoiceField(
+        choices=Payer.choices,
+        default=Payer.SENDER,
+        help_text="Who pays the freight: the sender at pickup, or the recipient on delivery (到付) where "
+        "the carrier offers it. The sender stays liable for what the recipient does not pay.",
+    )
 
     def validate_description(self, value: str) -> str:
         return validate_description(value)
@@ -177,6 +183,7 @@ class ShipmentSerializer(serializers.Serializer):
             bag_size=data.get("bag_size", ""),
             receipt_attested=data["receipt_attested"],
             surcharge_accepted=data["surcharge_accepted"],
+            payer=data["payer"],
         )
 
 
@@ -406,6 +413,7 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "original_packaging",
             "keep_upright",
             "bag_size",
+            "payer",
             "estimate",
             "fee",
             "waybill_no",

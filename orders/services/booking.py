@@ -338,6 +338,7 @@ def order_place(
             bag_size=shipment.bag_size,
             receipt_attested=shipment.receipt_attested,
             surcharge_accepted=shipment.surcharge_accepted,
+            payer=shipment.payer,
             contract=quote.contract,
             estimate_amount=quote.price.amount,
             estimate_currency=quote.price.currency,
@@ -418,6 +419,7 @@ def order_rebook_initial(*, order: Order) -> dict:
         "original_packaging": order.original_packaging,
         "keep_upright": order.keep_upright,
         "bag_size": order.bag_size,
+        "payer": order.payer,
         "carrier": order.carrier.code,
         "rebooked_from": order.number,
     }

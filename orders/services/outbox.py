@@ -113,6 +113,8 @@ def order_created_payload(order: Order) -> dict:
                 "surcharge_accepted": order.surcharge_accepted,
             },
             "estimate": {"amount": _decimal(order, "estimate_amount"), "currency": order.estimate_currency},
+            # sender: paid at pickup; recipient: collected on delivery (到付), the sender liable.
+            "payer": order.payer,
             "contract_version": order.contract.version,
             # The courier must ask the sender for the code at the door; the code itself is not here.
             "pickup_code_required": order.carrier.requires_pickup_code,
