@@ -1,13 +1,23 @@
 """Reads of the accounts app: agreements, address books, contact changes waiting for a code."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Address, Agreement, AgreementAcceptance, AgreementKind, ContactChange, ContactField, User
+from .models import (
+    Address,
+    Agreement,
+    AgreementAcceptance,
+    AgreementKind,
+    ContactChange,
+    ContactField,
+    ServiceFeeAnnouncement,
+    User,
+)
 
 
 def _published(now: datetime, kind: str) -> QuerySet[Agreement]:
@@ -82,3 +92,26 @@ def contact_changes_pending(*, user: User) -> dict[str, str | None]:
     for change in rows:
         pending[change.field] = change.new_value
     return pending
+
+
+def service_fee_in_force(*, now: datetime | None = None) -> Decimal | None:
+    """The platform service fee (CNY per order) of the latest published announcement in force, or
+    None when no announcement applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``)."""
+    now = now or timezone.now()
+    return (
+        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False, effective_at__lte=now)
+        .order_by("-effective_at", "-id")
+        .values_list("fee", flat=True)
+        .first()
+    )
+
+
+def service_fee_next_change(*, now: datetime | None = None) -> datetime | None:
+    """When the next published announcement takes effect (None: none announced)."""
+    now = now or timezone.now()
+    return (
+        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False, effective_at__gt=now)
+        .order_by("effective_at")
+        .values_list("effective_at", flat=True)
+        .first()
+    )
