@@ -94,24 +94,21 @@ def contact_changes_pending(*, user: User) -> dict[str, str | None]:
     return pending
 
 
-def service_fee_in_force(*, now: datetime | None = None) -> Decimal | None:
-    """The platform service fee (CNY per order) of the latest published announcement in force, or
-    None when no announcement applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``)."""
+def service_fee_schedule(*, now: datetime | None = None) -> tuple[Decimal | None, datetime | None]:
+    """In one query: the fee (CNY per order) of the latest published announcement in force, or
+    None when none applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``), and when the next
+    published one takes effect (None: none announced). Announcements are few; all are read."""
     now = now or timezone.now()
-    return (
-        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False, effective_at__lte=now)
+    fee, next_change = None, None
+    rows = (
+        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False)
         .order_by("-effective_at", "-id")
-        .values_list("fee", flat=True)
-        .first()
+        .values_list("fee", "effective_at")
     )
-
-
-def service_fee_next_change(*, now: datetime | None = None) -> datetime | None:
-    """When the next published announcement takes effect (None: none announced)."""
-    now = now or timezone.now()
-    return (
-        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False, effective_at__gt=now)
-        .order_by("effective_at")
-        .values_list("effective_at", flat=True)
-        .first()
-    )
+    for amount, effective_at in rows:
+        if effective_at > now:
+            next_change = effective_at
+        else:
+            fee = amount
+            break
+    return fee, next_change

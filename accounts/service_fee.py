@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.selectors import service_fee_in_force, service_fee_next_change
+from accounts.selectors import service_fee_schedule
 
 _cached: tuple[Decimal | None, datetime] | None = None
 
@@ -26,11 +26,11 @@ def service_fee_current() -> Decimal | None:
     if _cached is not None and now < _cached[1]:
         return _cached[0]
     until = now + timedelta(seconds=getattr(settings, "SERVICE_FEE_CACHE_SECONDS", 30))
-    next_change = service_fee_next_change(now=now)
+    fee, next_change = service_fee_schedule(now=now)
     if next_change is not None:
         until = min(until, next_change)
-    _cached = (service_fee_in_force(now=now), until)
-    return _cached[0]
+    _cached = (fee, until)
+    return fee
 
 
 def service_fee_forget() -> None:
