@@ -109,7 +109,7 @@ class ViolationInline(admin.TabularInline):
     model = Violation
     fk_name = "user"
     extra = 0
-    fields = ("kind", "order", "note", "recorded_by", "carrier", "created_at")
+    fields = ("kind", "order", "review", "note", "recorded_by", "carrier", "created_at")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -338,16 +338,16 @@ class ViolationAdmin(admin.ModelAdmin):
     """Violations are evidence: recorded through the service, never edited afterwards."""
 
     form = ViolationAdminForm
-    list_display = ("user", "kind", "order", "recorded_by", "carrier", "created_at")
+    list_display = ("user", "kind", "order", "review", "recorded_by", "carrier", "created_at")
     list_filter = ("kind", "carrier")
     search_fields = ("user__username", "user__phone", "user__email", "order__number", "note")
-    list_select_related = ("user", "order", "recorded_by", "carrier")
+    list_select_related = ("user", "order", "review", "recorded_by", "carrier")
     raw_id_fields = ("user", "order")
     date_hierarchy = "created_at"
 
     def get_fields(self, request, obj=None):
         if obj is not None:
-            return ("user", "kind", "order", "note", "recorded_by", "carrier", "created_at")
+            return ("user", "kind", "order", "review", "note", "recorded_by", "carrier", "created_at")
         return ViolationAdminForm.Meta.fields
 
     def has_change_permission(self, request, obj=None) -> bool:

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
-from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -18,6 +17,7 @@ from accounts.models import (
     Restriction,
     RestrictionScope,
     User,
+    UserSession,
     Violation,
     ViolationKind,
 )
@@ -165,6 +165,7 @@ def test_export_holds_everything(person, history):
         "phone": PHONE,
         "email": EMAIL,
         "language": "",
+        "channels": {"sms": False, "email": True, "push": False, "wechat": False},
         "date_joined": person.date_joined.isoformat(),
         "last_login": None,
     }
@@ -208,10 +209,15 @@ def test_delete_needs_the_password(person, history):
 
 
 def test_delete_over_the_api_leaves_no_personal_data_anywhere(
-    person, history, django_capture_on_commit_callbacks
+    person, history, other_customer, django_capture_on_commit_callbacks
 ):
     other_browser = Client()
     other_browser.force_login(person)
+    someone_else = Client()
+    someone_else.force_login(other_customer)
+    assert sorted(UserSession.objects.values_list("user_pk", flat=True)) == sorted(
+        [person.pk, other_customer.pk]
+    )
     api = APIClient()
     api.force_authenticate(person)
     with django_capture_on_commit_callbacks(execute=False):
@@ -223,7 +229,10 @@ def test_delete_over_the_api_leaves_no_personal_data_anywhere(
     assert Address.objects.count() == 0
     assert Notification.objects.count() == 0
     assert Token.objects.count() == 0
-    assert Session.objects.count() == 0
+    # The person's sessions are gone (found by their user column); nobody else's.
+    assert list(UserSession.objects.values_list("user_pk", flat=True)) == [other_customer.pk]
+    assert other_browser.get("/accounts/profile/").status_code == 302
+    assert someone_else.get("/accounts/profile/").status_code == 200
     # The open order was cancelled and the carrier is told; both orders stay, anonymised.
     open_order = Order.objects.get(pk=history["open"].pk)
     assert open_order.status == Status.CANCELLED
