@@ -5,6 +5,7 @@ published line (freight, insurance fee, surcharge parts, platform fee); the tota
 the breakdown always adds up to the amount shown.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
@@ -139,9 +140,21 @@ def _rate_for(carrier: Carrier, zone: str) -> ZoneRate:
     return rate
 
 
+# Where the fee in force comes from: accounts registers its published announcements (000 3.2) at
+# start-up; a source answers None until an announced fee applies, and then PLATFORM_SERVICE_FEE holds.
+_service_fee_source: Callable[[], Decimal | None] | None = None
+
+
+def service_fee_source_register(source: Callable[[], Decimal | None] | None) -> None:
+    """Set the function that tells the platform service fee in force (CNY per order)."""
+    global _service_fee_source
+    _service_fee_source = source
+
+
 def platform_service_fee(currency: str) -> Decimal:
-    """settings.PLATFORM_SERVICE_FEE is in CNY; expressed in the quote's currency (0 today)."""
-    fee_cny = Decimal(str(settings.PLATFORM_SERVICE_FEE))
+    """The platform service fee in force, in CNY, expressed in the quote's currency (0 today)."""
+    announced = _service_fee_source() if _service_fee_source is not None else None
+    fee_cny = announced if announced is not None else Decimal(str(settings.PLATFORM_SERVICE_FEE))
     if not fee_cny:
         return ZERO
     return money(fee_cny / _rate_to_cny(currency))
