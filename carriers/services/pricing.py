@@ -210,11 +210,25 @@ def price_shipment(*, carrier: Carrier, shipment: Shipment) -> Price:
     insurance_fee, insured_value, capped = insurance(carrier=carrier, shipment=shipment)
 
     service_fee = import_tax = ZERO
+    customs_lines = []
     if carrier.pricing == PricingKind.BAG:
         # 003 §1E/§9b: service fee + import tax paid to customs on the full declared value,
-        # never the capped insured value.
+        # never the capped insured value; with customs lines, the tax is estimated line by line.
         service_fee = money(carrier.surcharge_service_fee)
-        import_tax = money(carrier.import_tax_rate * shipment.declared_value)
+        if shipment.items:
+            customs_lines = [
+                {
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_value": str(money(line.unit_value)),
+                    "value": str(money(line.value)),
+                    "import_tax": str(money(carrier.import_tax_rate * line.value)),
+                }
+                for line in shipment.items
+            ]
+            import_tax = sum((Decimal(line["import_tax"]) for line in customs_lines), ZERO)
+        else:
+            import_tax = money(carrier.import_tax_rate * shipment.declared_value)
     surcharge = service_fee + import_tax
     platform_fee = platform_service_fee(carrier.currency)
     total = freight + insurance_fee + surcharge + platform_fee
@@ -229,6 +243,7 @@ def price_shipment(*, carrier: Carrier, shipment: Shipment) -> Price:
         insurance_max_value=str(money(carrier.insurance_max_value)),
         surcharge_service_fee=str(service_fee),
         surcharge_import_tax=str(import_tax),
+        customs_lines=customs_lines,
         import_tax_rate=f"{Decimal(carrier.import_tax_rate):.4f}",
         surcharge=str(surcharge),
         platform_service_fee=str(platform_fee),
