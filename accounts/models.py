@@ -487,3 +487,34 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.user}"
+
+
+class ServiceFeeAnnouncement(models.Model):
+    """An announced platform service fee (000 3.2): the fee per order from ``effective_at`` on.
+
+    A draft until published; publishing tells every user, and only an effective date later than
+    the publication is accepted, so a fee is always announced before it applies. The fee in force
+    is the latest published one whose date has passed (``accounts.selectors``); before any, the
+    ``PLATFORM_SERVICE_FEE`` setting (0). Published announcements are never edited.
+    """
+
+    fee = models.DecimalField(_("service fee per order (CNY)"), max_digits=8, decimal_places=2)
+    effective_at = models.DateTimeField(_("effective from"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service fee announcement")
+        verbose_name_plural = _("service fee announcements")
+        ordering = ["-effective_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="service_fee_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(published_at__isnull=True)
+                | models.Q(effective_at__gt=models.F("published_at")),
+                name="service_fee_announced_before_it_applies",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee} · {self.effective_at:%Y-%m-%d %H:%M}"

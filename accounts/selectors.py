@@ -1,13 +1,23 @@
 """Reads of the accounts app: agreements, address books, contact changes waiting for a code."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Address, Agreement, AgreementAcceptance, AgreementKind, ContactChange, ContactField, User
+from .models import (
+    Address,
+    Agreement,
+    AgreementAcceptance,
+    AgreementKind,
+    ContactChange,
+    ContactField,
+    ServiceFeeAnnouncement,
+    User,
+)
 
 
 def _published(now: datetime, kind: str) -> QuerySet[Agreement]:
@@ -82,3 +92,23 @@ def contact_changes_pending(*, user: User) -> dict[str, str | None]:
     for change in rows:
         pending[change.field] = change.new_value
     return pending
+
+
+def service_fee_schedule(*, now: datetime | None = None) -> tuple[Decimal | None, datetime | None]:
+    """In one query: the fee (CNY per order) of the latest published announcement in force, or
+    None when none applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``), and when the next
+    published one takes effect (None: none announced). Announcements are few; all are read."""
+    now = now or timezone.now()
+    fee, next_change = None, None
+    rows = (
+        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False)
+        .order_by("-effective_at", "-id")
+        .values_list("fee", "effective_at")
+    )
+    for amount, effective_at in rows:
+        if effective_at > now:
+            next_change = effective_at
+        else:
+            fee = amount
+            break
+    return fee, next_change

@@ -21,7 +21,7 @@ from accounts.models import (
     Violation,
     ViolationKind,
 )
-from accounts.services import address_create, agreement_accept
+from accounts.services import address_create, agreement_accept, profile_update
 from accounts.services.restrictions import restriction_apply
 from accounts.services.violations import violation_record
 from carriers.models import CarrierEvent, CarrierEventResult
@@ -130,6 +130,7 @@ def _personal_data_left(*needles) -> list[str]:
 
 
 NEEDLES = (NAME, *PHONE_SPELLINGS[:2], EMAIL, STREET, BOOK_STREET)
+NEW_EMAIL = "nana.new@example.com"
 
 
 def test_the_scan_sees_the_data_before_deletion(history):
@@ -215,6 +216,8 @@ def test_delete_over_the_api_leaves_no_personal_data_anywhere(
     other_browser.force_login(person)
     someone_else = Client()
     someone_else.force_login(other_customer)
+    profile_update(user=person, data={"email": NEW_EMAIL})  # a new address waiting for its code
+    assert _personal_data_left(NEW_EMAIL) == ["accounts.ContactChange.new_value has 'nana.new@example.com'"]
     assert sorted(UserSession.objects.values_list("user_pk", flat=True)) == sorted(
         [person.pk, other_customer.pk]
     )
@@ -224,7 +227,7 @@ def test_delete_over_the_api_leaves_no_personal_data_anywhere(
         response = api.delete("/api/v1/me/", {"password": PASSWORD}, format="json")
     assert response.status_code == 204
 
-    assert _personal_data_left(*NEEDLES) == []
+    assert _personal_data_left(*NEEDLES, NEW_EMAIL) == []
     assert not User.objects.filter(pk=person.pk).exists()
     assert Address.objects.count() == 0
     assert Notification.objects.count() == 0
