@@ -107,6 +107,7 @@ CARRIERS: dict[str, dict] = {
         "claim_documents_days": 90,
         "refusal_groups": [1, 2, 3, 5, 6, 7, 8, 9, 11],
         "offers_recipient_pays": True,  # 003 §9c: the sender may have the recipient pay
+        "requires_customs_lines": True,  # 003 §4F, §6: declared to customs line by line
     },
 }
 
@@ -299,6 +300,7 @@ def seed_demo_carriers() -> dict[str, Carrier]:
             "claim_documents_days": 90,
             "requires_pickup_code": False,
             "offers_recipient_pays": False,
+            "requires_customs_lines": False,
             # The simulator plays these carriers while CARRIER_SIMULATOR is on (simulator app).
             "integration": "manual",
             **spec,

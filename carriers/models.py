@@ -90,6 +90,11 @@ class Carrier(models.Model):
         help_text=_("Numbers 1–11 of section 四 of the goods notice."),
     )
     requires_pickup_code = models.BooleanField(_("requires pickup code"), default=False)
+    requires_customs_lines = models.BooleanField(
+        _("requires customs lines"),
+        default=False,
+        help_text=_("The goods must be listed line by line (description, quantity, unit value) for customs."),
+    )
     offers_recipient_pays = models.BooleanField(
         _("offers payment by the recipient (到付)"),
         default=False,

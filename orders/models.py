@@ -108,6 +108,9 @@ class Order(models.Model):
     receipt_attested = models.BooleanField(_("sale receipt in the bag"), default=False)
     surcharge_accepted = models.BooleanField(_("surcharge accepted"), default=False)
     payer = models.CharField(_("who pays"), max_length=10, choices=Payer.choices, default=Payer.SENDER)
+    # The goods line by line for customs (hk-bag): [{"description", "quantity", "unit_value"}],
+    # unit values as text in the declared value's currency; the declared value is their sum.
+    items = models.JSONField(_("customs lines"), default=list, blank=True)
 
     contract = models.ForeignKey(
         ContractTerms,

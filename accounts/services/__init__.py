@@ -15,6 +15,7 @@ from .addresses import (
     address_update,
 )
 from .agreements import agreement_accept
+from .contacts import contact_change_confirm, contact_change_request
 from .feedback import feedback_answer, feedback_submit
 from .login import (
     InvalidCredentials,
@@ -49,6 +50,8 @@ __all__ = [
     "address_set_default",
     "address_update",
     "agreement_accept",
+    "contact_change_confirm",
+    "contact_change_request",
     "credentials_revoke",
     "feedback_answer",
     "feedback_submit",

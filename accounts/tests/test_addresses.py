@@ -257,7 +257,7 @@ def test_the_region_migration_maps_what_it_can_and_leaves_the_rest(customer):
 
     from django.apps import apps
 
-    migration = importlib.import_module("accounts.migrations.0010_address_regions")
+    migration = importlib.import_module("accounts.migrations.0013_address_regions")
     rows = {
         "typed short": ("广东", "深圳", "南山"),
         "short province": ("广东", "深圳市", "南山区"),

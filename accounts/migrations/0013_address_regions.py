@@ -40,6 +40,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0009_feedback")]
+    dependencies = [("accounts", "0012_service_fee_announcements")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
