@@ -18,7 +18,7 @@ from pathlib import Path
 import polib
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "carriers", "orders", "prohibited", "reviews", "notifications"]
+APPS = ["accounts", "carriers", "orders", "prohibited", "reviews", "notifications", "operations"]
 LOCALES = ["zh_Hans", "zh_Hant", "en"]
 
 

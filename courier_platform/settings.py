@@ -173,9 +173,11 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF challenges with the first class's WWW-Authenticate, so a missing or bad token
+    # is a 401 with `WWW-Authenticate: Token` (session authentication has no challenge: 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.api.authentication.SessionAuthentication",
         "accounts.api.authentication.TokenAuthentication",
+        "accounts.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
