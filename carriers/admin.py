@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import regions
+from .integrations import INTEGRATIONS, integration_choices
 from .models import (
     BagSize,
     Carrier,
@@ -19,6 +20,14 @@ from .models import (
 from .services.credentials import carrier_credentials_rotate
 
 REFUSAL_GROUPS = range(1, 12)
+SECRET_MASK = "********"
+
+
+def masked_settings(name: str, stored: dict) -> dict:
+    """The integration settings as the admin shows them: secrets replaced by the mask."""
+    integration = INTEGRATIONS.get(name)
+    secret = integration.secret_fields if integration else frozenset()
+    return {key: SECRET_MASK if key in secret and value else value for key, value in stored.items()}
 
 
 def _province_choices() -> list[tuple[str, str]]:
@@ -64,6 +73,19 @@ class CarrierAdminForm(forms.ModelForm):
     )
 
     endpoint_url = forms.URLField(label=_("endpoint URL"), required=False, assume_scheme="https")
+    integration = forms.ChoiceField(
+        label=_("integration"),
+        help_text=_("The protocol the carrier speaks: how orders reach it and how its reports are read."),
+    )
+    integration_settings = forms.JSONField(
+        label=_("integration settings"),
+        required=False,
+        help_text=_(
+            "The integration's settings and credentials as JSON. Secrets are shown as %(mask)s: "
+            "leave them so to keep them."
+        )
+        % {"mask": SECRET_MASK},
+    )
 
     class Meta:
         model = Carrier
@@ -95,7 +117,8 @@ class CarrierAdminForm(forms.ModelForm):
             "claim_documents_days",
             "refusal_groups",
             "requires_pickup_code",
-            "adapter",
+            "integration",
+            "integration_settings",
             "endpoint_url",
         )
 
@@ -105,6 +128,27 @@ class CarrierAdminForm(forms.ModelForm):
         for name in ("origin_provinces", "destination_provinces", "bag_weight_priced_provinces"):
             self.fields[name].choices = provinces
         self.fields["refusal_groups"].choices = _refusal_group_choices()
+        self.fields["integration"].choices = integration_choices()
+        if self.instance.pk:
+            # Write-only secrets: the form never shows a stored one.
+            self.initial["integration_settings"] = masked_settings(
+                self.instance.integration, self.instance.integration_settings or {}
+            )
+
+    def clean_integration_settings(self) -> dict:
+        value = self.cleaned_data.get("integration_settings") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Give a JSON object."))
+        name = self.cleaned_data.get("integration") or self.instance.integration
+        integration = INTEGRATIONS.get(name)
+        known = set(integration.settings_fields) if integration else set()
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise forms.ValidationError(
+                _("Not a setting of this integration: %(keys)s.") % {"keys": ", ".join(unknown)}
+            )
+        stored = self.instance.integration_settings or {}
+        return {key: stored.get(key, "") if item == SECRET_MASK else item for key, item in value.items()}
 
 
 class ZoneRateInline(admin.TabularInline):
@@ -166,13 +210,13 @@ class CarrierAdmin(admin.ModelAdmin):
         "active",
         "pricing",
         "currency",
-        "adapter",
+        "integration",
         "requires_pickup_code",
         "pickup_start",
         "pickup_end",
         "updated_at",
     )
-    list_filter = ("active", "pricing", "currency", "adapter", "requires_pickup_code")
+    list_filter = ("active", "pricing", "currency", "integration", "requires_pickup_code")
     search_fields = ("code", "name_zh_hans", "name_zh_hant", "name_en")
     readonly_fields = ("created_at", "updated_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -223,7 +267,13 @@ class CarrierAdmin(admin.ModelAdmin):
         (
             _("Screening and integration"),
             {
-                "fields": ("refusal_groups", "requires_pickup_code", "adapter", "endpoint_url"),
+                "fields": (
+                    "refusal_groups",
+                    "requires_pickup_code",
+                    "integration",
+                    "integration_settings",
+                    "endpoint_url",
+                ),
             },
         ),
         (_("History"), {"fields": ("created_at", "updated_at")}),

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from .models import (
-    Adapter,
     BagSize,
     Carrier,
     ContractTerms,
@@ -296,7 +295,8 @@ def seed_demo_carriers() -> dict[str, Carrier]:
             "claim_window_days": 30,
             "claim_documents_days": 90,
             "requires_pickup_code": False,
-            "adapter": Adapter.MANUAL,  # the simulator adapter comes with the integration issue
+            # The simulator plays these carriers while CARRIER_SIMULATOR is on (simulator app).
+            "integration": "manual",
             **spec,
         }
         carrier, _ = Carrier.objects.update_or_create(code=code, defaults=defaults)

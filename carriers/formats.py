@@ -60,6 +60,24 @@ def phone(value: str | None) -> str:
     )
 
 
+def masked_phone(value: str | None) -> str:
+    """A phone on paper that others may see (the e-waybill receipt): the area code or first three
+    digits and the last four stay, the rest are stars — 138****8000, 0755-****8888, +852 ****4567."""
+    if not value:
+        return ""
+    shown = phone(value)
+    digits = [i for i, c in enumerate(shown) if c.isdigit()]
+    if value.startswith("+86-"):  # landline: the area code stays
+        keep_head = shown.index("-") + 1
+    elif shown.startswith("+"):  # international: the country code stays
+        keep_head = shown.index(" ") + 1 if " " in shown else len(shown) - 4
+    else:
+        keep_head = digits[2] + 1 if len(digits) > 7 else 0
+    keep_tail = digits[-4] if len(digits) >= 4 else len(shown)
+    middle = "".join("*" for c in shown[keep_head:keep_tail] if c.isdigit())
+    return shown[:keep_head] + middle + shown[keep_tail:]
+
+
 def local_time(value: datetime | None) -> str:
     """2026-11-23 10:00, in Asia/Shanghai."""
     if value is None:

@@ -11,12 +11,6 @@ class TransportMode(models.TextChoices):
     GROUND = "ground", _("Ground")
 
 
-class Adapter(models.TextChoices):
-    HTTP = "http", _("HTTP push")
-    SIMULATOR = "simulator", _("Built-in simulator")
-    MANUAL = "manual", _("Manual (carrier pulls)")
-
-
 class PricingKind(models.TextChoices):
     WEIGHT = "weight", _("By weight and zone")
     BAG = "bag", _("By bag, plus surcharge")
@@ -88,7 +82,10 @@ class Carrier(models.Model):
         help_text=_("Numbers 1–11 of section 四 of the goods notice."),
     )
     requires_pickup_code = models.BooleanField(_("requires pickup code"), default=False)
-    adapter = models.CharField(_("adapter"), max_length=12, choices=Adapter.choices, default=Adapter.MANUAL)
+    # The protocol the carrier speaks (DESIGN §7.4): a name in carriers.integrations' registry.
+    integration = models.CharField(_("integration"), max_length=40, default="manual")
+    # Its settings and credentials (DESIGN §7.5), by the integration's settings_fields.
+    integration_settings = models.JSONField(_("integration settings"), default=dict, blank=True)
     endpoint_url = models.URLField(_("endpoint URL"), blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)

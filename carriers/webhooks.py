@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 from .models import Carrier
 from .services.credentials import carrier_active_secrets, secret_key
+from .services.signing_cache import carrier_signing_get
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,27 @@ def verify_carrier_request(
         webhook_id = str(headers.get(ID_HEADER) or headers.get("Webhook-Id") or "")
         logger.warning("carrier %s: webhook %r refused: %s", carrier.code, webhook_id[:100], exc)
         raise
+
+
+def carrier_signature_check(*, code: str, headers: Mapping[str, str], content: bytes) -> Carrier:
+    """Verify a request of the active carrier ``code`` against its cached keys, then (perhaps it was
+    signed with a secret issued since this process cached them) against fresh ones.
+
+    Returns the carrier as verified; raises ``WebhookVerificationError``, or ``LookupError`` when
+    there is no such active carrier.
+    """
+    signing = carrier_signing_get(code)
+    if signing is None:
+        raise LookupError(code)
+    try:
+        verify_signature(keys=signing.keys, headers=headers, content=content)
+    except WebhookVerificationError:
+        fresh = carrier_signing_get(code, fresh=True)
+        if fresh is None:
+            raise LookupError(code) from None
+        verify_carrier_request(carrier=fresh.carrier, headers=headers, body=content, keys=fresh.keys)
+        return fresh.carrier
+    return signing.carrier
 
 
 def sign_payload(

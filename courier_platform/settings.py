@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reviews",
     "notifications",
     "operations",
+    "delivery",
 ]
 
 MIDDLEWARE = [
@@ -251,10 +252,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "operations.tasks.beat_heartbeat",
         "schedule": 30.0,
     },
-    # Re-queue notification deliveries a broker outage left behind (send_pending_notifications).
-    "notifications-requeue-stale": {
-        "task": "notifications.tasks.requeue_stale_deliveries",
-        "schedule": 300.0,
+    # Send whatever is due (carrier messages, notices on every channel): never tried because the
+    # broker was down, or failed and done backing off (manage.py send_due).
+    "delivery-sweep": {
+        "task": "delivery.tasks.sweep",
+        "schedule": 60.0,
     },
     # 次日零点 (DESIGN §3.2): expire every order past its deadline (manage.py expire_orders).
     # crontab times are in CELERY_TIMEZONE, Asia/Shanghai.
@@ -262,31 +264,33 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.expire_orders",
         "schedule": crontab(hour=0, minute=0),
     },
-    # Send outbox messages the broker lost or that are due for a retry (manage.py send_outbox).
-    "orders-outbox-sweep": {
-        "task": "orders.tasks.sweep_outbox",
-        "schedule": 60.0,
-    },
-    # Restart simulated orders whose script was lost; does nothing without simulated carriers
-    # (manage.py simulate_carriers).
-    "orders-simulator-kick": {
-        "task": "orders.tasks.simulator_kick",
-        "schedule": 60.0,
-    },
 }
 
-# Platform → carrier outbox (DESIGN §7.1): attempts before a message is left "failed" for an admin.
-# With the backoff (30 s doubling, capped at 1 h) 12 attempts span about five hours.
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# The delivery engine (delivery/): attempts before a message is a dead letter ("failed") for an
+# admin's retry, per channel. With the backoff (30 s doubling, capped at 1 h) 12 attempts span about
+# five hours, 5 about eight minutes.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)  # carrier messages
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)  # notices, per channel
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=12)  # a channel nobody registered
 # A new message is queued when its transaction commits; the sweeper takes it only after this long.
-OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
+DELIVERY_SWEEP_GRACE_SECONDS = env.int(
+    "DELIVERY_SWEEP_GRACE_SECONDS", default=env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
+)
+# A claimed attempt that has not finished after this long (its worker died) is due again.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
 
 # How long a process may use its cached copy of a carrier and its webhook secrets (carrier API
 # authentication) after another process changed them; changes in the same process apply at once.
 CARRIER_CACHE_SECONDS = env.float("CARRIER_CACHE_SECONDS", default=30.0)
 
-# The built-in carrier simulator drives demo carriers when on (make run turns it on).
+# The carrier simulator (a development tool, the ``simulator`` app) drives demo carriers when on
+# (make run turns it on). The app is installed only then; the test suite installs it to test it
+# (SIMULATOR_APP) and turns the simulation on where a test says.
 CARRIER_SIMULATOR = env.bool("CARRIER_SIMULATOR", default=False)
+if env.bool("SIMULATOR_APP", default=CARRIER_SIMULATOR):
+    INSTALLED_APPS.append("simulator")
+    # Restart simulated orders whose script was lost (manage.py simulate_carriers).
+    CELERY_BEAT_SCHEDULE["simulator-kick"] = {"task": "simulator.tasks.simulator_kick", "schedule": 60.0}
 # Where the simulator posts its signed callbacks: this platform, on this machine (make run sets it).
 PLATFORM_URL = env.str("PLATFORM_URL", default="http://127.0.0.1:8000")
 # Seconds between a simulated carrier's steps, and the share of orders with a pickup exception or a

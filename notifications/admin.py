@@ -1,11 +1,14 @@
 """Notices are records: the admin reads them (and their deliveries) and can retry failed sends."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from notifications import services
-from notifications.models import Delivery, DeliveryStatus, Notification
+from delivery.admin import AttemptInline
+from delivery.tasks import messages_retry
+from notifications.models import ChannelCode, Delivery, DeliveryStatus, Notification
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -23,20 +26,6 @@ class ReadFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DeliveryInline(admin.TabularInline):
-    model = Delivery
-    extra = 0
-    can_delete = False
-    fields = ("channel", "status", "attempts", "last_attempt_at", "sent_at", "last_error")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "user", "kind", "title", "order", "requires_action", "is_read")
@@ -44,8 +33,8 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("title", "body", "user__username", "user__phone", "user__email", "order__number")
     list_select_related = ("user", "order")
     date_hierarchy = "created_at"
-    inlines = [DeliveryInline]
     fields = (
+        "deliveries",
         "user",
         "kind",
         "title",
@@ -59,6 +48,34 @@ class NotificationAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
+    @admin.display(description=_("deliveries"))
+    def deliveries(self, obj: Notification) -> str:
+        """Each channel's delivery: status, attempts, when it went, its last error."""
+        rows = Delivery.objects.of(obj).order_by("channel")
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("channel"),
+            _("status"),
+            _("attempts"),
+            _("sent at"),
+            _("last error"),
+            format_html_join(
+                "",
+                '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+                (
+                    (
+                        reverse("admin:notifications_delivery_change", args=[d.pk]),
+                        _channel_label(d.channel),
+                        d.get_status_display(),
+                        d.attempts,
+                        d.sent_at or "",
+                        d.last_error,
+                    )
+                    for d in rows
+                ),
+            ),
+        )
+
     @admin.display(boolean=True, description=pgettext_lazy("notification", "read"))
     def is_read(self, obj: Notification) -> bool:
         return obj.read_at is not None
@@ -70,27 +87,49 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
 
+def _channel_label(code: str) -> str:
+    try:
+        return str(ChannelCode(code).label)
+    except ValueError:
+        return code
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("id", "notification", "channel", "status", "attempts", "last_attempt_at", "sent_at")
-    list_filter = ("status", "channel")
-    search_fields = ("notification__title", "notification__user__username", "last_error")
-    list_select_related = ("notification",)
-    readonly_fields = (
-        "notification",
+    """Notification deliveries: the delivery engine's rows on notification channels."""
+
+    list_display = (
+        "id",
+        "subject",
         "channel",
+        "event_type",
         "status",
         "attempts",
+        "last_attempt_at",
+        "sent_at",
+    )
+    list_filter = ("status", "channel")
+    search_fields = ("=subject", "=recipient", "last_error")
+    readonly_fields = (
+        "subject",
+        "recipient",
+        "channel",
+        "event_type",
+        "status",
+        "attempts",
+        "next_attempt_at",
         "last_error",
         "last_attempt_at",
         "sent_at",
         "created_at",
     )
+    exclude = ("payload", "rank")
+    inlines = [AttemptInline]
     actions = ["retry"]
 
     @admin.action(description=_("Retry the selected failed deliveries"))
     def retry(self, request, queryset):
-        count = services.delivery_retry(deliveries=queryset.filter(status=DeliveryStatus.FAILED))
+        count = messages_retry(messages=queryset.filter(status=DeliveryStatus.FAILED))
         self.message_user(
             request,
             ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count)

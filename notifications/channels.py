@@ -1,9 +1,10 @@
 """Delivery channels behind one interface (DESIGN §9).
 
-A channel's ``send(delivery)`` returns when the notice left the platform and raises when it did not:
-``DeliveryError`` (worth retrying) or ``PermanentDeliveryError`` (retrying cannot help, e.g. the
-user has no e-mail address). Recording attempts, errors and retries is the service's job
-(``notifications.services.delivery_attempt``), not the channel's.
+A channel's ``send(notification)`` returns when the notice left the platform and raises when it did
+not: ``DeliveryError`` (worth retrying) or ``PermanentDeliveryError`` (retrying cannot help, e.g. the
+user has no e-mail address). Recording attempts, errors and retries is the delivery engine's job
+(``delivery.services``, reached through ``notifications.services.delivery_send``), not the
+channel's.
 
 A new channel is a subclass registered in :data:`CHANNELS` (and a ``ChannelCode``); which channels a
 user gets is ``notifications.services.channels_for``.
@@ -23,7 +24,7 @@ from django.utils.module_loading import import_string
 from notifications.models import ChannelCode
 
 if TYPE_CHECKING:
-    from notifications.models import Delivery, Notification
+    from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class PermanentDeliveryError(DeliveryError):
 class Channel:
     code: str = ""
 
-    def send(self, delivery: Delivery) -> None:
+    def send(self, notification: Notification) -> None:
         raise NotImplementedError
 
 
@@ -48,7 +49,7 @@ class InAppChannel(Channel):
 
     code = ChannelCode.IN_APP
 
-    def send(self, delivery: Delivery) -> None:
+    def send(self, notification: Notification) -> None:
         return None
 
 
@@ -65,8 +66,7 @@ class EmailChannel(Channel):
 
     code = ChannelCode.EMAIL
 
-    def send(self, delivery: Delivery) -> None:
-        notification = delivery.notification
+    def send(self, notification: Notification) -> None:
         address = notification.user.email
         if not address:
             raise PermanentDeliveryError("the user has no e-mail address")
@@ -128,8 +128,7 @@ class SmsChannel(Channel):
         path = getattr(settings, "NOTIFICATIONS_SMS_BACKEND", "notifications.channels.ConsoleSmsBackend")
         return import_string(path)()
 
-    def send(self, delivery: Delivery) -> None:
-        notification = delivery.notification
+    def send(self, notification: Notification) -> None:
         phone = notification.user.phone
         if not phone:
             raise PermanentDeliveryError("the user has no mobile number")

@@ -1,7 +1,7 @@
 """Notices to users (DESIGN §9): one ``Notification`` per notice, one ``Delivery`` per channel.
 
-The in-app inbox *is* the notification row; every other channel (e-mail, SMS, …) is a ``Delivery``
-sent by a Celery task after commit. Titles and bodies are stored already rendered in the user's
+The in-app inbox *is* the notification row; every other channel (e-mail, SMS, …) is a ``Delivery``,
+a message of the delivery engine, sent by its Celery task after commit. Titles and bodies are stored already rendered in the user's
 language, so the inbox, the API and every channel show the same words.
 """
 
@@ -9,7 +9,11 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from delivery.models import Message
+from delivery.models import Status as MessageStatus
 
 
 class Kind(models.TextChoices):
@@ -35,11 +39,9 @@ class ChannelCode(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    # The last attempt failed; the task retries until the attempts run out (then it stays failed).
-    FAILED = "failed", _("Failed")
+# The delivery engine's statuses: pending (due at its next attempt, whatever the last one did), sent,
+# failed (gave up: the attempts ran out or the channel refused it for good).
+DeliveryStatus = MessageStatus
 
 
 class Notification(models.Model):
@@ -89,30 +91,46 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
-class Delivery(models.Model):
-    """One channel's attempt to bring a notification to its user; at most one per channel."""
+def notification_subject(notification_id: int) -> str:
+    """How the delivery engine names a notification: its deliveries' ``subject``."""
+    return f"notification:{notification_id}"
 
-    notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notification")
-    )
-    channel = models.CharField(_("channel"), max_length=20, choices=ChannelCode.choices)
-    status = models.CharField(
-        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+def notification_id_of(subject: str) -> int | None:
+    prefix, _sep, pk = subject.partition(":")
+    return int(pk) if prefix == "notification" and pk.isdigit() else None
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def of(self, notification: Notification) -> "DeliveryQuerySet":
+        return self.filter(subject=notification_subject(notification.pk))
+
+
+class DeliveryManager(models.Manager.from_queryset(DeliveryQuerySet)):
+    def get_queryset(self) -> DeliveryQuerySet:
+        return super().get_queryset().filter(channel__in=ChannelCode.values)
+
+
+class Delivery(Message):
+    """One channel's delivery of a notification to its user, at most one per channel: a row of the
+    delivery engine's one table of everything sent (``channel`` is the notification channel,
+    ``event_type`` the notification's kind, ``subject`` names the notification)."""
+
+    objects = DeliveryManager()
 
     class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel"),
-        ]
-        indexes = [models.Index(fields=["status", "last_attempt_at"], name="delivery_due")]
+        proxy = True
+        ordering = ["created_at", "channel"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
 
     def __str__(self) -> str:
-        return f"{self.notification_id} {self.channel} {self.status}"
+        return f"{self.subject} {self.channel} {self.status}"
+
+    @property
+    def notification_id(self) -> int | None:
+        return notification_id_of(self.subject)
+
+    @cached_property
+    def notification(self) -> Notification | None:
+        return Notification.objects.select_related("user", "order").filter(pk=self.notification_id).first()

@@ -1,8 +1,10 @@
 """Writes of notifications: the one service every module calls to tell a user something (DESIGN §9).
 
 ``notify`` creates the in-app notice (the inbox row) at once and a ``Delivery`` per other channel;
-those are sent by ``notifications.tasks.deliver`` after the caller's transaction commits, so a
-rolled-back status change never e-mails anyone. ``notify_many`` and ``notify_orders`` do the same
+those are messages of the delivery engine, sent by ``delivery.tasks.deliver`` after the caller's
+transaction commits, so a rolled-back status change never e-mails anyone. A channel that fails is
+retried with the engine's backoff until ``NOTIFICATIONS_MAX_ATTEMPTS``, then left ``failed`` for the
+admin's retry. ``notify_many`` and ``notify_orders`` do the same
 set-based, for announcements to every user and for batch jobs such as the midnight expiry.
 """
 
@@ -13,19 +15,26 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from delivery.models import Message
+from delivery.registry import Delivered, FailedForGood, Result, RetryLater, sender_register
+from delivery.services import Draft, messages_add
+from delivery.tasks import messages_queue_on_commit
 from notifications.channels import PermanentDeliveryError, get_channel
-from notifications.models import ChannelCode, Delivery, DeliveryStatus, Kind, Notification
+from notifications.models import (
+    ChannelCode,
+    DeliveryStatus,
+    Kind,
+    Notification,
+    notification_id_of,
+    notification_subject,
+)
 from notifications.texts import ACTION_KINDS, ORDER_KINDS, render
 
 logger = logging.getLogger(__name__)
@@ -334,117 +343,55 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
     else:
         for notification in notifications:
             notification.save()
-    deliveries = []
-    for notification in notifications:
-        for channel in channels_for(user=notification.user, kind=notification.kind):
-            if channel == ChannelCode.IN_APP:
-                # The inbox row is the in-app delivery: it is delivered by existing.
-                deliveries.append(
-                    Delivery(
-                        notification=notification,
-                        channel=channel,
-                        status=DeliveryStatus.SENT,
-                        attempts=1,
-                        last_attempt_at=now,
-                        sent_at=now,
-                        created_at=now,
-                    )
-                )
-            else:
-                deliveries.append(Delivery(notification=notification, channel=channel, created_at=now))
-    if connection.features.can_return_rows_from_bulk_insert:
-        Delivery.objects.bulk_create(deliveries)
-    else:
-        for delivery in deliveries:
-            delivery.save()
-    pending = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
-    if pending:
-        transaction.on_commit(partial(_queue, pending), robust=True)
+    drafts = [
+        delivery_draft(
+            notification=notification,
+            channel=channel,
+            # The inbox row is the in-app delivery: it is delivered by existing.
+            sent=channel == ChannelCode.IN_APP,
+        )
+        for notification in notifications
+        for channel in channels_for(user=notification.user, kind=notification.kind)
+    ]
+    deliveries = messages_add(drafts=drafts, now=now)
+    messages_queue_on_commit([d.pk for d in deliveries if d.status == DeliveryStatus.PENDING])
     return notifications
 
 
-def _queue(delivery_ids: list[int]) -> None:
-    """Hand deliveries to Celery. A broker that is down loses nothing: the rows stay pending and
-    ``deliveries_requeue_stale`` (periodic) queues them again."""
-    from notifications.tasks import deliver
-
-    for delivery_id in delivery_ids:
-        try:
-            deliver.delay(delivery_id)
-        except Exception:  # broker unreachable: the sweeper picks it up
-            logger.warning("could not queue notification delivery %s", delivery_id, exc_info=True)
+def delivery_draft(*, notification: Notification, channel: str, sent: bool = False) -> Draft:
+    """The delivery engine's message for one channel of one notice; its text is read from the
+    notice when it is sent, so nothing personal is copied into the message."""
+    return Draft(
+        channel=ChannelCode(channel).value,
+        event_type=notification.kind,
+        subject=notification_subject(notification.pk),
+        recipient=str(notification.user_id),
+        sent=sent,
+    )
 
 
 # --- sending -----------------------------------------------------------------------------------
 
 
-class Outcome(StrEnum):
-    SENT = "sent"
-    SKIPPED = "skipped"  # already sent, gone, or another worker has it
-    RETRY = "retry"
-    FAILED = "failed"  # gave up: permanent error, or the attempts ran out
-
-
-def delivery_attempt(*, delivery_id: int) -> Outcome:
-    """Try one delivery once. Safe to run twice: a sent delivery is never sent again, and of two
-    workers racing for the same attempt only one wins (compare-and-swap on ``attempts``)."""
-    delivery = (
-        Delivery.objects.select_related("notification__user", "notification__order")
-        .filter(pk=delivery_id)
+def delivery_send(message: Message) -> Result:
+    """The delivery engine's sender for every notification channel: one attempt on one channel."""
+    notification = (
+        Notification.objects.select_related("user", "order")
+        .filter(pk=notification_id_of(message.subject))
         .first()
     )
-    if delivery is None or delivery.status == DeliveryStatus.SENT:
-        return Outcome.SKIPPED
-    now = timezone.now()
-    claimed = (
-        Delivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts)
-        .exclude(status=DeliveryStatus.SENT)
-        .update(attempts=F("attempts") + 1, last_attempt_at=now)
-    )
-    if not claimed:
-        return Outcome.SKIPPED
-    delivery.attempts += 1
+    if notification is None:
+        return FailedForGood("the notice no longer exists")
     try:
-        get_channel(delivery.channel).send(delivery)
-    except Exception as error:  # noqa: BLE001  (any channel failure is recorded, never lost)
-        message = str(error) or type(error).__name__
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, last_error=message[:2000]
-        )
-        logger.warning("notification delivery %s (%s) failed: %s", delivery.pk, delivery.channel, message)
-        if isinstance(error, PermanentDeliveryError) or delivery.attempts >= max_attempts():
-            return Outcome.FAILED
-        return Outcome.RETRY
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return Outcome.SENT
+        get_channel(message.channel).send(notification)
+    except PermanentDeliveryError as error:
+        return FailedForGood(str(error) or type(error).__name__)
+    except Exception as error:  # noqa: BLE001  (any channel failure is worth another attempt)
+        return RetryLater(str(error) or type(error).__name__)
+    return Delivered()
 
 
-def delivery_retry(*, deliveries: Iterable[Delivery]) -> int:
-    """Queue failed deliveries again (the admin's retry action); each gets one more attempt."""
-    ids = [d.pk for d in deliveries if d.status == DeliveryStatus.FAILED]
-    if not ids:
-        return 0
-    updated = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.FAILED).update(
-        status=DeliveryStatus.PENDING
-    )
-    transaction.on_commit(partial(_queue, ids), robust=True)
-    return updated
-
-
-def deliveries_requeue_stale(
-    *, now: datetime | None = None, older_than: timedelta = timedelta(minutes=10)
-) -> int:
-    """Queue again the deliveries still pending long after they were created or last tried: lost by
-    a broker outage, or orphaned by a worker that died mid-send. Returns how many were queued."""
-    cutoff = (now or timezone.now()) - older_than
-    ids = list(
-        Delivery.objects.filter(status=DeliveryStatus.PENDING)
-        .filter(Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, created_at__lt=cutoff))
-        .order_by("id")
-        .values_list("id", flat=True)[:5000]
-    )
-    if ids:
-        transaction.on_commit(partial(_queue, ids), robust=True)
-    return len(ids)
+def senders_register() -> None:
+    """Register every notification channel with the delivery engine (``AppConfig.ready``)."""
+    for channel in ChannelCode.values:
+        sender_register(channel=channel, send=delivery_send, max_attempts=max_attempts)

@@ -88,14 +88,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _choice_label(choices, code: Any) -> str:
-    """The translated label of a choice code; free text (or an unknown code) as it is."""
-    try:
-        return str(choices(code).label)
-    except ValueError:
-        return _text(code)
-
-
 def _lines(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
@@ -154,9 +146,7 @@ def _pickup_advice(code: str) -> str:
 
 
 def _pickup_problem(code: str) -> str:
-    """The exception as the user reads it (DESIGN §3.3); an unknown code by the orders label."""
-    from orders.models import PickupException
-
+    """The exception as the user reads it (DESIGN §3.3); an unknown code as it was sent."""
     problems = {
         "phone_invalid": _("the phone number does not work (wrong, unassigned or suspended)"),
         "cannot_enter": _("the courier cannot get to you"),
@@ -165,7 +155,7 @@ def _pickup_problem(code: str) -> str:
         "customer_cancel": _("you asked the courier to cancel"),
         "duplicate_order": _("the same pickup was booked twice"),
     }
-    return problems.get(code) or _choice_label(PickupException, code) or _("a problem with the pickup")
+    return problems.get(code) or code or _("a problem with the pickup")
 
 
 def _pickup_exception(p: Mapping[str, Any]) -> tuple[str, str]:
@@ -222,8 +212,7 @@ def _rejected(p: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _cancel_reason(reason: str) -> str:
-    from orders.models import CancelReason
-
+    """A cancel reason code as the user reads it; a carrier's free text as it was sent."""
     reasons = {
         "changed_mind": _("change of plans"),
         "wrong_details": _("the order details were wrong"),
@@ -232,7 +221,7 @@ def _cancel_reason(reason: str) -> str:
         "courier_asked": _("the courier asked to cancel"),
         "other": _("other"),
     }
-    return reasons.get(reason) or _choice_label(CancelReason, reason)
+    return reasons.get(reason) or reason
 
 
 def _cancelled(p: Mapping[str, Any]) -> tuple[str, str]:

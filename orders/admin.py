@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from delivery.admin import AttemptInline, ReadOnlyMessageAdmin
 from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxMessage
-from orders.services import cancellation, lifecycle, outbox
+from orders.services import cancellation, lifecycle
 
 
 class OrderEventInline(admin.TabularInline):
@@ -238,8 +239,11 @@ class OrderEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    """The platform → carrier outbox (DESIGN §7.1): what was sent, what is retrying, what gave up."""
+class OutboxMessageAdmin(ReadOnlyMessageAdmin):
+    """The platform → carrier outbox (DESIGN §7.1): what was sent, what is retrying, what gave up.
+
+    The same rows as the delivery engine's list, with their orders and carriers; the record of each
+    attempt is on the message's page there."""
 
     list_display = [
         "id",
@@ -253,46 +257,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     list_filter = ["status", "event_type", "carrier"]
-    search_fields = ["=id", "=order__number"]
+    search_fields = ["=message__id", "=order__number"]
     list_select_related = ["order", "carrier"]
-    date_hierarchy = "created_at"
-    ordering = ["-created_at"]
-    actions = ["retry_messages"]
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return [f.name for f in OutboxMessage._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # written by booking, cancel and expiry only
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # the record of what the carrier was told stays
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None:
-            return False  # view-only form; the changelist keeps change rights so the action runs
-        return super().has_change_permission(request, obj)
-
-    @admin.action(description=_("Retry selected messages now"), permissions=["change"])
-    def retry_messages(self, request, queryset: QuerySet[OutboxMessage]) -> None:
-        retried = outbox.outbox_messages_retry(messages=queryset.select_related(None).only("pk", "status"))
-        skipped = queryset.count() - retried
-        if retried:
-            self.message_user(
-                request,
-                ngettext("Queued %(count)d message again.", "Queued %(count)d messages again.", retried)
-                % {"count": retried},
-                level=messages.SUCCESS,
-            )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d message was already sent and was left alone.",
-                    "%(count)d messages were already sent and were left alone.",
-                    skipped,
-                )
-                % {"count": skipped},
-                level=messages.WARNING,
-            )
+    inlines = [AttemptInline]

@@ -1,10 +1,10 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import Carrier, ContractTerms
+from delivery.models import Message
+from delivery.models import Status as MessageStatus
 
 
 class Status(models.TextChoices):
@@ -210,53 +210,38 @@ class OutboxEventType(models.TextChoices):
     EXPIRED = "order.expired", _("Order expired")
 
 
-class OutboxStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed (gave up)")
+# The engine's statuses: pending (due at next_attempt_at), sent, failed (gave up: a dead letter).
+OutboxStatus = MessageStatus
 
 
-class OutboxMessage(models.Model):
-    """A platform → carrier message, written in the transaction that caused it (DESIGN §7.1).
+class OutboxMessage(Message):
+    """A platform → carrier message (DESIGN §7.1): a row of the delivery engine's one table of
+    everything sent, plus the order and carrier it belongs to.
 
     ``id`` is the ``webhook-id`` the carrier de-duplicates on: every retry carries the same one.
-    ``payload`` never contains the pickup code. ``orders.services.outbox`` sends it.
+    ``payload`` never contains the pickup code. ``orders.services.outbox`` writes it; the delivery
+    engine sends it through the carrier's sender.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.CASCADE,
+        parent_link=True,
+        primary_key=True,
+        related_name="carrier_message",
+        verbose_name=_("message"),
+    )
     carrier = models.ForeignKey(
         Carrier, on_delete=models.PROTECT, related_name="outbox_messages", verbose_name=_("carrier")
     )
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="outbox_messages", verbose_name=_("order")
     )
-    event_type = models.CharField(_("event type"), max_length=30, choices=OutboxEventType.choices)
-    payload = models.JSONField(_("payload"), default=dict)
-    status = models.CharField(
-        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    # When the sweeper picks the message up next (while pending); pushed back after each attempt.
-    next_attempt_at = models.DateTimeField(_("next attempt at"))
-    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"))
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
-        ]
-        constraints = [
-            # An order is created, cancelled or expired once: a repeated job cannot push it twice.
-            models.UniqueConstraint(fields=["order", "event_type"], name="outbox_once_per_order_and_type"),
-            models.CheckConstraint(
-                condition=models.Q(status__in=OutboxStatus.values), name="outbox_status_known"
-            ),
-        ]
         verbose_name = _("outbound carrier message")
         verbose_name_plural = _("outbound carrier messages")
 
     def __str__(self) -> str:
-        return f"{self.event_type} {self.order_id} ({self.id})"
+        return f"{self.event_type} {self.order_id} ({self.pk})"

@@ -10,4 +10,6 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="cancel"),
     path("orders/<str:number>/delete/", views.order_delete, name="delete"),
+    path("orders/<str:number>/receipt/", views.order_receipt, name="receipt"),
+    path("orders/<str:number>/receipt.pdf", views.order_receipt_pdf, name="receipt_pdf"),
 ]

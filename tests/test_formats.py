@@ -25,6 +25,22 @@ def test_phone(stored, shown):
 
 
 @pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+8613800138000", "138****8000"),
+        ("13912345678", "139****5678"),
+        ("+86-755-88888888", "0755-****8888"),
+        ("+86-10-12345678", "010-****5678"),
+        ("+85251234567", "+852 ****4567"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_masked_phone_keeps_the_head_and_the_last_four_digits(stored, shown):
+    assert formats.masked_phone(stored) == shown
+
+
+@pytest.mark.parametrize(
     ("amount", "currency", "shown"),
     [
         (Decimal("20"), "CNY", "¥20.00"),

@@ -27,13 +27,7 @@ from rest_framework.permissions import BasePermission
 
 from ..models import Carrier
 from ..services.signing_cache import carrier_signing_get
-from ..webhooks import (
-    ID_HEADER,
-    WebhookVerificationError,
-    signed_content,
-    verify_carrier_request,
-    verify_signature,
-)
+from ..webhooks import ID_HEADER, WebhookVerificationError, carrier_signature_check, signed_content
 
 # The largest body a carrier may send (DESIGN §7.2: 64 KiB). One event is a few hundred bytes.
 MAX_BODY_BYTES = 64 * 1024
@@ -53,6 +47,23 @@ def _content_length(request) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
+
+
+def carrier_request_body(request) -> bytes:
+    """The raw body of a carrier's request, refused with 413 over ``MAX_BODY_BYTES`` before it is
+    read or hashed (a carrier's events are small)."""
+    if _content_length(request) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    try:
+        body = request.body
+    except RawPostDataException:
+        # Something parsed the body before it was verified: the raw bytes are gone.
+        raise AuthenticationFailed(_("The request body could not be verified.")) from None
+    except RequestDataTooBig:  # sent without a Content-Length
+        raise PayloadTooLarge() from None
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    return body
 
 
 @dataclass(frozen=True)
@@ -87,32 +98,12 @@ class CarrierSignatureAuthentication(BaseAuthentication):
         signing = carrier_signing_get(code)
         if signing is None:
             raise NotFound(_("No such carrier."))
-        carrier = signing.carrier
-        # Refused before the body is read or hashed: a carrier's events are small.
-        if _content_length(request) > MAX_BODY_BYTES:
-            raise PayloadTooLarge()
-        try:
-            body = request.body
-        except RawPostDataException:
-            # Something parsed the body before authentication: the raw bytes are gone.
-            raise AuthenticationFailed(_("The request body could not be verified.")) from None
-        except RequestDataTooBig:  # sent without a Content-Length
-            raise PayloadTooLarge() from None
-        if len(body) > MAX_BODY_BYTES:
-            raise PayloadTooLarge()
+        body = carrier_request_body(request)
         content = signed_content(method=request.method, full_path=request.get_full_path(), body=body)
         try:
-            try:
-                verify_signature(keys=signing.keys, headers=request.headers, content=content)
-            except WebhookVerificationError:
-                # Perhaps signed with a secret issued since this process cached the keys.
-                fresh = carrier_signing_get(code, fresh=True)
-                if fresh is None:
-                    raise NotFound(_("No such carrier.")) from None
-                carrier = fresh.carrier
-                verify_carrier_request(
-                    carrier=carrier, headers=request.headers, body=content, keys=fresh.keys
-                )
+            carrier = carrier_signature_check(code=code, headers=request.headers, content=content)
+        except LookupError:
+            raise NotFound(_("No such carrier.")) from None
         except WebhookVerificationError as exc:
             raise AuthenticationFailed(_("Bad or stale signature (%(reason)s).") % {"reason": exc}) from None
         return CarrierPrincipal(carrier=carrier, message_id=request.headers[ID_HEADER]), None

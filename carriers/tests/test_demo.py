@@ -22,7 +22,7 @@ def test_seed_creates_the_four_design_carriers(demo_carriers):
     assert (hk.currency, hk.pricing, hk.origin_provinces) == ("HKD", "bag", ["81"])
     assert (hk.insurance_max_value, hk.claim_window_days, hk.claim_documents_days) == (D("20000"), 30, 90)
     assert [b.code for b in hk.bag_sizes.all()] == ["S", "M", "L"]
-    assert all(c.adapter == "manual" for c in demo_carriers.values())
+    assert all(c.integration == "manual" for c in demo_carriers.values())
 
 
 def test_seed_is_idempotent_and_keeps_published_contract_text(demo_carriers):

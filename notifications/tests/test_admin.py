@@ -32,7 +32,7 @@ def test_failed_deliveries_can_be_retried_from_the_admin(
     admin_client, emailed_customer, mailoutbox, django_capture_on_commit_callbacks
 ):
     notice = notify(user=emailed_customer, kind=Kind.SIGNED, order=OrderFactory(user=emailed_customer))
-    delivery = Delivery.objects.get(notification=notice, channel=ChannelCode.EMAIL)
+    delivery = Delivery.objects.of(notice).get(channel=ChannelCode.EMAIL)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.FAILED, attempts=5, last_error="boom"
     )

@@ -89,7 +89,7 @@ def test_a_booking_and_its_callbacks_log_no_phone_and_no_pickup_code(
     text = log_lines()
     # The flow really logged: the outbox push of the booking, the task that sent it, the refusal.
     assert "outbox order.created" in text and "sent to swift-express" in text
-    assert "Task orders.tasks.deliver_outbox_message" in text
+    assert "Task delivery.tasks.deliver" in text
     assert "Bad Request: /api/v1/carriers/swift-express/events/" in text
     assert pickup_code not in text
     for phone in ("13800138000", "13900139000", "13700137000"):

@@ -77,14 +77,24 @@ def test_platform_metrics(client, token, customer, carrier, other_carrier):
         OutboxMessage.objects.create(
             carrier=order.carrier,
             order=order,
+            channel="carrier",
+            subject=f"order:{order.pk}",
             event_type="order.created",
             status=state,
             next_attempt_at=now,
             created_at=now,
         )
     notification = Notification.objects.create(user=customer, kind="picked_up", title="t", body="b")
-    Delivery.objects.create(notification=notification, channel=ChannelCode.SMS, status=DeliveryStatus.FAILED)
-    Delivery.objects.create(notification=notification, channel=ChannelCode.EMAIL, status=DeliveryStatus.SENT)
+    for channel, state in (
+        (ChannelCode.SMS, DeliveryStatus.FAILED),
+        (ChannelCode.EMAIL, DeliveryStatus.SENT),
+    ):
+        Delivery.objects.create(
+            channel=channel,
+            event_type=notification.kind,
+            subject=f"notification:{notification.pk}",
+            status=state,
+        )
 
     text = _scrape(client)
 

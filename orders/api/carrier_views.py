@@ -7,23 +7,41 @@ an unknown carrier, 401 for a bad or stale signature). A carrier only ever sees 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
 import django_filters
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carriers.api.authentication import MAX_BODY_BYTES, CarrierSignatureAuthentication, IsCarrier
-from carriers.json_body import InvalidBody, printable, strict_json_loads
-from carriers.models import CarrierEventResult
+from carriers.api.authentication import (
+    MAX_BODY_BYTES,
+    CarrierSignatureAuthentication,
+    IsCarrier,
+    carrier_request_body,
+)
+from carriers.integrations import (
+    EventAnswer,
+    InboundOutcome,
+    InboundRequest,
+    InvalidRequest,
+    PlatformEvent,
+    RequestRefused,
+    integration_for,
+)
+from carriers.models import Carrier, CarrierEventResult
+from carriers.services.signing_cache import carrier_signing_get
 from orders.api.carrier_serializers import (
     CarrierErrorSerializer,
     CarrierEventSerializer,
@@ -41,21 +59,28 @@ SIGNED_HEADERS = (
 # The column that keeps the id in the order's timeline (OrderEvent.source_event_id).
 MAX_WEBHOOK_ID_LENGTH = 100
 
+logger = logging.getLogger(__name__)
+
 _RESPONSES_COMMON = {
     401: OpenApiResponse(SignatureErrorSerializer, description="Missing, bad or stale signature."),
 }
 
 
 class CarrierEventView(APIView):
-    authentication_classes = [CarrierSignatureAuthentication]
-    permission_classes = [IsCarrier]
-    # Documents the body as JSON; the view itself parses the verified raw bytes (request.body),
-    # whatever the Content-Type says.
+    """The carrier's integration reads the request (DESIGN §7.4): it verifies it over the raw bytes,
+    turns it into platform events and answers in the carrier's format; this view validates each
+    event against the event registry and hands it to the order lifecycle."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    # Documents the platform's own protocol as JSON; the integration reads the raw bytes
+    # (request.body), whatever the Content-Type says.
     parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="carrier_events_create",
         tags=["carrier"],
+        auth=[{"carrierSignature": []}],
         summary="Report an event about one of your orders",
         description=(
             "Judged in this order: an event older than the one that set the current status is "
@@ -128,97 +153,117 @@ class CarrierEventView(APIView):
             ),
         ],
     )
-    def post(self, request: Request, code: str) -> Response:
-        carrier = request.user.carrier
-        webhook_id = request.user.message_id
-        received_at = timezone.now()
-        log = {"carrier": carrier, "webhook_id": webhook_id, "received_at": received_at}
-
-        if len(webhook_id) > MAX_WEBHOOK_ID_LENGTH:
-            message = _("The webhook-id is longer than %(max)d characters.") % {"max": MAX_WEBHOOK_ID_LENGTH}
-            carrier_events.carrier_event_log(
-                result=CarrierEventResult.INVALID,
-                payload={"raw": printable(request.body)},
-                error=f"invalid_payload: {message}",
-                **log,
-            )
-            return _invalid({"webhook-id": [message]})
-
+    def post(self, request: Request, code: str) -> HttpResponse:
+        signing = carrier_signing_get(code)
+        if signing is None:
+            raise NotFound(_("No such carrier."))
+        carrier = signing.carrier
+        inbound = InboundRequest(
+            method=request.method,
+            full_path=request.get_full_path(),
+            headers=request.headers,
+            body=carrier_request_body(request),
+            content_type=request.content_type or "",
+        )
         try:
-            payload = strict_json_loads(request.body)
-        except InvalidBody as invalid:
-            if self._duplicate(log, request.body):
-                return Response({"result": CarrierEventResult.DUPLICATE})
-            carrier_events.carrier_event_log(
-                result=CarrierEventResult.INVALID,
-                payload={"raw": printable(request.body)},
-                error=f"invalid_payload: {invalid.message}",
-                **log,
+            integration = integration_for(carrier)
+        except LookupError:
+            logger.error("carrier %s: integration %r is not available", carrier.code, carrier.integration)
+            return Response(
+                {
+                    "error": "integration_unavailable",
+                    "detail": _("This carrier's integration is not available."),
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
-            return _invalid({"non_field_errors": [str(invalid.message)]})
-
-        serializer = CarrierEventSerializer(data=payload, context={"now": received_at})
-        if not serializer.is_valid():
-            if self._duplicate(log, request.body):
-                return Response({"result": CarrierEventResult.DUPLICATE})
-            envelope = payload if isinstance(payload, dict) else {}
-            carrier_events.carrier_event_log(
-                result=CarrierEventResult.INVALID,
-                payload=payload if isinstance(payload, dict) else {"raw": payload},
-                error=f"invalid_payload: {json.dumps(serializer.errors, ensure_ascii=False)}",
-                order_number=str(envelope.get("order") or ""),
-                type=str(envelope.get("type") or ""),
-                **log,
-            )
-            return _invalid(serializer.errors)
-
-        event = serializer.validated_data
-        outcome = carrier_events.carrier_event_apply(
-            carrier=carrier,
-            webhook_id=webhook_id,
-            order_number=event["order"],
-            type=event["type"],
-            occurred_at=event["occurred_at"],
-            data=event["data"],
-            payload=payload,
-            received_at=received_at,
+        received_at = timezone.now()
+        try:
+            events = integration.parse(inbound, carrier=carrier)
+        except RequestRefused as refused:
+            return integration.acknowledge(InboundOutcome(refused=refused))
+        except InvalidRequest as invalid:
+            answer = _invalid_request(carrier=carrier, invalid=invalid, received_at=received_at)
+            return integration.acknowledge(InboundOutcome(answers=(answer,)))
+        answers = tuple(
+            _event_answer(carrier=carrier, event=event, received_at=received_at) for event in events
         )
-        if outcome.result == CarrierEventResult.NOT_FOUND:
-            return Response(
-                {"error": outcome.error, "detail": outcome.message}, status=status.HTTP_404_NOT_FOUND
-            )
-        if outcome.result == CarrierEventResult.ILLEGAL:
-            return Response(
-                {"error": outcome.error, "detail": outcome.message, "status": outcome.order.status},
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response({"result": outcome.result})
+        return integration.acknowledge(InboundOutcome(answers=answers))
 
-    @staticmethod
-    def _duplicate(log: dict, body: bytes) -> bool:
-        """A refused body whose webhook id was taken before: the re-delivery is a duplicate.
 
-        Checked only on this refusal path; a valid delivery meets the unique constraint instead.
-        """
-        if not carrier_events.carrier_event_seen(carrier=log["carrier"], webhook_id=log["webhook_id"]):
-            return False
+def _invalid_request(*, carrier: Carrier, invalid: InvalidRequest, received_at) -> EventAnswer:
+    """A request of the carrier's that cannot be read: logged, or a duplicate of a taken id."""
+    log = {"carrier": carrier, "webhook_id": invalid.event_id, "received_at": received_at}
+    if invalid.check_duplicate and invalid.event_id and _duplicate(log, invalid.payload):
+        return EventAnswer(result=CarrierEventResult.DUPLICATE, event_id=invalid.event_id)
+    carrier_events.carrier_event_log(
+        result=CarrierEventResult.INVALID,
+        payload=invalid.payload,
+        error=f"invalid_payload: {invalid.message}",
+        **log,
+    )
+    return EventAnswer(result=CarrierEventResult.INVALID, event_id=invalid.event_id, detail=invalid.detail)
+
+
+def _event_answer(*, carrier: Carrier, event: PlatformEvent, received_at) -> EventAnswer:
+    """Validate one platform event against the event registry, then judge and apply it."""
+    log = {"carrier": carrier, "webhook_id": event.id, "received_at": received_at}
+    payload = event.payload if event.payload is not None else event.envelope
+    if len(event.id) > MAX_WEBHOOK_ID_LENGTH or not event.id:
+        message = _("The event id is empty or longer than %(max)d characters.") % {
+            "max": MAX_WEBHOOK_ID_LENGTH
+        }
         carrier_events.carrier_event_log(
-            result=CarrierEventResult.DUPLICATE, payload=_loose_json(body), **log
+            result=CarrierEventResult.INVALID, payload=payload, error=f"invalid_payload: {message}", **log
         )
-        return True
+        return EventAnswer(result=CarrierEventResult.INVALID, event_id=event.id, detail={"id": [message]})
+
+    serializer = CarrierEventSerializer(data=event.envelope, context={"now": received_at})
+    if not serializer.is_valid():
+        if _duplicate(log, payload):
+            return EventAnswer(result=CarrierEventResult.DUPLICATE, event_id=event.id)
+        envelope = event.envelope if isinstance(event.envelope, dict) else {}
+        carrier_events.carrier_event_log(
+            result=CarrierEventResult.INVALID,
+            payload=payload if isinstance(payload, dict) else {"raw": payload},
+            error=f"invalid_payload: {json.dumps(serializer.errors, ensure_ascii=False)}",
+            order_number=str(envelope.get("order") or ""),
+            type=str(envelope.get("type") or ""),
+            **log,
+        )
+        return EventAnswer(result=CarrierEventResult.INVALID, event_id=event.id, detail=serializer.errors)
+
+    valid = serializer.validated_data
+    outcome = carrier_events.carrier_event_apply(
+        carrier=carrier,
+        webhook_id=event.id,
+        order_number=valid["order"],
+        type=valid["type"],
+        occurred_at=valid["occurred_at"],
+        data=valid["data"],
+        payload=payload,
+        received_at=received_at,
+    )
+    if outcome.result in (CarrierEventResult.NOT_FOUND, CarrierEventResult.ILLEGAL):
+        return EventAnswer(
+            result=outcome.result,
+            event_id=event.id,
+            error=outcome.error,
+            detail=outcome.message,
+            status=outcome.order.status if outcome.order is not None else "",
+        )
+    return EventAnswer(result=outcome.result, event_id=event.id)
 
 
-def _invalid(detail: Any) -> Response:
-    return Response({"error": "invalid_payload", "detail": detail}, status=status.HTTP_400_BAD_REQUEST)
+def _duplicate(log: dict, payload: Any) -> bool:
+    """A refused event whose id was taken before: the re-delivery is a duplicate.
 
-
-def _loose_json(body: bytes):
-    """The body for the log when it is not judged: JSON if it is, else the text."""
-    try:
-        value = strict_json_loads(body)
-    except InvalidBody:
-        return {"raw": printable(body)}
-    return value if isinstance(value, dict) else {"raw": value}
+    Checked only on a refusal path; a valid delivery meets the unique constraint instead.
+    """
+    if not carrier_events.carrier_event_seen(carrier=log["carrier"], webhook_id=log["webhook_id"]):
+        return False
+    logged = payload if isinstance(payload, dict) else {"raw": payload}
+    carrier_events.carrier_event_log(result=CarrierEventResult.DUPLICATE, payload=logged, **log)
+    return True
 
 
 # --- orders for carriers that pull ---------------------------------------------------------------
@@ -279,4 +324,11 @@ class CarrierOrderListView(generics.ListAPIView):
         responses={200: CarrierOrderSerializer(many=True), **_RESPONSES_COMMON},
     )
     def get(self, request, *args, **kwargs):
+        try:
+            pulls = integration_for(request.user.carrier).pulls
+        except LookupError:
+            pulls = False
+        if not pulls:
+            # Its integration pushes orders to it in its own protocol (DESIGN §7.4).
+            raise NotFound(_("This carrier's integration does not pull orders."))
         return super().get(request, *args, **kwargs)

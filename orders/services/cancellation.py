@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.services.restrictions import restriction_for_frequent_cancellations
 from notifications.models import Kind
 from notifications.services import dedupe_key_for, notify
+from orders.event_registry import PICKUP_EXCEPTION
 from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, Status
-from orders.services.carrier_event_types import PICKUP_EXCEPTION
 from orders.services.expiry import expired_orders_notify
 from orders.services.lifecycle import CANCELLABLE, IllegalTransition, order_transition
 

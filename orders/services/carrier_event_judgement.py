@@ -21,11 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ViolationKind
 from accounts.services.violations import violation_record
 from carriers.models import Carrier, CarrierEventResult
-from notifications.models import Kind
 from notifications.services import dedupe_key_for, notify
-from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, ReturnState, Status
-from orders.services.cancellation import frequent_cancellations_check
-from orders.services.carrier_event_types import (
+from orders.event_registry import (
     ACCEPTED,
     ASPECTS,
     BEFORE_PICKUP,
@@ -52,7 +49,10 @@ from orders.services.carrier_event_types import (
     RETURNING,
     SIGNED,
     TARGET_STATUS,
+    event_type,
 )
+from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, ReturnState, Status
+from orders.services.cancellation import frequent_cancellations_check
 from orders.services.clock import next_local_midnight
 from orders.services.expiry import order_expire_overdue
 from orders.services.lifecycle import (
@@ -205,7 +205,11 @@ def _move(order: Order, event: IncomingEvent, to: str, *, changes=None, **extra)
     return timeline_event
 
 
-def _notify(order: Order, kind: str, event: IncomingEvent, **context: Any) -> None:
+def _notify(order: Order, event: IncomingEvent, **context: Any) -> None:
+    """The notice the registry declares for the event's type, once per event."""
+    kind = event_type(event.type).notice
+    if kind is None:
+        return
     notify(
         user=None,
         kind=kind,
@@ -216,7 +220,7 @@ def _notify(order: Order, kind: str, event: IncomingEvent, **context: Any) -> No
 
 
 def _status_event(
-    *, order: Order, event: IncomingEvent, changes=None, notice: str | None = None, context=None, **extra
+    *, order: Order, event: IncomingEvent, changes=None, context=None, **extra
 ) -> tuple[str, OrderEvent]:
     """The common rule of status-moving events: same status → timeline entry; legal → applied."""
     to = TARGET_STATUS[event.type]
@@ -225,8 +229,7 @@ def _status_event(
     if not is_legal_move(order.status, to):
         raise _refuse(order, event, to)
     timeline_event = _move(order, event, to, changes=changes, **extra)
-    if notice:
-        _notify(order, notice, event, **(context or {}))
+    _notify(order, event, **(context or {}))
     return Result.APPLIED, timeline_event
 
 
@@ -241,7 +244,7 @@ def _dispatch_failed(*, order, carrier, event):
     if order.status not in NOT_ACCEPTED:
         raise _refuse(order, event)
     timeline_event = _entry(order, event)
-    _notify(order, Kind.DISPATCH_FAILED, event, reason=event.data.get("reason", ""), deadline=order.deadline)
+    _notify(order, event, reason=event.data.get("reason", ""), deadline=order.deadline)
     return Result.RECORDED, timeline_event
 
 
@@ -273,7 +276,7 @@ def _accepted(*, order, carrier, event):
         timeline_event = _move(order, event, S.ACCEPTED, changes=changes)
     else:
         raise _refuse(order, event, S.ACCEPTED)
-    _notify(order, Kind.ACCEPTED, event)
+    _notify(order, event)
     return Result.APPLIED, timeline_event
 
 
@@ -288,7 +291,7 @@ def _pickup_exception(*, order, carrier, event):
         "deadline": deadline,
     }
     timeline_event = _entry(order, event, changes=changes)
-    _notify(order, Kind.PICKUP_EXCEPTION, event, code=event.data["code"], note=changes["exception_note"])
+    _notify(order, event, code=event.data["code"], note=changes["exception_note"])
     if event.data["code"] == PickupException.CUSTOMER_CANCEL:
         # The customer asked the courier to cancel: it counts like their own cancellation (§6).
         frequent_cancellations_check(user=order.user)
@@ -330,7 +333,6 @@ def _picked_up(*, order, carrier, event):
         order=order,
         event=event,
         changes=changes,
-        notice=Kind.PICKED_UP,
         context={"waybill_no": d["waybill_no"], "fee": _plain(d["fee"])},
     )
 
@@ -347,7 +349,6 @@ def _problem(*, order, carrier, event):
     return _status_event(
         order=order,
         event=event,
-        notice=Kind.PROBLEM,
         context={"description": event.data.get("description", "")},
     )
 
@@ -358,16 +359,13 @@ def _signed(*, order, carrier, event):
     return _status_event(
         order=order,
         event=event,
-        notice=Kind.SIGNED,
         context={"signed_by": event.data.get("signed_by") or "", "remark": remark},
         intact=not remark,
     )
 
 
 def _rejected(*, order, carrier, event):
-    return _status_event(
-        order=order, event=event, notice=Kind.REJECTED, context={"reason": event.data.get("reason", "")}
-    )
+    return _status_event(order=order, event=event, context={"reason": event.data.get("reason", "")})
 
 
 def _cancelled(*, order, carrier, event):
@@ -378,7 +376,6 @@ def _cancelled(*, order, carrier, event):
         order=order,
         event=event,
         changes=changes,
-        notice=Kind.CANCELLED,
         context={"by": Actor.CARRIER.value, "reason": reason},
     )
 
@@ -408,7 +405,7 @@ def _contraband_found(*, order, carrier, event):
         "category": category,
         "note": note,
     }
-    _notify(order, Kind.PROBLEM, event, description=str(description).strip())
+    _notify(order, event, description=str(description).strip())
     return Result.APPLIED, timeline_event
 
 

@@ -20,7 +20,7 @@ refused delivery is judged afresh when the carrier retries it — so an ``in_tra
 before its ``picked_up`` applies on the retry.
 
 This module is the entry point (lock, de-duplication, the log); the rules per event type are in
-``carrier_event_judgement`` and the types and their tables in ``carrier_event_types``.
+``carrier_event_judgement`` and the types in the event registry (``orders.event_registry``).
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import CARRIER_EVENT_TAKEN, Carrier, CarrierEvent, CarrierEventResult
+from orders.event_registry import EVENT_TYPES, ORDER_NOT_FOUND
 from orders.models import Order, OrderEvent
 from orders.services.carrier_event_judgement import EventRefused, IncomingEvent, judge
-from orders.services.carrier_event_types import EVENT_TYPES, ORDER_NOT_FOUND
 from orders.services.lifecycle import order_lock
 
 Result = CarrierEventResult

@@ -220,7 +220,7 @@ def test_after_commit_the_push_is_queued_and_the_signal_sent(
         order_transitioned.disconnect(receiver)
 
     assert received == [(order.pk, S.PLACED, S.EXPIRED, Actor.SYSTEM)]
-    assert OutboxMessage.objects.get().status == "sent"  # the carrier's manual adapter took it
+    assert OutboxMessage.objects.get().status == "sent"  # the carrier's manual integration took it
 
 
 def test_the_task_runs_the_job(customer):
@@ -287,8 +287,8 @@ def test_beat_runs_the_expiry_job_at_midnight_in_shanghai():
 
 
 def test_beat_sweeps_the_outbox_every_minute():
-    entry = django_settings.CELERY_BEAT_SCHEDULE["orders-outbox-sweep"]
-    assert (entry["task"], entry["schedule"]) == ("orders.tasks.sweep_outbox", 60.0)
+    entry = django_settings.CELERY_BEAT_SCHEDULE["delivery-sweep"]
+    assert (entry["task"], entry["schedule"]) == ("delivery.tasks.sweep", 60.0)
     from courier_platform.celery import app
 
     app.loader.import_default_modules()  # what a worker does at start: autodiscover every tasks.py

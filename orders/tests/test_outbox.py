@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from carriers import adapters
-from carriers.adapters import DeliveryError
+from carriers.integrations import INTEGRATIONS, Integration, SendResult, SendStatus
 from carriers.shipment import Party, Shipment
-from orders import tasks
+from delivery import services as engine
+from delivery import tasks as delivery_tasks
 from orders.models import Actor, CancelReason, Order, OutboxMessage, Status
 from orders.services import booking, outbox
 from orders.services.cancellation import OrderNotCancellable, order_cancel, order_expire
@@ -37,27 +37,38 @@ def clock():
         yield traveller
 
 
-class RecordingAdapter:
-    """Stands in for a carrier's adapter: records every send, fails while ``failures`` is set."""
+class RecordingIntegration(Integration):
+    """Stands in for a carrier's integration: records every send, fails while ``failures`` is set
+    (each a ``SendResult`` that is not delivered, or an exception the integration raises)."""
+
+    name = "manual"
 
     def __init__(self):
         self.sent: list[dict] = []
-        self.failures: list[Exception] = []
+        self.failures: list[SendResult | Exception] = []
 
-    def send(self, *, carrier, message_id, event_type, payload):
+    def send(self, message):
         if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append({"carrier": carrier.code, "id": message_id, "type": event_type, "payload": payload})
-
-    def __call__(self):  # ADAPTERS holds factories
-        return self
+            failure = self.failures.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            return failure
+        self.sent.append(
+            {
+                "carrier": message.carrier.code,
+                "id": message.id,
+                "type": message.type,
+                "payload": message.payload,
+            }
+        )
+        return SendResult.delivered()
 
 
 @pytest.fixture
 def adapter(monkeypatch, settings):
     settings.CARRIER_SIMULATOR = False
-    recording = RecordingAdapter()
-    monkeypatch.setitem(adapters.ADAPTERS, "manual", recording)
+    recording = RecordingIntegration()
+    monkeypatch.setitem(INTEGRATIONS, "manual", recording)
     return recording
 
 
@@ -298,8 +309,8 @@ def _pending(order=None, event_type="order.created", **fields) -> OutboxMessage:
 def test_the_task_sends_through_the_carriers_adapter_once(adapter, clock):
     message = _pending()
 
-    assert tasks.deliver_outbox_message(str(message.pk)) == "sent"
-    assert tasks.deliver_outbox_message(str(message.pk)) == "skipped"
+    assert delivery_tasks.deliver(str(message.pk)) == "sent"
+    assert delivery_tasks.deliver(str(message.pk)) == "skipped"
 
     assert len(adapter.sent) == 1
     message.refresh_from_db()
@@ -309,13 +320,15 @@ def test_the_task_sends_through_the_carriers_adapter_once(adapter, clock):
 def test_two_workers_claiming_the_same_attempt_send_once(adapter, clock, monkeypatch):
     message = _pending()
     # This worker read the message before another worker's claim landed.
-    snapshot = OutboxMessage.objects.get(pk=message.pk)
+    snapshot = engine.Message.objects.get(pk=message.pk)
     OutboxMessage.objects.filter(pk=message.pk).update(
         attempts=1, next_attempt_at=NOW + timedelta(seconds=30)
     )
-    monkeypatch.setattr(outbox.OutboxMessage.objects, "select_related", lambda *args: _Frozen(snapshot))
+    real_filter = engine.Message.objects.filter
+    reads = iter([_Frozen(snapshot)])
+    monkeypatch.setattr(engine.Message.objects, "filter", lambda **kw: next(reads, None) or real_filter(**kw))
 
-    assert outbox.outbox_message_deliver(message_id=message.pk) == outbox.Outcome.SKIPPED
+    assert engine.message_deliver(message_id=message.pk) == engine.Outcome.SKIPPED
     assert adapter.sent == []
     assert OutboxMessage.objects.get(pk=message.pk).attempts == 1
 
@@ -326,9 +339,6 @@ class _Frozen:
     def __init__(self, snapshot):
         self.snapshot = snapshot
 
-    def filter(self, **kwargs):
-        return self
-
     def first(self):
         return self.snapshot
 
@@ -337,30 +347,30 @@ BACKOFF = [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600]
 
 
 def test_backoff_schedule_is_exact():
-    assert [outbox.backoff_delay(n).total_seconds() for n in range(1, 12)] == BACKOFF
-    assert outbox.backoff_delay(500) == timedelta(hours=1)
+    assert [engine.backoff_delay(n).total_seconds() for n in range(1, 12)] == BACKOFF
+    assert engine.backoff_delay(500) == timedelta(hours=1)
 
 
 def test_failed_attempts_back_off_then_give_up(adapter, clock, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 12
     message = _pending()
-    adapter.failures = [DeliveryError(f"carrier answered HTTP 50{n % 10}", status=500) for n in range(12)]
+    adapter.failures = [SendResult.retry(f"carrier answered HTTP 50{n % 10}") for n in range(12)]
 
     moments = []
     for attempt, delay in enumerate([*BACKOFF, None], start=1):
-        outcome = outbox.outbox_message_deliver(message_id=message.pk)
+        outcome = engine.message_deliver(message_id=message.pk)
         message.refresh_from_db()
         moments.append((message.last_attempt_at, message.attempts))
         if delay is None:
-            assert outcome == outbox.Outcome.FAILED
+            assert outcome == engine.Outcome.FAILED
             break
-        assert outcome == outbox.Outcome.RETRY
+        assert outcome == engine.Outcome.RETRY
         assert message.status == "pending"
         assert message.next_attempt_at == message.last_attempt_at + timedelta(seconds=delay)
         assert message.last_error == f"carrier answered HTTP 50{(attempt - 1) % 10}"
         # Not due a second early; due on the dot.
         clock.move_to(message.next_attempt_at - timedelta(seconds=1))
-        assert outbox.outbox_message_deliver(message_id=message.pk) == outbox.Outcome.NOT_DUE
+        assert engine.message_deliver(message_id=message.pk) == engine.Outcome.NOT_DUE
         clock.move_to(message.next_attempt_at)
 
     assert (message.status, message.attempts, message.sent_at) == ("failed", 12, None)
@@ -369,32 +379,57 @@ def test_failed_attempts_back_off_then_give_up(adapter, clock, settings):
     assert adapter.sent == []
     # Given up: neither the task nor the sweeper touches it again.
     clock.shift(timedelta(days=1))
-    assert tasks.deliver_outbox_message(str(message.pk)) == "skipped"
-    assert outbox.outbox_sweep() == 0
+    assert delivery_tasks.deliver(str(message.pk)) == "skipped"
+    assert delivery_tasks.messages_sweep() == 0
 
 
 def test_the_task_requeues_a_failed_attempt_after_its_backoff(adapter, clock, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     message = _pending()
-    adapter.failures = [DeliveryError("carrier answered HTTP 503", status=503)]
+    adapter.failures = [SendResult.retry("carrier answered HTTP 503")]
     queued = []
     monkeypatch.setattr(
-        tasks.deliver_outbox_message,
+        delivery_tasks.deliver,
         "apply_async",
         lambda args, countdown=None, **kw: queued.append((args, countdown)),
     )
 
-    assert tasks.deliver_outbox_message(str(message.pk)) == "retry"
+    assert delivery_tasks.deliver(str(message.pk)) == "retry"
     assert queued == [([str(message.pk)], 30.0)]
 
 
-def test_an_adapter_that_is_missing_counts_as_a_failed_attempt(clock, settings):
+def test_an_integration_that_is_missing_counts_as_a_failed_attempt(clock, settings):
     message = _pending()
-    message.carrier.adapter = "pigeon"
-    message.carrier.save(update_fields=["adapter"])
-    assert outbox.outbox_message_deliver(message_id=message.pk) == outbox.Outcome.RETRY
+    message.carrier.integration = "pigeon"
+    message.carrier.save(update_fields=["integration"])
+    assert engine.message_deliver(message_id=message.pk) == engine.Outcome.RETRY
     message.refresh_from_db()
-    assert "no adapter registered for 'pigeon'" in message.last_error
+    assert "no integration registered for 'pigeon'" in message.last_error
+
+
+def test_an_integration_that_raises_counts_as_a_failed_attempt(adapter, clock):
+    message = _pending()
+    adapter.failures = [OSError("connection reset")]
+    assert engine.message_deliver(message_id=message.pk) == engine.Outcome.RETRY
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == ("pending", 1, "connection reset")
+
+
+def test_a_refusal_for_good_is_failed_at_once_without_retries(adapter, clock, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 12
+    message = _pending()
+    adapter.failures = [SendResult.failed("carrier refused the order: 10009 address not served")]
+
+    assert engine.message_deliver(message_id=message.pk) == engine.Outcome.FAILED
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == (
+        "failed",
+        1,
+        "carrier refused the order: 10009 address not served",
+    )
+    assert SendStatus.FAILED == "failed"
+    clock.shift(timedelta(days=1))
+    assert delivery_tasks.messages_sweep() == 0
 
 
 def test_a_cancel_waits_for_its_order_created(adapter, clock):
@@ -402,10 +437,10 @@ def test_a_cancel_waits_for_its_order_created(adapter, clock):
     created = _pending(order)
     cancelled = _pending(order, event_type="order.cancelled")
 
-    assert outbox.outbox_message_deliver(message_id=cancelled.pk) == outbox.Outcome.HELD
+    assert engine.message_deliver(message_id=cancelled.pk) == engine.Outcome.HELD
     assert adapter.sent == []
     # Once order.created is out, the task sends what waited behind it.
-    assert tasks.deliver_outbox_message(str(created.pk)) == "sent"
+    assert delivery_tasks.deliver(str(created.pk)) == "sent"
 
     assert [s["type"] for s in adapter.sent] == ["order.created", "order.cancelled"]
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
@@ -449,9 +484,9 @@ def test_broker_down_at_booking_books_anyway_and_the_sweeper_delivers_later(
     # The broker is back; the sweeper runs every minute and leaves fresh messages to their own task.
     settings.CELERY_TASK_ALWAYS_EAGER = True
     clock.shift(timedelta(seconds=59))
-    assert outbox.outbox_sweep() == 0
+    assert delivery_tasks.messages_sweep() == 0
     clock.shift(timedelta(seconds=1))
-    assert tasks.sweep_outbox() == 1
+    assert delivery_tasks.sweep() == 1
 
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 1)
@@ -466,7 +501,7 @@ def test_queueing_never_raises_into_the_caller(adapter, monkeypatch, caplog):
 
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_outbox_message, "apply_async", refuse)
+    monkeypatch.setattr(delivery_tasks.deliver, "apply_async", refuse)
     assert outbox.outbox_queue([message.pk]) == 0
     assert "the sweeper will send it" in caplog.text
     message.refresh_from_db()
@@ -537,10 +572,10 @@ def test_a_retried_message_that_fails_again_is_failed_again(
 ):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     failed = _pending(status="failed", attempts=3)
-    adapter.failures = [DeliveryError("carrier could not be reached (TimeoutError)")]
+    adapter.failures = [SendResult.retry("carrier could not be reached (TimeoutError)")]
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox.outbox_messages_retry(messages=[failed]) == 1
+        assert delivery_tasks.messages_retry(messages=[failed]) == 1
 
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.last_error) == (

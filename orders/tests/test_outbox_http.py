@@ -1,10 +1,10 @@
-"""The outbox driving the real ``http`` adapter against a loopback carrier that fails, times out,
-then takes the message (DESIGN §7.1; the adapter alone is tested in carriers/tests/test_adapters.py)."""
+"""The outbox driving the real ``standard_webhooks`` integration against a loopback carrier that
+fails, times out, then takes the message (DESIGN §7.1; the integration alone is tested in
+carriers/tests/test_integrations_standard.py)."""
 
 import json
 import threading
 from datetime import datetime, timedelta
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -12,12 +12,12 @@ import pytest
 import time_machine
 from standardwebhooks.webhooks import Webhook
 
-from carriers import adapters
-from carriers.models import Adapter
+from carriers.integrations import INTEGRATIONS
+from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.services import carrier_credentials_rotate
-from orders import tasks
+from delivery import tasks as delivery_tasks
 from orders.models import OutboxMessage
-from orders.services import booking, outbox
+from orders.services import booking
 from orders.tests.test_outbox import make_shipment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,9 +70,9 @@ class CarrierEndpoint:
 @pytest.fixture
 def http_carrier(carrier, monkeypatch, settings):
     settings.CARRIER_SIMULATOR = False
-    carrier.adapter = Adapter.HTTP
-    carrier.save(update_fields=["adapter"])
-    monkeypatch.setitem(adapters.ADAPTERS, Adapter.HTTP, partial(adapters.HttpAdapter, timeout=TIMEOUT))
+    carrier.integration = "standard_webhooks"
+    carrier.save(update_fields=["integration"])
+    monkeypatch.setitem(INTEGRATIONS, "standard_webhooks", StandardWebhooks(timeout=TIMEOUT))
     return carrier
 
 
@@ -100,9 +100,9 @@ def test_a_push_that_fails_then_times_out_is_delivered_on_the_third_attempt(
 
         # The sweeper, 30 s later: the carrier hangs until the timeout.
         clock.shift(timedelta(seconds=29))
-        assert outbox.outbox_sweep() == 0
+        assert delivery_tasks.messages_sweep() == 0
         clock.shift(timedelta(seconds=1))
-        assert tasks.sweep_outbox() == 1
+        assert delivery_tasks.sweep() == 1
         message.refresh_from_db()
         assert (message.status, message.attempts, message.last_error) == (
             "pending",
@@ -113,7 +113,7 @@ def test_a_push_that_fails_then_times_out_is_delivered_on_the_third_attempt(
 
         # A minute later it takes the message.
         clock.shift(timedelta(seconds=60))
-        assert tasks.sweep_outbox() == 1
+        assert delivery_tasks.sweep() == 1
         message.refresh_from_db()
         assert (message.status, message.attempts, message.last_error) == ("sent", 3, "")
         assert message.sent_at == NOW + timedelta(seconds=90)
@@ -129,6 +129,6 @@ def test_a_push_that_fails_then_times_out_is_delivered_on_the_third_attempt(
 
         # Nothing more is due, and a stray task for it changes nothing.
         clock.shift(timedelta(hours=2))
-        assert outbox.outbox_sweep() == 0
-        assert tasks.deliver_outbox_message(str(message.pk)) == "skipped"
+        assert delivery_tasks.messages_sweep() == 0
+        assert delivery_tasks.deliver(str(message.pk)) == "skipped"
     assert len(endpoint.received) == 3

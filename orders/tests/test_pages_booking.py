@@ -92,7 +92,10 @@ def test_booking_page_offers_windows_regions_and_the_notes(client_en, demo_carri
     assert windows[-1][0].startswith("2026-11-24T")
     assert '<option value="广东省">广东省</option>' in html
     assert 'data-region="city"' in html
-    assert "the courier checks the sender's ID at pickup" in html
+    # 000 4.7: the goods open for inspection, the named sender's ID ready.
+    assert "At pickup the courier inspects the goods and checks the sender's ID" in html
+    assert "Leave the goods open (unsealed) so the courier can check them" in html
+    assert "Have the valid ID of the sender named on this order ready. We never store the ID number." in html
     assert "Recommended for valuable goods" in html
     assert 'name="csrfmiddlewaretoken"' in html
 

@@ -9,6 +9,23 @@ The pages only translate between HTML and the services: the shipment is validate
 
 from orders.views.booking import book, quote
 from orders.views.common import SESSION_KEY
-from orders.views.orders import order_cancel, order_delete, order_detail, order_list
+from orders.views.orders import (
+    order_cancel,
+    order_delete,
+    order_detail,
+    order_list,
+    order_receipt,
+    order_receipt_pdf,
+)
 
-__all__ = ["SESSION_KEY", "book", "order_cancel", "order_delete", "order_detail", "order_list", "quote"]
+__all__ = [
+    "SESSION_KEY",
+    "book",
+    "order_cancel",
+    "order_delete",
+    "order_detail",
+    "order_list",
+    "order_receipt",
+    "order_receipt_pdf",
+    "quote",
+]

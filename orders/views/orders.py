@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orders import selectors
+from orders import receipts, selectors
+from orders.event_registry import DISPATCH_FAILED, NOT_ACCEPTED, TIMELINE_LABELS
 from orders.forms import CancelForm
 from orders.models import CancelReason, Order, OrderEvent, Status
 from orders.services import cancellation, lifecycle
-from orders.services.carrier_event_types import DISPATCH_FAILED, NOT_ACCEPTED
 from orders.views.common import money, order_or_404
 
 PAGE_SIZE = 10
@@ -34,19 +37,6 @@ TABS = {
     ],
     "done": [Status.SIGNED, Status.REJECTED],
     "closed": [Status.CANCELLED, Status.EXPIRED],
-}
-
-# Timeline entries that do not change the status (DESIGN §7.2).
-EVENT_TITLES = {
-    "order.in_transit": gettext_lazy("In transit"),
-    "order.accepted": gettext_lazy("Courier changed"),
-    DISPATCH_FAILED: gettext_lazy("No courier found yet"),
-    "order.pickup_exception": gettext_lazy("Pickup problem reported"),
-    "order.exception_resolved": gettext_lazy("Pickup problem resolved"),
-    "order.contraband_found": gettext_lazy("Prohibited goods found"),
-    "order.returning": gettext_lazy("Returning to sender"),
-    "order.returned": gettext_lazy("Returned to sender"),
-    "order.disposed": gettext_lazy("Disposed of"),
 }
 
 # One line under the status on the order page: what it means for the user now.
@@ -115,8 +105,8 @@ def _event_title(event) -> str:
     """
     if event.new_status and event.new_status != event.old_status:
         return event.get_new_status_display()
-    if event.kind in EVENT_TITLES:
-        return str(EVENT_TITLES[event.kind])
+    if event.kind in TIMELINE_LABELS:  # what the carrier reported (the event registry)
+        return str(TIMELINE_LABELS[event.kind])
     if event.new_status:
         return event.get_new_status_display()
     return str(_("Update"))
@@ -197,3 +187,51 @@ def order_delete(request, number: str):
         "orders/delete.html",
         {"order": order, "cancellable": order.status in lifecycle.CANCELLABLE},
     )
+
+
+# --- the e-waybill receipt (000 4.10) ------------------------------------------------------------
+
+
+def _receipt_or_back(request, number: str):
+    """The order's receipt, or a redirect to its page saying why there is none yet."""
+    order = order_or_404(request.user, number)
+    try:
+        return receipts.receipt_for(order=order), None
+    except receipts.ReceiptUnavailable as error:
+        messages.error(request, str(error))
+        return None, redirect("orders:detail", number=order.number)
+
+
+@login_required
+@require_http_methods(["GET"])
+def order_receipt(request, number: str):
+    receipt, back = _receipt_or_back(request, number)
+    if back:
+        return back
+    bars, width = receipts.barcode_bars(receipt.waybill_no)
+    return render(
+        request,
+        "orders/receipt.html",
+        {
+            "receipt": receipt,
+            "bars": bars,
+            "barcode_width": width,
+            "barcode_height": receipts.BAR_HEIGHT,
+            "keep_note": receipts.keep_note(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def order_receipt_pdf(request, number: str):
+    receipt, back = _receipt_or_back(request, number)
+    if back:
+        return back
+    response = HttpResponse(receipts.receipt_pdf(receipt), content_type="application/pdf")
+    # The waybill number is the carrier's text: only its letters and digits go into the header.
+    name = re.sub(r"[^A-Za-z0-9_-]", "", receipt.waybill_no) or receipt.order_number
+    response["Content-Disposition"] = f'attachment; filename="receipt-{name}.pdf"'
+    # Personal data: never kept by a shared cache or the browser's back-forward cache.
+    response["Cache-Control"] = "private, no-store"
+    return response

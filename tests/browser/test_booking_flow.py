@@ -73,7 +73,7 @@ def test_sign_up_book_follow_and_cancel(live_server, seeded_site, page, screensh
     # The day after tomorrow, mid-morning: valid however long the test takes, within every carrier's hours.
     last_day = windows[-1][:10]
     page.select_option("#id_pickup_window", next(w for w in windows if w.startswith(f"{last_day}T10:00")))
-    assert page.locator("text=checks the sender's ID at pickup").is_visible()
+    assert page.locator("text=inspects the goods and checks the sender's ID").is_visible()
     screenshot("booking")
     page.click("[data-testid=to-quotes]")
     page.wait_for_url(f"{url}/book/quote/")

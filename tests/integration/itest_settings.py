@@ -2,7 +2,7 @@
 
 The test's worker must not take tasks from (or give tasks to) a developer's ``make run`` or a
 parallel test run on the same broker: it gets its own queue name, and with the filesystem broker
-its own folders; beat keeps its state in the test's directory and sweeps the outbox often.
+its own folders; beat keeps its state in the test's directory and sweeps due messages often.
 """
 
 import os
@@ -26,5 +26,5 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_BEAT_SCHEDULE_FILENAME = str(_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
-    "orders-outbox-sweep": {"task": "orders.tasks.sweep_outbox", "schedule": 2.0},
+    "delivery-sweep": {"task": "delivery.tasks.sweep", "schedule": 2.0},
 }

@@ -156,7 +156,7 @@ class Platform:
             "PLATFORM_URL": self.url,
             "SIMULATOR_STEP_SECONDS": STEP_SECONDS,
             "SIMULATOR_PROBLEM_RATE": "0",
-            "OUTBOX_SWEEP_GRACE_SECONDS": "1",
+            "DELIVERY_SWEEP_GRACE_SECONDS": "1",
             "ITEST_DIR": str(tmp_path),
             "ITEST_QUEUE": f"itest-{uuid.uuid4().hex[:12]}",
         }
@@ -282,7 +282,9 @@ def test_booked_orders_are_pushed_and_signed_by_real_processes(tmp_path):
         assert set(statuses.values()) == {"signed"}, f"{statuses}\n{platform.logs()}"
 
         messages = database.rows(
-            "SELECT order_id, event_type, status, attempts FROM orders_outboxmessage ORDER BY order_id"
+            "SELECT link.order_id, message.event_type, message.status, message.attempts"
+            " FROM orders_outboxmessage link JOIN delivery_message message ON message.id = link.message_id"
+            " ORDER BY link.order_id"
         )
         assert [(order_id, kind, status) for order_id, kind, status, _n in messages] == [
             (queued["id"], "order.created", "sent"),
@@ -308,4 +310,4 @@ def test_booked_orders_are_pushed_and_signed_by_real_processes(tmp_path):
                 "signed",
             ], number
         worker_log = (tmp_path / "worker.log").read_text(errors="replace")
-        assert "orders.tasks.sweep_outbox" in worker_log  # beat → broker → worker, for real
+        assert "delivery.tasks.sweep" in worker_log  # beat → broker → worker, for real

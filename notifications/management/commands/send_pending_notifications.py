@@ -1,18 +1,15 @@
 from django.core.management.base import BaseCommand
 
-from notifications.services import deliveries_requeue_stale
+from delivery.tasks import messages_sweep
+from notifications.models import ChannelCode
 
 
 class Command(BaseCommand):
-    help = "Queue notification deliveries left pending (broker outage, dead worker) for sending."
+    help = (
+        "Queue the notification deliveries that are due (left by a broker outage or a dead worker, "
+        "or failed and done backing off); `send_due` does every channel."
+    )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--minutes", type=int, default=10, help="only those pending for at least this long (default 10)"
-        )
-
-    def handle(self, *args, minutes: int, **options):
-        from datetime import timedelta
-
-        count = deliveries_requeue_stale(older_than=timedelta(minutes=minutes))
+    def handle(self, *args, **options):
+        count = messages_sweep(channels=ChannelCode.values)
         self.stdout.write(f"queued {count} deliveries")

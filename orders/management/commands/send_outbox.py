@@ -1,11 +1,13 @@
-"""Send the platform → carrier messages that are due (DESIGN §7.1): the outbox sweeper, by hand.
+"""Send the platform → carrier messages that are due (DESIGN §7.1): the sweeper, by hand, for the
+carrier channel (``manage.py send_due`` does every channel).
 
 It sends here and now, without the broker, so it also works while Celery is down.
 """
 
 from django.core.management.base import BaseCommand
 
-from orders.services.outbox import Outcome, outbox_send_due
+from delivery.services import Outcome
+from orders.services.outbox import outbox_send_due
 
 
 class Command(BaseCommand):

@@ -1,8 +1,9 @@
-"""The built-in carrier simulator (DESIGN §2, §7.1): demo carriers that really work their orders.
+"""The carrier simulator (DESIGN §2, §7.1, §7.4): demo carriers that really work their orders.
 
-When an ``order.created`` reaches a simulated carrier (adapter ``simulator``, or a demo carrier
-while ``CARRIER_SIMULATOR`` is on), the :class:`SimulatorAdapter` schedules
-``orders.tasks.simulator_step``. Each step looks at the order as it is now, posts the next carrier
+A development tool, installed only while ``CARRIER_SIMULATOR`` is on. When an ``order.created``
+reaches a simulated carrier (integration ``simulator``, or a demo carrier left on ``manual`` while
+``CARRIER_SIMULATOR`` is on), the :class:`Simulator` integration schedules
+``simulator.tasks.simulator_step``; the tasks schedule each next step. Each step looks at the order as it is now, posts the next carrier
 event to the platform's own ``POST /api/v1/carriers/{code}/events/`` over loopback HTTP, signed
 with the carrier's current webhook secret exactly as a real carrier would (§7.2), and schedules
 the next step ``SIMULATOR_STEP_SECONDS`` later:
@@ -11,7 +12,7 @@ the next step ``SIMULATOR_STEP_SECONDS`` later:
     → in_transit → in_transit (a second scan) → out_for_delivery → signed
 
 The courier collects inside the pickup window the user chose (``pickup_time``): until then an
-accepted order waits, and ``simulator_kick`` resumes it when the moment has come.
+accepted order waits, and ``simulator.tasks.simulator_kick`` resumes it when the moment has come.
 
 With probability ``SIMULATOR_PROBLEM_RATE`` an order also has a hiccup: a pickup exception
 (``unreachable``, resolved at the next step) or a delivery problem before it goes out for delivery.
@@ -35,14 +36,14 @@ import urllib.request
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from http.client import HTTPException
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from carriers.adapters import DeliveryError, simulated_carriers
+from carriers.demo import CARRIERS as DEMO_CARRIERS
 from carriers.models import Carrier
 from carriers.services.credentials import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import sign_payload
@@ -66,25 +67,22 @@ class SimulatorError(Exception):
     """The simulator cannot run (PLATFORM_URL not on this machine)."""
 
 
-# --- the adapter ---------------------------------------------------------------------------------
+# --- which carriers are simulated -------------------------------------------------------------
+
+SIMULATOR = "simulator"
 
 
-class SimulatorAdapter:
-    """Takes ``order.created`` by starting the order's script; cancels and expiries need nothing
-    (the next step sees the terminal status and stops)."""
+def _simulated() -> Q:
+    condition = Q(integration=SIMULATOR)
+    if settings.CARRIER_SIMULATOR:
+        condition |= Q(integration="manual", code__in=list(DEMO_CARRIERS))
+    return condition
 
-    def send(self, *, carrier: Carrier, message_id: str, event_type: str, payload: dict[str, Any]) -> None:
-        if event_type != OutboxEventType.CREATED:
-            return
-        order = Order.objects.filter(carrier=carrier, number=payload.get("order")).only("pk").first()
-        if order is None:
-            raise DeliveryError(f"simulator: no order {payload.get('order')!r} for carrier {carrier.code}")
-        try:
-            schedule_step(order_id=order.pk)
-        except Exception as error:  # broker down: the outbox retries the message
-            raise DeliveryError(
-                f"simulator: could not schedule the first step ({type(error).__name__})"
-            ) from error
+
+def simulated_carriers() -> QuerySet[Carrier]:
+    """Carriers the simulator works for: integration ``simulator``, and the demo carriers left
+    on ``manual`` while ``CARRIER_SIMULATOR`` is on."""
+    return Carrier.objects.filter(_simulated())
 
 
 # --- the script ----------------------------------------------------------------------------------
@@ -362,33 +360,14 @@ def run_step(
     )
 
 
-def schedule_step(*, order_id: int, after: Next | None = None) -> None:
-    """Queue the order's next step (``after`` a step) or its first one; raises if the broker does."""
-    from orders.tasks import simulator_step
-
-    if after is None:
-        simulator_step.apply_async(kwargs={"order_id": order_id}, countdown=step_seconds())
-        return
-    simulator_step.apply_async(
-        kwargs={
-            "order_id": order_id,
-            "expect": after.expect,
-            "done": list(after.done),
-            "failures": after.failures,
-            "steps": after.steps,
-        },
-        countdown=after.countdown,
-    )
-
-
-def simulator_kick(*, now=None, limit: int = 200) -> int:
-    """Restart scripts that were lost (worker restarted, broker emptied): simulated orders still
-    moving but untouched for a while. Returns how many were restarted."""
+def lost_scripts(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Simulated orders still moving but untouched for a while (worker restarted, broker emptied):
+    their scripts were lost and are to be restarted."""
     if not simulated_carriers().exists():
-        return 0
+        return []
     now = now or timezone.now()
     quiet = timedelta(seconds=max(60.0, 6 * step_seconds()))
-    stale = (
+    return list(
         Order.objects.filter(carrier__in=simulated_carriers(), updated_at__lt=now - quiet)
         .exclude(status__in=TERMINAL)
         .exclude(status=Status.ACCEPTED, pickup_start__gt=now)  # waiting for its pickup window
@@ -399,12 +378,3 @@ def simulator_kick(*, now=None, limit: int = 200) -> int:
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
-    kicked = 0
-    for order_id in stale:
-        try:
-            schedule_step(order_id=order_id)
-        except Exception:  # noqa: BLE001  (broker down: the next kick tries again)
-            logger.warning("simulator: could not restart order %s", order_id, exc_info=True)
-        else:
-            kicked += 1
-    return kicked

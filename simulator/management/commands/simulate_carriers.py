@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from orders import simulator
 from orders.models import Order
+from simulator import script, tasks
 
 
 class Command(BaseCommand):
@@ -17,11 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, order=None, **options):
         if order is None:
-            self.stdout.write(f"Restarted {simulator.simulator_kick()} simulated order(s).")
+            self.stdout.write(f"Restarted {tasks.scripts_restart()} simulated order(s).")
             return
         found = Order.objects.filter(number=order).values_list("pk", flat=True).first()
         if found is None:
             raise CommandError(f"no order {order}")
-        after = simulator.run_step(order_id=found)
+        after = script.run_step(order_id=found)
         state = Order.objects.filter(pk=found).values_list("status", flat=True).get()
         self.stdout.write(f"{order}: {state}" + ("" if after else " (script over)"))

@@ -1,4 +1,5 @@
-"""Outbound adapters (DESIGN §7.1): the http adapter against a real loopback server."""
+"""The ``standard_webhooks`` and ``manual`` integrations sending (DESIGN §7.1, §7.4): against a real
+loopback server."""
 
 import json
 import threading
@@ -9,10 +10,13 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError as PackageVerificationError
 
-from carriers.adapters import DeliveryError, HttpAdapter, ManualAdapter, get_adapter, simulated_carriers
-from carriers.models import Adapter
+from carriers.integrations import OutboundMessage, SendResult, integration_for
+from carriers.integrations.manual import Manual
+from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
+from simulator.integration import Simulator
+from simulator.script import simulated_carriers
 
 pytestmark = pytest.mark.django_db
 
@@ -81,31 +85,29 @@ class CarrierEndpoint:
 
 @pytest.fixture
 def http_carrier(carrier):
-    carrier.adapter = Adapter.HTTP
-    carrier.save(update_fields=["adapter"])
+    carrier.integration = "standard_webhooks"
+    carrier.save(update_fields=["integration"])
     return carrier
 
 
-def send(carrier, message_id="msg_01", timeout=TIMEOUT):
-    HttpAdapter(timeout=timeout).send(
-        carrier=carrier, message_id=message_id, event_type="order.created", payload=PAYLOAD
-    )
+def message(carrier, message_id="msg_01"):
+    return OutboundMessage(id=message_id, type="order.created", payload=PAYLOAD, carrier=carrier)
 
 
-def test_http_adapter_fails_times_out_then_delivers(http_carrier):
+def send(carrier, message_id="msg_01", timeout=TIMEOUT) -> SendResult:
+    return StandardWebhooks(timeout=timeout).send(message(carrier, message_id))
+
+
+def test_standard_webhooks_fails_times_out_then_delivers(http_carrier):
     secret = carrier_credentials_rotate(carrier=http_carrier)
     with CarrierEndpoint(500, "hang", 200) as endpoint:
         http_carrier.endpoint_url = endpoint.url
 
-        with pytest.raises(DeliveryError, match="answered HTTP 500") as failed:
-            send(http_carrier)
-        assert failed.value.status == 500
-
-        with pytest.raises(DeliveryError, match=r"could not be reached \(TimeoutError\)") as timed_out:
-            send(http_carrier)
-        assert timed_out.value.status is None
-
-        send(http_carrier)
+        assert send(http_carrier) == SendResult.retry("carrier swift-express answered HTTP 500")
+        assert send(http_carrier) == SendResult.retry(
+            "carrier swift-express could not be reached (TimeoutError)"
+        )
+        assert send(http_carrier) == SendResult.delivered()
 
     assert len(endpoint.received) == 3
     delivered = endpoint.received[-1]
@@ -125,7 +127,7 @@ def test_http_adapter_fails_times_out_then_delivers(http_carrier):
     assert {r["headers"]["webhook-id"] for r in endpoint.received} == {"msg_01"}
 
 
-def test_http_adapter_signs_with_the_newest_secret(http_carrier):
+def test_standard_webhooks_signs_with_the_newest_secret(http_carrier):
     previous = carrier_credentials_rotate(carrier=http_carrier)
     newest = carrier_credentials_rotate(carrier=http_carrier)
     assert carrier_active_secrets(http_carrier) == [newest, previous]
@@ -139,79 +141,76 @@ def test_http_adapter_signs_with_the_newest_secret(http_carrier):
         Webhook(previous).verify(received["body"], received["headers"])
 
 
-def test_http_adapter_does_not_follow_redirects(http_carrier):
+def test_standard_webhooks_does_not_follow_redirects(http_carrier):
     carrier_credentials_rotate(carrier=http_carrier)
     with CarrierEndpoint(("redirect", "/login")) as endpoint:
         http_carrier.endpoint_url = endpoint.url
-        with pytest.raises(DeliveryError, match="answered HTTP 302") as failed:
-            send(http_carrier)
+        assert send(http_carrier) == SendResult.retry("carrier swift-express answered HTTP 302")
 
-    assert failed.value.status == 302
     assert [r["path"] for r in endpoint.received] == ["/hooks/platform"]
 
 
-def test_http_adapter_connection_refused(http_carrier):
+def test_standard_webhooks_connection_refused(http_carrier):
     carrier_credentials_rotate(carrier=http_carrier)
     with CarrierEndpoint() as endpoint:
         url = endpoint.url
     http_carrier.endpoint_url = url  # the server is closed: nothing listens on the port
 
-    with pytest.raises(DeliveryError, match=r"could not be reached \(ConnectionRefusedError\)"):
-        send(http_carrier)
+    assert send(http_carrier) == SendResult.retry(
+        "carrier swift-express could not be reached (ConnectionRefusedError)"
+    )
 
 
-def test_http_adapter_never_sends_unsigned(http_carrier):
+def test_standard_webhooks_never_sends_unsigned(http_carrier):
     with CarrierEndpoint(200) as endpoint:
         http_carrier.endpoint_url = endpoint.url
-        with pytest.raises(DeliveryError, match="no webhook secret"):
-            send(http_carrier)
+        assert send(http_carrier) == SendResult.retry("carrier swift-express has no webhook secret")
 
     assert endpoint.received == []
 
 
 @pytest.mark.parametrize("endpoint_url", ["", "file:///etc/passwd", "ftp://carrier.example/hooks"])
-def test_http_adapter_needs_an_http_endpoint(http_carrier, endpoint_url):
+def test_standard_webhooks_needs_an_http_endpoint(http_carrier, endpoint_url):
     carrier_credentials_rotate(carrier=http_carrier)
     http_carrier.endpoint_url = endpoint_url
 
-    with pytest.raises(DeliveryError, match="no http\\(s\\) endpoint URL"):
-        send(http_carrier)
+    assert send(http_carrier) == SendResult.retry("carrier swift-express has no http(s) endpoint URL")
 
 
-def test_http_adapter_default_timeout_is_five_seconds():
-    assert HttpAdapter().timeout == 5.0
+def test_standard_webhooks_default_timeout_is_five_seconds():
+    assert StandardWebhooks().timeout == 5.0
 
 
-def test_manual_adapter_pushes_nothing(carrier):
+def test_manual_pushes_nothing(carrier):
     carrier_credentials_rotate(carrier=carrier)
     with CarrierEndpoint(200) as endpoint:
         carrier.endpoint_url = endpoint.url
-        assert carrier.adapter == Adapter.MANUAL
-        adapter = get_adapter(carrier)
-        assert isinstance(adapter, ManualAdapter)
-        adapter.send(carrier=carrier, message_id="msg_01", event_type="order.created", payload=PAYLOAD)
+        assert carrier.integration == "manual"
+        integration = integration_for(carrier)
+        assert isinstance(integration, Manual)
+        assert integration.send(message(carrier)) == SendResult.delivered()
 
     assert endpoint.received == []
 
 
-def test_get_adapter(http_carrier):
-    assert isinstance(get_adapter(http_carrier), HttpAdapter)
+def test_integration_for(http_carrier):
+    assert isinstance(integration_for(http_carrier), StandardWebhooks)
 
-    http_carrier.adapter = Adapter.SIMULATOR
-    assert type(get_adapter(http_carrier)).__name__ == "SimulatorAdapter"
+    http_carrier.integration = "simulator"
+    assert isinstance(integration_for(http_carrier), Simulator)
 
-    http_carrier.adapter = "pigeon"
-    with pytest.raises(LookupError, match="no adapter registered for 'pigeon'"):
-        get_adapter(http_carrier)
+    http_carrier.integration = "pigeon"
+    with pytest.raises(LookupError, match="no integration registered for 'pigeon'"):
+        integration_for(http_carrier)
 
 
 def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, settings):
     settings.CARRIER_SIMULATOR = False
-    assert isinstance(get_adapter(carrier), ManualAdapter)
+    assert isinstance(integration_for(carrier), Manual)
     assert not simulated_carriers().exists()
 
     settings.CARRIER_SIMULATOR = True
-    assert type(get_adapter(carrier)).__name__ == "SimulatorAdapter"
+    assert isinstance(integration_for(carrier), Simulator)
     assert set(simulated_carriers().values_list("code", flat=True)) == {
         "swift-express",
         "econ-post",
@@ -219,7 +218,7 @@ def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, set
         "hk-bag",
     }
     # A demo carrier an admin switched to real HTTP stays on HTTP.
-    carrier.adapter = Adapter.HTTP
-    carrier.save(update_fields=["adapter"])
-    assert isinstance(get_adapter(carrier), HttpAdapter)
+    carrier.integration = "standard_webhooks"
+    carrier.save(update_fields=["integration"])
+    assert isinstance(integration_for(carrier), StandardWebhooks)
     assert not simulated_carriers().filter(pk=carrier.pk).exists()

@@ -1,4 +1,4 @@
-"""The built-in carrier simulator (DESIGN §2, §7.1): signed loopback callbacks, state-driven steps."""
+"""The carrier simulator (DESIGN §2, §7.1, §7.4): signed loopback callbacks, state-driven steps."""
 
 import json
 import threading
@@ -12,15 +12,18 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from carriers.integrations import OutboundMessage, SendResult
 from carriers.models import CarrierCredential
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
-from orders import simulator, tasks
 from orders.models import CancelReason, Order, OrderEvent, OutboxMessage, Status
 from orders.services import outbox
 from orders.services.cancellation import order_cancel
 from orders.services.clock import next_local_midnight
 from orders.tests.factories import OrderFactory
+from simulator import script as simulator
+from simulator import tasks
+from simulator.integration import Simulator
 
 S = Status
 pytestmark = pytest.mark.django_db
@@ -288,38 +291,39 @@ def test_orders_of_carriers_not_simulated_are_left_alone(carrier, settings):
     assert simulator.run_step(order_id=order.pk) is None
 
 
-def test_the_adapter_starts_the_script_on_order_created_only(simulated, monkeypatch):
+def test_the_integration_starts_the_script_on_order_created_only(simulated, monkeypatch):
     order = order_for(simulated)
     started = []
-    monkeypatch.setattr(simulator, "schedule_step", lambda *, order_id, after=None: started.append(order_id))
-    adapter = simulator.SimulatorAdapter()
+    monkeypatch.setattr(tasks, "schedule_step", lambda *, order_id, after=None: started.append(order_id))
+    integration = Simulator()
 
-    adapter.send(
-        carrier=simulated, message_id="m1", event_type="order.cancelled", payload={"order": order.number}
+    integration.send(
+        OutboundMessage(id="m1", type="order.cancelled", payload={"order": order.number}, carrier=simulated)
     )
     assert started == []
-    adapter.send(
-        carrier=simulated, message_id="m2", event_type="order.created", payload={"order": order.number}
+    integration.send(
+        OutboundMessage(id="m2", type="order.created", payload={"order": order.number}, carrier=simulated)
     )
     assert started == [order.pk]
 
 
-def test_the_adapter_fails_the_message_when_the_broker_is_down(simulated, monkeypatch):
+def test_the_integration_retries_the_message_when_the_broker_is_down(simulated, monkeypatch):
     order = order_for(simulated)
 
     def broker_down(**kwargs):
         raise OSError("Connection refused")
 
-    monkeypatch.setattr(simulator, "schedule_step", broker_down)
-    with pytest.raises(simulator.DeliveryError, match="could not schedule"):
-        simulator.SimulatorAdapter().send(
-            carrier=simulated, message_id="m", event_type="order.created", payload={"order": order.number}
-        )
+    monkeypatch.setattr(tasks, "schedule_step", broker_down)
+    sent = Simulator().send(
+        OutboundMessage(id="m", type="order.created", payload={"order": order.number}, carrier=simulated)
+    )
+    assert sent == SendResult.retry("simulator: could not schedule the first step (OSError)")
+    assert "could not schedule" in sent.reason
 
 
 def test_kick_restarts_only_quiet_orders_the_carrier_was_told_about(simulated, monkeypatch):
     started = []
-    monkeypatch.setattr(simulator, "schedule_step", lambda *, order_id, after=None: started.append(order_id))
+    monkeypatch.setattr(tasks, "schedule_step", lambda *, order_id, after=None: started.append(order_id))
     quiet = due_for_pickup(simulated, status=S.ACCEPTED)
     busy = due_for_pickup(simulated, status=S.ACCEPTED)
     waiting = order_for(simulated, status=S.ACCEPTED)  # its window is tomorrow: nothing is lost
@@ -335,7 +339,7 @@ def test_kick_restarts_only_quiet_orders_the_carrier_was_told_about(simulated, m
         updated_at=timezone.now() - timedelta(minutes=5)
     )
 
-    assert simulator.simulator_kick() == 1
+    assert tasks.scripts_restart() == 1
     assert started == [quiet.pk]
     call_command("simulate_carriers")
     assert started == [quiet.pk, quiet.pk]
@@ -366,7 +370,7 @@ def _book(customer):
 def collect_in_the_window(order):
     with time_machine.travel(order.pickup_end, tick=True):
         Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
-        assert simulator.simulator_kick() == 1
+        assert tasks.scripts_restart() == 1
     picked_up = OrderEvent.objects.get(order=order, new_status=S.PICKED_UP)
     assert order.pickup_start <= picked_up.occurred_at <= order.pickup_end
     assert picked_up.occurred_at == simulator.pickup_time(order)

@@ -1,0 +1,45 @@
+"""Carrier integrations as plug-ins (DESIGN §7.4): one module per protocol, one registry.
+
+The interface is in :mod:`.base`; :mod:`.standard_webhooks` is the platform's own protocol
+(DESIGN §7.1–7.2) and :mod:`.manual` the same without pushing (the carrier pulls).
+"""
+
+from .base import (
+    EventAnswer,
+    InboundOutcome,
+    InboundRequest,
+    Integration,
+    InvalidRequest,
+    OutboundMessage,
+    PlatformEvent,
+    RequestRefused,
+    SendResult,
+    SendStatus,
+)
+from .registry import (
+    INTEGRATIONS,
+    effective_integration_name,
+    integration_choices,
+    integration_for,
+    integration_override_register,
+    integration_register,
+)
+
+__all__ = [
+    "INTEGRATIONS",
+    "EventAnswer",
+    "InboundOutcome",
+    "InboundRequest",
+    "Integration",
+    "InvalidRequest",
+    "OutboundMessage",
+    "PlatformEvent",
+    "RequestRefused",
+    "SendResult",
+    "SendStatus",
+    "effective_integration_name",
+    "integration_choices",
+    "integration_for",
+    "integration_override_register",
+    "integration_register",
+]

@@ -1,0 +1,56 @@
+"""Which integrations exist, and which one serves a carrier (DESIGN §7.4).
+
+The built-in ones register when the carriers app is ready; another app (the development simulator,
+a test) registers its own with :func:`integration_register`. ``Carrier.integration`` names one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..models import Carrier
+from .base import Integration
+
+# name -> the integration (integrations hold no state between calls: one instance serves all).
+INTEGRATIONS: dict[str, Integration] = {}
+# Functions that may serve a carrier by another integration than its own (the simulator plays the
+# demo carriers while it is on); the first that names one wins.
+OVERRIDES: list[Callable[[Carrier], str | None]] = []
+
+
+def integration_register(integration: Integration, *, replace: bool = False) -> Integration:
+    """Make ``integration`` available under its ``name``; registering a name twice is a mistake."""
+    if not integration.name:
+        raise ValueError(f"{type(integration).__name__} has no name")
+    if integration.name in INTEGRATIONS and not replace:
+        raise ValueError(f"an integration named {integration.name!r} is registered already")
+    INTEGRATIONS[integration.name] = integration
+    return integration
+
+
+def integration_override_register(override: Callable[[Carrier], str | None]) -> None:
+    if override not in OVERRIDES:
+        OVERRIDES.append(override)
+
+
+def integration_choices() -> list[tuple[str, str]]:
+    """(name, label) of every registered integration, for the admin."""
+    return [(name, str(integration.label or name)) for name, integration in sorted(INTEGRATIONS.items())]
+
+
+def effective_integration_name(carrier: Carrier) -> str:
+    """The integration ``carrier`` is served by right now (its own, unless an override says)."""
+    for override in OVERRIDES:
+        name = override(carrier)
+        if name:
+            return name
+    return carrier.integration
+
+
+def integration_for(carrier: Carrier) -> Integration:
+    """The integration serving ``carrier``; ``LookupError`` if none is registered by that name."""
+    name = effective_integration_name(carrier)
+    try:
+        return INTEGRATIONS[name]
+    except KeyError:
+        raise LookupError(f"no integration registered for '{name}' (carrier {carrier.code})") from None

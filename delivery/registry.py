@@ -1,0 +1,74 @@
+"""Senders, registered by channel from their own apps' ``AppConfig.ready``.
+
+A sender turns one :class:`~delivery.models.Message` into whatever its channel speaks (a signed
+carrier push, an e-mail, an SMS) and reports how it went: :class:`Delivered`, :class:`RetryLater`
+or :class:`FailedForGood`. Returning ``None`` counts as delivered; raising counts as
+:class:`RetryLater` with the error as its reason. Senders never retry by themselves: due times,
+backoff and dead letters belong to the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from delivery.models import Message
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The receiver has it."""
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """Not delivered this time; a later attempt may succeed."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class FailedForGood:
+    """Retrying cannot help (no address, refused by the receiver): straight to the dead letters."""
+
+    reason: str
+
+
+Result = Delivered | RetryLater | FailedForGood
+Send = Callable[["Message"], Result | None]
+
+
+@dataclass(frozen=True)
+class Sender:
+    channel: str
+    send: Send
+    # Attempts before a message is a dead letter; read at each attempt, so settings apply at once.
+    max_attempts: Callable[[], int]
+
+
+class UnknownChannel(LookupError):
+    pass
+
+
+_SENDERS: dict[str, Sender] = {}
+
+
+def sender_register(*, channel: str, send: Send, max_attempts: Callable[[], int] | int) -> Sender:
+    """Register (or replace) the sender of ``channel``."""
+    limit = max_attempts if callable(max_attempts) else (lambda: max_attempts)
+    sender = Sender(channel=channel, send=send, max_attempts=limit)
+    _SENDERS[channel] = sender
+    return sender
+
+
+def sender_for(channel: str) -> Sender:
+    try:
+        return _SENDERS[channel]
+    except KeyError:
+        raise UnknownChannel(f"no sender registered for channel {channel!r}") from None
+
+
+def channels() -> list[str]:
+    return sorted(_SENDERS)

@@ -1,0 +1,167 @@
+"""The data of each carrier event type (DESIGN §7.2): one serializer per shape.
+
+The event registry (``orders.event_registry``) names the shape of each type; the callback parser,
+the OpenAPI schema and the integrations' translations are all checked against these.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from orders.models import PickupException
+
+CORRECTIONS_MAX_FIELDS = 30
+PHONE_PATTERN = r"^[0-9+\-() ,#*]{3,24}$"  # virtual numbers with extensions too (95338,1234#)
+
+
+class CarrierMoneySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$", error_messages={"invalid": _("Give an ISO 4217 currency code, e.g. CNY.")}
+    )
+
+
+class CarrierCourierSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    phone = serializers.RegexField(PHONE_PATTERN)
+    employee_id = serializers.CharField(max_length=40)
+
+
+class DeliveryCourierSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    phone = serializers.RegexField(PHONE_PATTERN)
+    employee_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class CorrectionsField(serializers.DictField):
+    """What the courier corrected with the user at the door (000 4.4), e.g.
+    ``{"recipient_phone": "13900139001"}``: recorded in the timeline; the order itself is never
+    edited. Values are text, numbers, booleans or null, or one level of such objects."""
+
+    default_error_messages = {
+        "too_many": _("At most {max} corrected fields."),
+        "bad_value": _("Each correction is text, a number, true/false or null (or an object of those)."),
+    }
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > CORRECTIONS_MAX_FIELDS:
+            self.fail("too_many", max=CORRECTIONS_MAX_FIELDS)
+        for key, item in value.items():
+            if len(str(key)) > 60 or not _scalar_or_flat(item):
+                self.fail("bad_value")
+        return dict(value)
+
+
+def _scalar(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) <= 500
+    return value is None or isinstance(value, bool | int | float)
+
+
+def _scalar_or_flat(value: Any) -> bool:
+    if isinstance(value, dict):
+        return len(value) <= CORRECTIONS_MAX_FIELDS and all(
+            len(str(k)) <= 60 and _scalar(v) for k, v in value.items()
+        )
+    return _scalar(value)
+
+
+class NoDataSerializer(serializers.Serializer):
+    """``order.dispatching`` carries no data."""
+
+
+class DispatchFailedDataSerializer(serializers.Serializer):
+    """``order.dispatch_failed``: no courier found yet; the order stays unaccepted."""
+
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class AcceptedDataSerializer(serializers.Serializer):
+    """``order.accepted``: the courier who will collect (again while accepted: a new courier)."""
+
+    courier = CarrierCourierSerializer()
+
+
+class PickupExceptionDataSerializer(serializers.Serializer):
+    """``order.pickup_exception``: the user must act before the next 00:00 Asia/Shanghai."""
+
+    code = serializers.ChoiceField(choices=PickupException.choices)
+    note = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class ExceptionResolvedDataSerializer(serializers.Serializer):
+    """``order.exception_resolved``."""
+
+    note = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class PickedUpDataSerializer(serializers.Serializer):
+    """``order.picked_up``: waybill, actual weight and fee; the pickup code if you require it."""
+
+    waybill_no = serializers.CharField(max_length=40)
+    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal("0.001"))
+    fee = CarrierMoneySerializer()
+    pickup_code = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="The code the user told the courier; required by carriers that require it.",
+    )
+    corrections = CorrectionsField(required=False)
+
+
+class InTransitDataSerializer(serializers.Serializer):
+    """``order.in_transit``: one scan; further scans are timeline entries."""
+
+    location = serializers.CharField(max_length=200, allow_blank=True)
+    description = serializers.CharField(max_length=300, allow_blank=True)
+
+
+class OutForDeliveryDataSerializer(serializers.Serializer):
+    """``order.out_for_delivery``: the delivering courier, if known."""
+
+    courier = DeliveryCourierSerializer(required=False, allow_null=True)
+
+
+class ProblemDataSerializer(serializers.Serializer):
+    """``order.problem``."""
+
+    description = serializers.CharField(max_length=500)
+
+
+class SignedDataSerializer(serializers.Serializer):
+    """``order.signed``."""
+
+    signed_by = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
+    remark = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Damage noted at signing; without one the parcel counts as delivered intact.",
+    )
+
+
+class ReasonDataSerializer(serializers.Serializer):
+    """``order.rejected`` and ``order.cancelled`` (before pickup only)."""
+
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class ContrabandDataSerializer(serializers.Serializer):
+    """``order.contraband_found``: prohibited goods found after pickup."""
+
+    category = serializers.CharField(max_length=100)
+    note = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class ReturnLegDataSerializer(serializers.Serializer):
+    """``order.returning``, ``order.returned``, ``order.disposed``: after ``rejected`` only."""
+
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    fee = CarrierMoneySerializer(required=False, allow_null=True)
