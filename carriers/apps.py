@@ -5,11 +5,17 @@ class CarriersConfig(AppConfig):
     name = "carriers"
 
     def ready(self) -> None:
+        from prohibited.selectors import screening_carriers_register
+
         from .integrations import integration_register
         from .integrations.manual import Manual
         from .integrations.standard_webhooks import StandardWebhooks
+        from .selectors import carriers_for_screening
         from .sending import register
         from .services import signing_cache  # noqa: F401  (connects its signal receivers)
+
+        # Screening applies each carrier's refusal list; prohibited does not import carriers.
+        screening_carriers_register(carriers_for_screening)
 
         # The built-in integrations (DESIGN §7.4); other apps register theirs in their own ready().
         integration_register(StandardWebhooks(), replace=True)

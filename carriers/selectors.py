@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import Carrier, ContractTerms
@@ -62,44 +62,26 @@ def contract_versions(carrier: Carrier, *, now: datetime | None = None) -> list[
     )
 
 
+# code → (accepted, pushed) over the orders created in the last 30 days (``ACCEPTANCE_WINDOW``).
+AcceptanceSource = Callable[..., Mapping[str, tuple[int, int]]]
+_acceptance_source: AcceptanceSource | None = None
+
+
+def carrier_acceptance_source_register(source: AcceptanceSource | None) -> None:
+    """The orders app registers where acceptance comes from when it loads (carriers does not import it)."""
+    global _acceptance_source
+    _acceptance_source = source
+
+
 def carrier_acceptance_stats(
     carriers: Iterable[Carrier], *, now: datetime | None = None
 ) -> dict[str, tuple[int, int]]:
-    """code → (accepted, pushed) over the orders created in the last 30 days, in one query.
-
-    pushed = orders created in the window for the carrier; accepted = those of them that reached
-    ``accepted`` or any later status (picked up … signed, rejected), or that have an ``accepted``
-    event (accepted, then cancelled or expired). Carriers without orders get (0, 0).
-    """
-    from orders.models import Order, OrderEvent, Status
-
+    """code → (accepted, pushed) over the orders created in the last 30 days, from the registered
+    source (``orders.selectors.carrier_acceptance_over_orders``); every carrier (0, 0) without one."""
     carriers = list(carriers)
-    by_id = {c.pk: c.code for c in carriers}
     stats = {c.code: (0, 0) for c in carriers}
-    if not carriers:
-        return stats
-    reached = [
-        Status.ACCEPTED,
-        Status.PICKED_UP,
-        Status.IN_TRANSIT,
-        Status.OUT_FOR_DELIVERY,
-        Status.PROBLEM,
-        Status.SIGNED,
-        Status.REJECTED,
-    ]
-    was_accepted = OrderEvent.objects.filter(order=OuterRef("pk"), new_status=Status.ACCEPTED)
-    since = (now or timezone.now()) - ACCEPTANCE_WINDOW
-    rows = (
-        Order.objects.filter(carrier_id__in=by_id, created_at__gte=since)
-        .order_by()
-        .values("carrier_id")
-        .annotate(
-            pushed=Count("pk"),
-            accepted=Count("pk", filter=Q(status__in=reached) | Q(Exists(was_accepted))),
-        )
-    )
-    for row in rows:
-        stats[by_id[row["carrier_id"]]] = (row["accepted"], row["pushed"])
+    if carriers and _acceptance_source is not None:
+        stats.update(_acceptance_source(carriers, now=now))
     return stats
 
 
@@ -120,3 +102,12 @@ def carrier_rating_stats(carriers: Iterable[Carrier]) -> Mapping[str, tuple]:
     if _rating_source is None:
         return {}
     return _rating_source(list(carriers))
+
+
+def carriers_for_screening(code: str | None = None) -> list[Carrier]:
+    """Registered with prohibited (``screening_carriers``): the carrier ``code`` (a list of one, or
+    empty), or every active carrier, with what screening reads."""
+    fields = ("code", "refusal_groups", "active")
+    if code is None:
+        return list(Carrier.objects.filter(active=True).only(*fields))
+    return list(Carrier.objects.filter(code=code).only(*fields)[:1])

@@ -14,7 +14,7 @@ from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFam
 from carriers.models import CarrierEvent
 from notifications.models import Delivery
 from orders.models import Order, OutboxMessage, OutboxStatus
-from orders.services.lifecycle import EXPIRABLE
+from orders.services.statuses import EXPIRABLE
 
 
 class PlatformCollector:

@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class OrdersConfig(AppConfig):
     name = "orders"
+
+    def ready(self) -> None:
+        from carriers.selectors import carrier_acceptance_source_register
+
+        from .selectors import carrier_acceptance_over_orders
+
+        # Recommendation weighs how often each carrier accepts; the orders are here (carriers does
+        # not import orders).
+        carrier_acceptance_source_register(carrier_acceptance_over_orders)

@@ -27,7 +27,7 @@ from reportlab.pdfgen import canvas
 
 from carriers.formats import local_time, masked_phone, money, weight
 from orders.models import Order, Status
-from orders.services.lifecycle import AFTER_PICKUP
+from orders.services.statuses import AFTER_PICKUP
 
 # Module width and height of the bars, in points (PDF) or pixels (page): wide enough for any
 # scanner and for a phone camera reading the screen.

@@ -1,9 +1,16 @@
-"""Reads of orders for their owners. Hidden (deleted by the user) orders do not exist here."""
+"""Reads of orders: for their owners (hidden, i.e. deleted by the user, orders do not exist here),
+and each carrier's acceptance for the recommendation."""
 
-from django.db.models import Prefetch, QuerySet
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from orders.models import Order, OrderEvent
+from carriers.models import Carrier
+from carriers.selectors import ACCEPTANCE_WINDOW
+from orders.models import Order, OrderEvent, Status
 
 
 def order_list_for_user(*, user, status: str | None = None) -> QuerySet[Order]:
@@ -37,3 +44,42 @@ def order_get_for_user(*, user, number: str) -> Order:
     if order is None:
         raise Http404
     return order
+
+
+def carrier_acceptance_over_orders(
+    carriers: Iterable[Carrier], *, now: datetime | None = None
+) -> dict[str, tuple[int, int]]:
+    """code → (accepted, pushed) over the orders created in the last 30 days, in one query.
+
+    pushed = orders created in the window for the carrier; accepted = those of them that reached
+    ``accepted`` or any later status (picked up … signed, rejected), or that have an ``accepted``
+    event (accepted, then cancelled or expired). Carriers without orders get (0, 0).
+    """
+    carriers = list(carriers)
+    by_id = {c.pk: c.code for c in carriers}
+    stats = {c.code: (0, 0) for c in carriers}
+    if not carriers:
+        return stats
+    reached = [
+        Status.ACCEPTED,
+        Status.PICKED_UP,
+        Status.IN_TRANSIT,
+        Status.OUT_FOR_DELIVERY,
+        Status.PROBLEM,
+        Status.SIGNED,
+        Status.REJECTED,
+    ]
+    was_accepted = OrderEvent.objects.filter(order=OuterRef("pk"), new_status=Status.ACCEPTED)
+    since = (now or timezone.now()) - ACCEPTANCE_WINDOW
+    rows = (
+        Order.objects.filter(carrier_id__in=by_id, created_at__gte=since)
+        .order_by()
+        .values("carrier_id")
+        .annotate(
+            pushed=Count("pk"),
+            accepted=Count("pk", filter=Q(status__in=reached) | Q(Exists(was_accepted))),
+        )
+    )
+    for row in rows:
+        stats[by_id[row["carrier_id"]]] = (row["accepted"], row["pushed"])
+    return stats

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from carriers import regions
 from carriers.models import Carrier, PricingKind
 from carriers.services.quotes import PICKUP_LEAD
-from orders.services.clock import local_date, start_of_local_day
+from orders.clock import local_date, start_of_local_day
 
 # The form offered windows starting at least PICKUP_LEAD from now; it was filled a moment ago.
 PICKUP_START_GRACE = timedelta(minutes=5)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,8 +20,22 @@ from .catalogue import SectionSpec
 from .matching import Hit, Matcher, Parts, normalise
 from .models import ListKind, Rule
 
-if TYPE_CHECKING:
-    from .services import ScreeningInput
+
+@dataclass(frozen=True)
+class ScreeningInput:
+    """One item as screening reads it: the rules' input."""
+
+    description: str
+    item_type: str | None = None  # documents, daily, clothing, food, digital, medicine, other
+    quantity: int | None = None
+    weight_kg: Decimal | None = None
+    dimensions_cm: tuple[Decimal, Decimal, Decimal] | None = None  # (L, W, H)
+    declared_value: Decimal | None = None
+    insured: bool = False
+    original_packaging: bool | None = None
+    keep_upright: bool | None = None
+    recipient_address: str = ""  # for PO-box / postcode-only rules of hk-bag
+
 
 ADDRESS_RULES = {Rule.ADDRESS, Rule.POSTCODE_ONLY}
 # 拒收物品目录 11, in centimetres and kilograms.

@@ -1,4 +1,4 @@
-"""Reads: the matcher for the current catalogue version.
+"""Reads: the matcher for the current catalogue version, and the carriers screening judges for.
 
 Each process keeps one matcher and compares the catalogue version (one primary-key read) on every
 screen; an admin edit bumps the version, so web processes and Celery workers rebuild on their next
@@ -9,7 +9,9 @@ same version number (a rolled-back test transaction, say) never share a matcher.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from .catalogue import catalogue_from_db, catalogue_from_files
 from .matching import Matcher
@@ -50,3 +52,22 @@ def catalogue_matcher_reset() -> None:
     global _current
     with _lock:
         _current = None
+
+
+# The carriers whose refusal lists screening applies (objects with ``code``, ``refusal_groups`` and
+# ``active``): code → [that carrier] or [] when there is none, None → every active carrier. The
+# carriers app registers it when it loads: prohibited is the lowest app and imports no other.
+ScreeningCarriers = Callable[[str | None], list[Any]]
+_screening_carriers: ScreeningCarriers | None = None
+
+
+def screening_carriers_register(source: ScreeningCarriers | None) -> None:
+    global _screening_carriers
+    _screening_carriers = source
+
+
+def screening_carriers(code: str | None = None) -> list[Any]:
+    """The carrier named ``code`` (a list of one, or empty), or every active carrier."""
+    if _screening_carriers is None:
+        return []
+    return _screening_carriers(code)

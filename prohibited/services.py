@@ -9,30 +9,15 @@ every active carrier that refuses the item; with a carrier, ``refused`` means th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import ListKind, catalogue_touch
-from .rules import Finding, Outcome, evaluate
-from .selectors import catalogue_matcher
+from .rules import Finding, Outcome, ScreeningInput, evaluate
+from .selectors import catalogue_matcher, screening_carriers
 
 ITEM_TYPES = ("documents", "daily", "clothing", "food", "digital", "medicine", "other")
-
-
-@dataclass(frozen=True)
-class ScreeningInput:
-    description: str
-    item_type: str | None = None  # documents, daily, clothing, food, digital, medicine, other
-    quantity: int | None = None
-    weight_kg: Decimal | None = None
-    dimensions_cm: tuple[Decimal, Decimal, Decimal] | None = None  # (L, W, H)
-    declared_value: Decimal | None = None
-    insured: bool = False
-    original_packaging: bool | None = None
-    keep_upright: bool | None = None
-    recipient_address: str = ""  # for PO-box / postcode-only rules of hk-bag
 
 
 @dataclass
@@ -63,15 +48,13 @@ class UnknownCarrier(ValueError):
 
 def _carriers(carrier) -> tuple[list, bool]:
     """(carriers to judge, whether one was named)."""
-    from carriers.models import Carrier
-
     if carrier is None:
-        return list(Carrier.objects.filter(active=True).only("code", "refusal_groups", "active")), False
+        return screening_carriers(), False
     if isinstance(carrier, str):
-        found = Carrier.objects.filter(code=carrier).only("code", "refusal_groups", "active").first()
-        if found is None:
+        found = screening_carriers(carrier)
+        if not found:
             raise UnknownCarrier(carrier)
-        return [found], True
+        return found, True
     return [carrier], True
 
 

@@ -48,7 +48,7 @@ from carriers.models import Carrier
 from carriers.services.credentials import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import sign_payload
 from orders.models import Order, OrderEvent, OutboxEventType, OutboxStatus, Status
-from orders.services.lifecycle import TERMINAL
+from orders.services.statuses import TERMINAL
 
 logger = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from carriers import regions
 from carriers.models import Carrier, ContractTerms
 from carriers.services import Quote, quote_shipment, screen_shipment
 from carriers.shipment import Party, Shipment
+from orders.clock import local_date, next_local_midnight
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
 from orders.services import outbox
-from orders.services.clock import local_date, next_local_midnight
-from orders.services.lifecycle import transition_after_commit
+from orders.services.statuses import transition_after_commit
 from orders.validators import CONTRACT_NOT_ACCEPTED, validate_bag_terms, validate_pickup_window
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a number is read out on the phone.

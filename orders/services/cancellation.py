@@ -1,6 +1,6 @@
 """What a user or an admin asks of a booked order: cancel it, expire it, delete it (DESIGN §3.2).
 
-Cancel and expire are status changes, so they go through :func:`lifecycle._transition` and add
+Cancel and expire are status changes, so they go through :func:`lifecycle.order_transition` and add
 only their own rules (who may cancel, which reasons count) and the user's notice. Delete is no
 status change: it only hides the order from its owner.
 """
@@ -20,7 +20,8 @@ from notifications.services import dedupe_key_for, notify
 from orders.event_registry import PICKUP_EXCEPTION
 from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, Status
 from orders.services.expiry import expired_orders_notify
-from orders.services.lifecycle import CANCELLABLE, IllegalTransition, order_transition
+from orders.services.lifecycle import IllegalTransition, order_transition
+from orders.services.statuses import CANCELLABLE
 
 
 class OrderNotCancellable(IllegalTransition):

@@ -22,6 +22,7 @@ from accounts.models import ViolationKind
 from accounts.services.violations import violation_record
 from carriers.models import Carrier, CarrierEventResult
 from notifications.services import dedupe_key_for, notify
+from orders.clock import next_local_midnight
 from orders.event_registry import (
     ACCEPTED,
     ASPECTS,
@@ -53,14 +54,9 @@ from orders.event_registry import (
 )
 from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, ReturnState, Status
 from orders.services.cancellation import frequent_cancellations_check
-from orders.services.clock import next_local_midnight
 from orders.services.expiry import order_expire_overdue
-from orders.services.lifecycle import (
-    IllegalTransition,
-    is_legal_move,
-    order_event_record,
-    order_transition,
-)
+from orders.services.lifecycle import IllegalTransition, order_event_record, order_transition
+from orders.services.statuses import is_legal_move
 
 S = Status
 Result = CarrierEventResult

@@ -28,7 +28,7 @@ from django.utils import timezone
 from notifications.services import notify_orders
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
 from orders.services import outbox
-from orders.services.lifecycle import EXPIRABLE, transition_after_commit
+from orders.services.statuses import EXPIRABLE, transition_after_commit
 
 logger = logging.getLogger(__name__)
 

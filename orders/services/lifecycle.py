@@ -16,84 +16,28 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
-from types import MappingProxyType
 from typing import Any
-from uuid import UUID
 
 from django.db import connection, transaction
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Actor, Order, OrderEvent, OutboxEventType, OutboxMessage, Status
+from orders.models import Actor, Order, OrderEvent, OutboxMessage, Status
 from orders.services import outbox
+from orders.services.expiry import order_expire_overdue
+from orders.services.statuses import (
+    DEADLINE_KEPT_ON,
+    LEGAL_MOVES,
+    MUTABLE_FIELDS,
+    PROGRESS,
+    PUSHED_TO_CARRIER,
+    is_legal_move,
+    transition_after_commit,
+)
 
 logger = logging.getLogger(__name__)
 
 S = Status
-
-# The legal moves of §3.1: from → the statuses it may become. Terminal statuses map to nothing.
-LEGAL_MOVES: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        S.PLACED: frozenset({S.DISPATCHING, S.ACCEPTED, S.PICKED_UP, S.CANCELLED, S.EXPIRED}),
-        S.DISPATCHING: frozenset({S.ACCEPTED, S.PICKED_UP, S.CANCELLED, S.EXPIRED}),
-        S.ACCEPTED: frozenset({S.PICKED_UP, S.CANCELLED, S.EXPIRED}),
-        S.PICKED_UP: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.PROBLEM, S.SIGNED, S.REJECTED}),
-        S.IN_TRANSIT: frozenset({S.OUT_FOR_DELIVERY, S.PROBLEM, S.SIGNED, S.REJECTED}),
-        S.OUT_FOR_DELIVERY: frozenset({S.IN_TRANSIT, S.PROBLEM, S.SIGNED, S.REJECTED}),
-        S.PROBLEM: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.SIGNED, S.REJECTED}),
-        S.SIGNED: frozenset(),
-        S.REJECTED: frozenset(),
-        S.CANCELLED: frozenset(),
-        S.EXPIRED: frozenset(),
-    }
-)
-
-TERMINAL: frozenset[str] = frozenset(s for s, targets in LEGAL_MOVES.items() if not targets)
-# Statuses an order can be cancelled from (before pickup) and expired from (not yet picked up).
-CANCELLABLE: frozenset[str] = frozenset(s for s, t in LEGAL_MOVES.items() if S.CANCELLED in t)
-EXPIRABLE: frozenset[str] = frozenset(s for s, t in LEGAL_MOVES.items() if S.EXPIRED in t)
-# Picked up or beyond: the parcel is with the carrier.
-AFTER_PICKUP: frozenset[str] = frozenset(
-    {S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.PROBLEM, S.SIGNED, S.REJECTED}
-)
-# Moves that show the carrier is working the order: they clear the open pickup exception (§3.2
-# "cleared by exception_resolved or by progress").
-PROGRESS: frozenset[str] = frozenset({S.ACCEPTED} | AFTER_PICKUP)
-# Moves the carrier is told about through the outbox (§7.1), unless the carrier made them itself.
-PUSHED_TO_CARRIER: Mapping[str, str] = MappingProxyType(
-    {S.CANCELLED: OutboxEventType.CANCELLED, S.EXPIRED: OutboxEventType.EXPIRED}
-)
-# The booking deadline keeps running while the carrier is still looking for a courier; every other
-# move either meets it (acceptance, progress) or ends the order.
-DEADLINE_KEPT_ON: frozenset[str] = frozenset({S.DISPATCHING})
-
-# The only fields a lifecycle service may change besides the status: what the carrier reports and
-# what the platform tracks. Booking fields are never edited (§3.2, "immutable after booking").
-MUTABLE_FIELDS: frozenset[str] = frozenset(
-    {
-        "courier_name",
-        "courier_phone",
-        "courier_employee_id",
-        "waybill_no",
-        "fee_amount",
-        "fee_currency",
-        "cancel_reason",
-        "deadline",
-        "actual_weight_kg",
-        "exception_code",
-        "exception_note",
-        "return_state",
-    }
-)
-
-# Sent after the transaction that changed the status commits (notifications, the outbound push).
-# Receivers get: order_id, event_id, old_status, new_status, actor.
-order_transitioned = Signal()
-
-
-def is_legal_move(old: str, new: str) -> bool:
-    return new in LEGAL_MOVES.get(old, frozenset())
 
 
 class OrderError(Exception):
@@ -133,17 +77,6 @@ def _status_label(status: str) -> str:
         return status
 
 
-def transition_after_commit(
-    *, order_id: int, event_id: int, old: str, new: str, actor: str, messages: tuple[UUID, ...] = ()
-) -> None:
-    # The outbound push first: it never raises, and a failing signal receiver must not hold it up.
-    if messages:
-        outbox.outbox_queue(messages)
-    order_transitioned.send(
-        sender=Order, order_id=order_id, event_id=event_id, old_status=old, new_status=new, actor=actor
-    )
-
-
 def _check_changes(changes: Mapping[str, Any]) -> None:
     unknown = set(changes) - MUTABLE_FIELDS
     if unknown:
@@ -153,9 +86,6 @@ def _check_changes(changes: Mapping[str, Any]) -> None:
 
 def _expire_if_overdue(order: Order) -> OrderEvent | None:
     """Expire the locked ``order`` first if it is overdue (``expiry.order_expire_overdue``)."""
-    # Imported here: the expiry job builds on this module's tables and signal.
-    from orders.services.expiry import order_expire_overdue
-
     return order_expire_overdue(order=order)
 
 

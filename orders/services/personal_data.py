@@ -10,7 +10,7 @@ from accounts.services.privacy import scrub
 from carriers.models import CarrierEvent
 from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxMessage
 from orders.services.cancellation import order_cancel
-from orders.services.lifecycle import CANCELLABLE
+from orders.services.statuses import CANCELLABLE
 
 PARTY_TEXT = ("name", "phone", "address")
 

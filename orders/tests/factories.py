@@ -7,8 +7,8 @@ import factory
 from django.utils import timezone
 
 from carriers.models import Carrier, ContractTerms
+from orders.clock import local_date, start_of_local_day
 from orders.models import Actor, ItemType, Order, OrderEvent, Status
-from orders.services.clock import local_date, start_of_local_day
 from tests.factories import UserFactory
 
 

@@ -19,7 +19,7 @@ from orders.event_registry import (
 )
 from orders.models import CancelReason, OrderEvent, PickupException, Status
 from orders.services.carrier_event_judgement import HANDLERS
-from orders.services.lifecycle import is_legal_move
+from orders.services.statuses import is_legal_move
 from orders.tests.carrier_events_support import (
     COURIER,
     NOW,

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from carriers.shipment import Party, Shipment
 from notifications.models import Notification
 from orders import tasks
+from orders.clock import next_local_midnight
 from orders.models import Actor, Order, OrderEvent, OutboxMessage, Status
 from orders.services import booking, expiry
-from orders.services.clock import next_local_midnight
-from orders.services.lifecycle import order_transitioned
+from orders.services.statuses import order_transitioned
 from orders.tests.factories import OrderFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

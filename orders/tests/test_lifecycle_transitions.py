@@ -7,13 +7,8 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Actor, Order, OrderEvent, Status
-from orders.services.lifecycle import (
-    LEGAL_MOVES,
-    IllegalTransition,
-    order_event_record,
-    order_transition,
-    order_transitioned,
-)
+from orders.services.lifecycle import IllegalTransition, order_event_record, order_transition
+from orders.services.statuses import LEGAL_MOVES, order_transitioned
 from orders.tests.factories import OrderFactory
 
 S = Status

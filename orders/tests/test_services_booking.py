@@ -12,7 +12,7 @@ from carriers.shipment import Party, Shipment
 from orders.api.serializers import ShipmentSerializer
 from orders.models import Order, OrderEvent, Status
 from orders.services import booking
-from orders.services.lifecycle import order_transitioned
+from orders.services.statuses import order_transitioned
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 15, 30, tzinfo=SHANGHAI)

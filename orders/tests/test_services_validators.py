@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from orders.services.clock import next_local_midnight
+from orders.clock import next_local_midnight
 from orders.tests.factories import CarrierFactory
 from orders.validators import (
     validate_address_detail,

@@ -18,7 +18,7 @@ from orders import receipts, selectors
 from orders.event_registry import DISPATCH_FAILED, NOT_ACCEPTED, TIMELINE_LABELS
 from orders.forms import CancelForm
 from orders.models import CancelReason, Order, OrderEvent, Status
-from orders.services import cancellation, lifecycle
+from orders.services import cancellation, lifecycle, statuses
 from orders.views.common import money, order_or_404
 
 PAGE_SIZE = 10
@@ -125,11 +125,11 @@ def _detail_context(order: Order, **extra) -> dict:
     for event in events:
         event.title = _event_title(event)
     order.badge = BADGES.get(order.status, "")
-    cancellable = order.status in lifecycle.CANCELLABLE
+    cancellable = order.status in statuses.CANCELLABLE
     return {
         "dispatch_failed": _dispatch_failure(order, events),
         # The page asks the API for changes until the order reaches a final status (order.js).
-        "live": order.status not in lifecycle.TERMINAL,
+        "live": order.status not in statuses.TERMINAL,
         "order": order,
         "status_hint": STATUS_HINTS.get(order.status, ""),
         "events": events,
@@ -146,7 +146,7 @@ def _detail_context(order: Order, **extra) -> dict:
         "cancellable": cancellable,
         # The code is for the courier who collects the parcel: useless once it is picked up.
         "show_code": cancellable,
-        "after_pickup": order.status in lifecycle.AFTER_PICKUP,
+        "after_pickup": order.status in statuses.AFTER_PICKUP,
         "courier_known": bool(order.courier_name),
         "cancel_form": extra.pop("cancel_form", None)
         or CancelForm(initial={"reason": CancelReason.CHANGED_MIND}),
@@ -185,7 +185,7 @@ def order_delete(request, number: str):
     return render(
         request,
         "orders/delete.html",
-        {"order": order, "cancellable": order.status in lifecycle.CANCELLABLE},
+        {"order": order, "cancellable": order.status in statuses.CANCELLABLE},
     )
 
 

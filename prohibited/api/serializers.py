@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from prohibited.selectors import screening_carriers
 from prohibited.services import ITEM_TYPES, ScreeningInput
 
 MAX_DECIMAL = Decimal("9999999999")
@@ -85,12 +86,10 @@ class ScreeningRequestSerializer(serializers.Serializer):
     def validate_carrier(self, value: str | None):
         if not value:
             return None
-        from carriers.models import Carrier
-
-        carrier = Carrier.objects.filter(code=value).first()
-        if carrier is None:
+        found = screening_carriers(value)
+        if not found:
             raise serializers.ValidationError(_("No carrier has the code %(code)s.") % {"code": value})
-        return carrier
+        return found[0]
 
     def screening_input(self) -> ScreeningInput:
         data = self.validated_data

@@ -16,10 +16,10 @@ from carriers.integrations import OutboundMessage, SendResult
 from carriers.models import CarrierCredential
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
+from orders.clock import next_local_midnight
 from orders.models import CancelReason, Order, OrderEvent, OutboxMessage, Status
 from orders.services import outbox
 from orders.services.cancellation import order_cancel
-from orders.services.clock import next_local_midnight
 from orders.tests.factories import OrderFactory
 from simulator import script as simulator
 from simulator import tasks

@@ -44,7 +44,7 @@ from accounts.demo import DEMO_PHONE
 from accounts.models import User
 from carriers.shipment import Party, Shipment
 from orders.services.booking import order_place
-from orders.services.clock import next_local_midnight
+from orders.clock import next_local_midnight
 
 start = next_local_midnight(timezone.now()) + timedelta(hours=10)
 shipment = Shipment(

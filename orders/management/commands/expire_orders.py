@@ -5,7 +5,7 @@ from datetime import datetime, time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import dateparse, timezone
 
-from orders.services.clock import PLATFORM_TZ
+from orders.clock import PLATFORM_TZ
 from orders.services.expiry import orders_expire_due
 
 
