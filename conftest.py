@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.service_fee import service_fee_forget
 from carriers.services.signing_cache import carrier_signing_forget
 from tests.factories import UserFactory
 
@@ -20,6 +21,7 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Row ids are reused from test to test: no carrier cached by an earlier test may answer.
     carrier_signing_forget()
+    service_fee_forget()  # nor a service fee cached by an earlier test
     # Rate-limit counters (accounts.throttles) must not leak from one test into the next.
     cache.clear()
 

@@ -19,6 +19,7 @@ from .models import (
     Restriction,
     RestrictionCause,
     RestrictionScope,
+    ServiceFeeAnnouncement,
     User,
     Violation,
 )
@@ -27,6 +28,7 @@ from .services.agreements import agreement_publish
 from .services.common import identifier_taken
 from .services.feedback import feedback_answer
 from .services.restrictions import restriction_apply, restriction_lift
+from .services.service_fee import service_fee_announcement_publish
 from .services.violations import violation_record
 
 
@@ -109,7 +111,7 @@ class ViolationInline(admin.TabularInline):
     model = Violation
     fk_name = "user"
     extra = 0
-    fields = ("kind", "order", "note", "recorded_by", "carrier", "created_at")
+    fields = ("kind", "order", "review", "note", "recorded_by", "carrier", "created_at")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -293,6 +295,60 @@ class AgreementAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
+class ServiceFeeAnnouncementForm(forms.ModelForm):
+    class Meta:
+        model = ServiceFeeAnnouncement
+        fields = ("fee", "effective_at")
+
+    def clean_effective_at(self):
+        effective_at = self.cleaned_data["effective_at"]
+        if effective_at <= timezone.now():
+            raise forms.ValidationError(_("The effective date must be later than the publication."))
+        return effective_at
+
+
+@admin.register(ServiceFeeAnnouncement)
+class ServiceFeeAnnouncementAdmin(admin.ModelAdmin):
+    """The platform service fee changes only by an announcement published ahead of its date (000 3.2)."""
+
+    form = ServiceFeeAnnouncementForm
+    list_display = ("fee", "effective_at", "published_at", "state")
+    ordering = ("-effective_at",)
+    actions = ["publish"]
+
+    @admin.display(description=_("state"))
+    def state(self, announcement: ServiceFeeAnnouncement) -> str:
+        if announcement.published_at is None:
+            return _("Draft")
+        if announcement.effective_at > timezone.now():
+            return _("Published, not yet effective")
+        return _("In force or superseded")
+
+    @admin.action(description=_("Publish the selected announcement and tell every user"))
+    def publish(self, request, queryset):
+        for announcement in queryset:
+            try:
+                told = service_fee_announcement_publish(announcement=announcement)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Service fee announcement published; %(count)d users notified.") % {"count": told},
+                    messages.SUCCESS,
+                )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False  # what users were told stays as it was
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 @admin.register(AgreementAcceptance)
 class AgreementAcceptanceAdmin(admin.ModelAdmin):
     list_display = ("user", "agreement", "method", "accepted_at", "ip")
@@ -338,16 +394,16 @@ class ViolationAdmin(admin.ModelAdmin):
     """Violations are evidence: recorded through the service, never edited afterwards."""
 
     form = ViolationAdminForm
-    list_display = ("user", "kind", "order", "recorded_by", "carrier", "created_at")
+    list_display = ("user", "kind", "order", "review", "recorded_by", "carrier", "created_at")
     list_filter = ("kind", "carrier")
     search_fields = ("user__username", "user__phone", "user__email", "order__number", "note")
-    list_select_related = ("user", "order", "recorded_by", "carrier")
+    list_select_related = ("user", "order", "review", "recorded_by", "carrier")
     raw_id_fields = ("user", "order")
     date_hierarchy = "created_at"
 
     def get_fields(self, request, obj=None):
         if obj is not None:
-            return ("user", "kind", "order", "note", "recorded_by", "carrier", "created_at")
+            return ("user", "kind", "order", "review", "note", "recorded_by", "carrier", "created_at")
         return ViolationAdminForm.Meta.fields
 
     def has_change_permission(self, request, obj=None) -> bool:

@@ -122,6 +122,30 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     language = forms.ChoiceField(label=_("Language"), choices=language_choices, required=False)
+    channel_sms = forms.BooleanField(label=_("SMS"), required=False)
+    channel_email = forms.BooleanField(label=_("E-mail"), required=False)
+    channel_push = forms.BooleanField(label=_("Push notifications"), required=False)
+    channel_wechat = forms.BooleanField(label=_("WeChat"), required=False)
+
+    CHANNELS = ("sms", "email", "push", "wechat")
+
+    @classmethod
+    def initial_for(cls, *, profile: dict, channels: dict) -> dict:
+        return {**profile, **{f"channel_{code}": bool(channels.get(code)) for code in cls.CHANNELS}}
+
+    def service_data(self) -> dict:
+        """The cleaned input in the shape ``profile_update`` takes."""
+        data = {name: value for name, value in self.cleaned_data.items() if not name.startswith("channel_")}
+        data["notification_channels"] = {code: self.cleaned_data[f"channel_{code}"] for code in self.CHANNELS}
+        return data
+
+
+class ContactConfirmForm(ServiceErrorsMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Confirmation code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class AddressForm(ServiceErrorsMixin, forms.Form):

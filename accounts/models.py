@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +34,16 @@ class UserManager(BaseUserManager):
         return self._create(username, password, **extra)
 
 
+# Optional channels a user chooses for notices (DESIGN §7.3 ``channels``); in-app is always on.
+# ``notifications.services.channels_for`` reads ``User.notification_channels`` with these defaults.
+NOTIFICATION_CHANNELS = ("sms", "email", "push", "wechat")
+NOTIFICATION_CHANNEL_DEFAULTS = {"sms": False, "email": True, "push": False, "wechat": False}
+
+
+def notification_channels_default() -> dict[str, bool]:
+    return dict(NOTIFICATION_CHANNEL_DEFAULTS)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in with a mobile number (E.164) or an e-mail address.
 
@@ -45,6 +56,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True, null=True, blank=True)
     display_name = models.CharField(_("name"), max_length=60, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    notification_channels = models.JSONField(
+        _("notification channels"), default=notification_channels_default, blank=True
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -214,6 +228,15 @@ class Violation(models.Model):
         related_name="violations",
         verbose_name=_("order"),
     )
+    # The review it is about (a complaint upheld by a moderator, 000 6.1.2).
+    review = models.ForeignKey(
+        "reviews.Review",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="violations",
+        verbose_name=_("review"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -297,6 +320,57 @@ class PasswordResetCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ContactField(models.TextChoices):
+    PHONE = "phone", _("mobile number")
+    EMAIL = "email", _("e-mail address")
+
+
+class ContactChange(models.Model):
+    """A new mobile number or e-mail address that takes effect once the code sent to it is entered.
+
+    Only a keyed digest of the code is stored; it is valid for ``CONTACT_CODE_MINUTES`` and
+    ``CONTACT_CODE_TRIES`` wrong guesses. A newer request for the same field replaces it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contact_changes",
+        verbose_name=_("user"),
+    )
+    field = models.CharField(_("contact detail"), max_length=10, choices=ContactField.choices)
+    new_value = models.CharField(_("new value"), max_length=254)
+    code_digest = models.CharField(_("code (digest)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    tries = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact change")
+        verbose_name_plural = _("contact changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "field", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.field}"
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session that knows whose it is, so one user's sessions are found by an index
+    (account deletion, termination) instead of by decoding every session row.
+
+    ``user_pk`` is a plain column, not a foreign key: a session saved by a request still running
+    when its user is deleted must not fail.
+    """
+
+    user_pk = models.PositiveBigIntegerField(_("user id"), null=True, blank=True, db_index=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
 
 
 class RestrictionScope(models.TextChoices):
@@ -413,3 +487,34 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.user}"
+
+
+class ServiceFeeAnnouncement(models.Model):
+    """An announced platform service fee (000 3.2): the fee per order from ``effective_at`` on.
+
+    A draft until published; publishing tells every user, and only an effective date later than
+    the publication is accepted, so a fee is always announced before it applies. The fee in force
+    is the latest published one whose date has passed (``accounts.selectors``); before any, the
+    ``PLATFORM_SERVICE_FEE`` setting (0). Published announcements are never edited.
+    """
+
+    fee = models.DecimalField(_("service fee per order (CNY)"), max_digits=8, decimal_places=2)
+    effective_at = models.DateTimeField(_("effective from"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service fee announcement")
+        verbose_name_plural = _("service fee announcements")
+        ordering = ["-effective_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="service_fee_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(published_at__isnull=True)
+                | models.Q(effective_at__gt=models.F("published_at")),
+                name="service_fee_announced_before_it_applies",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee} · {self.effective_at:%Y-%m-%d %H:%M}"

@@ -1,12 +1,23 @@
-"""Reads of the accounts app: agreements and address books."""
+"""Reads of the accounts app: agreements, address books, contact changes waiting for a code."""
 
 from datetime import datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Address, Agreement, AgreementAcceptance, AgreementKind, User
+from .models import (
+    Address,
+    Agreement,
+    AgreementAcceptance,
+    AgreementKind,
+    ContactChange,
+    ContactField,
+    ServiceFeeAnnouncement,
+    User,
+)
 
 
 def _published(now: datetime, kind: str) -> QuerySet[Agreement]:
@@ -67,3 +78,37 @@ def address_get_for_user(*, user: User, pk: int) -> Address:
 def order_of_user(*, user: User, number: str):
     """One of the user's orders by its number, or None (feedback may name one)."""
     return user.orders.filter(number=number).first()
+
+
+def contact_changes_pending(*, user: User) -> dict[str, str | None]:
+    """The new phone number and e-mail address waiting for their code (``None``: nothing waits)."""
+    pending: dict[str, str | None] = dict.fromkeys(ContactField.values)
+    rows = ContactChange.objects.filter(
+        user=user,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        tries__lt=settings.CONTACT_CODE_TRIES,
+    ).order_by("created_at", "id")
+    for change in rows:
+        pending[change.field] = change.new_value
+    return pending
+
+
+def service_fee_schedule(*, now: datetime | None = None) -> tuple[Decimal | None, datetime | None]:
+    """In one query: the fee (CNY per order) of the latest published announcement in force, or
+    None when none applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``), and when the next
+    published one takes effect (None: none announced). Announcements are few; all are read."""
+    now = now or timezone.now()
+    fee, next_change = None, None
+    rows = (
+        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False)
+        .order_by("-effective_at", "-id")
+        .values_list("fee", "effective_at")
+    )
+    for amount, effective_at in rows:
+        if effective_at > now:
+            next_change = effective_at
+        else:
+            fee = amount
+            break
+    return fee, next_change

@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import PasswordResetCode
+from accounts.models import ContactChange, ContactField, PasswordResetCode
 from notifications.channels import DeliveryError, SmsChannel
 from notifications.services import user_language
 
@@ -28,3 +28,25 @@ def send_password_reset_code(reset_id: int, code: str) -> None:
         send_mail(subject=subject, message=text, from_email=None, recipient_list=[user.email])
     elif user.phone:
         SmsChannel().backend().send(phone=user.phone, text=text)
+
+
+@shared_task(ignore_result=True, autoretry_for=(DeliveryError, OSError), max_retries=3, retry_backoff=10)
+def send_contact_code(change_id: int, code: str) -> None:
+    """Send the confirmation code of a new phone number or e-mail address to that new one."""
+    change = ContactChange.objects.select_related("user").filter(pk=change_id, used_at__isnull=True).first()
+    if change is None:
+        return  # replaced by a newer request, or confirmed already
+    with translation.override(user_language(change.user)):
+        text = _(
+            "Your confirmation code is %(code)s. Enter it on your account page within %(minutes)d "
+            "minutes to use this %(detail)s. Never share it with anyone."
+        ) % {
+            "code": code,
+            "minutes": settings.CONTACT_CODE_MINUTES,
+            "detail": ContactField(change.field).label,
+        }
+        subject = _("Confirm your new contact details")
+    if change.field == ContactField.EMAIL:
+        send_mail(subject=subject, message=text, from_email=None, recipient_list=[change.new_value])
+    else:
+        SmsChannel().backend().send(phone=change.new_value, text=text)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("agreement/", views.agreement, name="agreement"),
     path("agreement/<str:version>/", views.agreement, name="agreement_version"),
     path("profile/", views.profile, name="profile"),
+    path("profile/contact/<str:field>/", views.contact_confirm, name="contact_confirm"),
     path("export/", views.data_export, name="export"),
     path("delete/", views.account_delete, name="delete"),
     path("feedback/", views.feedback, name="feedback"),

@@ -21,6 +21,7 @@ from .continued_use import agreements_continued_use_check
 from .forms import (
     AccountDeleteForm,
     AddressForm,
+    ContactConfirmForm,
     FeedbackForm,
     LoginForm,
     PasswordChangeForm,
@@ -29,7 +30,7 @@ from .forms import (
     ProfileForm,
     SignupForm,
 )
-from .models import AgreementKind
+from .models import NOTIFICATION_CHANNEL_DEFAULTS, AgreementKind
 from .request_meta import client_ip, client_user_agent
 from .templatetags.accounts_tags import phone_display
 from .throttles import LoginRateThrottle, PasswordResetRateThrottle, page_throttled
@@ -275,31 +276,84 @@ def profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
-                services.profile_update(user=user, data=form.cleaned_data)
+                services.profile_update(user=user, data=form.service_data())
             except ValidationError as exc:
                 form.add_service_error(exc)
             else:
-                messages.success(request, _("Your profile has been saved."))
+                pending = selectors.contact_changes_pending(user=user)
+                if any(pending.values()):
+                    messages.success(
+                        request,
+                        _(
+                            "Your profile has been saved. Enter the code we sent to confirm the new contact details."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Your profile has been saved."))
                 return _remember_language(redirect("accounts:profile"), user.language)
         user.refresh_from_db()  # show what is stored, not the refused input, in the summary
     else:
-        form = ProfileForm(
-            initial={
-                "display_name": user.display_name,
-                "phone": phone_display(user.phone),
-                "email": user.email or "",
-                "language": user.language,
-            }
-        )
+        form = ProfileForm(initial=_profile_initial(user))
+    return _profile_page(request, form=form)
+
+
+def _profile_initial(user) -> dict:
+    return ProfileForm.initial_for(
+        profile={
+            "display_name": user.display_name,
+            "phone": phone_display(user.phone),
+            "email": user.email or "",
+            "language": user.language,
+        },
+        channels={**NOTIFICATION_CHANNEL_DEFAULTS, **(user.notification_channels or {})},
+    )
+
+
+def _profile_page(request: HttpRequest, *, form, confirm_forms: dict | None = None) -> HttpResponse:
+    user = request.user
+    pending = selectors.contact_changes_pending(user=user)
+    confirm_forms = confirm_forms or {}
+    confirmations = [
+        {
+            "field": field,
+            "value": phone_display(value) if field == "phone" else value,
+            "form": confirm_forms.get(field) or ContactConfirmForm(prefix=field),
+        }
+        for field, value in pending.items()
+        if value
+    ]
     return render(
         request,
         "accounts/profile.html",
         {
             "form": form,
+            "confirmations": confirmations,
             "acceptance": selectors.agreement_acceptance_latest(user=user),
             "current_agreement": selectors.agreement_current(),
             "address_count": selectors.address_list_for_user(user=user).count(),
         },
+    )
+
+
+@login_required
+@require_POST
+def contact_confirm(request: HttpRequest, field: str) -> HttpResponse:
+    """Confirm a new phone number or e-mail address with the code sent to it."""
+    if field not in ("phone", "email"):
+        raise Http404
+    form = ContactConfirmForm(request.POST, prefix=field)
+    if form.is_valid():
+        try:
+            services.contact_change_confirm(user=request.user, field=field, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request, _("Your new contact details are confirmed. Log in with them from now on.")
+            )
+            return redirect("accounts:profile")
+    return _profile_page(
+        request, form=ProfileForm(initial=_profile_initial(request.user)), confirm_forms={field: form}
     )
 
 

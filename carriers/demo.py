@@ -44,6 +44,7 @@ CARRIERS: dict[str, dict] = {
         "insurance_max_value": D("30000"),
         "refusal_groups": [1, 2, 3, 6, 7, 8, 9, 11],
         "requires_pickup_code": True,
+        "offers_recipient_pays": True,
     },
     "econ-post": {
         "name_zh_hans": "经济速递",
@@ -78,6 +79,7 @@ CARRIERS: dict[str, dict] = {
         "insurance_min_fee": D("5.00"),
         "insurance_max_value": D("50000"),
         "refusal_groups": ALL_GROUPS,
+        "offers_recipient_pays": True,
     },
     "hk-bag": {
         "name_zh_hans": "港邮快递袋",
@@ -104,6 +106,8 @@ CARRIERS: dict[str, dict] = {
         "claim_window_days": 30,
         "claim_documents_days": 90,
         "refusal_groups": [1, 2, 3, 5, 6, 7, 8, 9, 11],
+        "offers_recipient_pays": True,  # 003 §9c: the sender may have the recipient pay
+        "requires_customs_lines": True,  # 003 §4F, §6: declared to customs line by line
     },
 }
 
@@ -295,6 +299,8 @@ def seed_demo_carriers() -> dict[str, Carrier]:
             "claim_window_days": 30,
             "claim_documents_days": 90,
             "requires_pickup_code": False,
+            "offers_recipient_pays": False,
+            "requires_customs_lines": False,
             # The simulator plays these carriers while CARRIER_SIMULATOR is on (simulator app).
             "integration": "manual",
             **spec,

@@ -16,6 +16,14 @@ class PricingKind(models.TextChoices):
     BAG = "bag", _("By bag, plus surcharge")
 
 
+class Payer(models.TextChoices):
+    """Who pays the freight (003 §9c): the sender at pickup, or the recipient on delivery (到付).
+    Either way the sender stays liable for what the recipient does not pay."""
+
+    SENDER = "sender", _("The sender, at pickup (寄付)")
+    RECIPIENT = "recipient", _("The recipient, on delivery (到付)")
+
+
 class Zone(models.TextChoices):
     SAME_CITY = "same_city", _("Same city")
     SAME_PROVINCE = "same_province", _("Same province")
@@ -82,6 +90,16 @@ class Carrier(models.Model):
         help_text=_("Numbers 1–11 of section 四 of the goods notice."),
     )
     requires_pickup_code = models.BooleanField(_("requires pickup code"), default=False)
+    requires_customs_lines = models.BooleanField(
+        _("requires customs lines"),
+        default=False,
+        help_text=_("The goods must be listed line by line (description, quantity, unit value) for customs."),
+    )
+    offers_recipient_pays = models.BooleanField(
+        _("offers payment by the recipient (到付)"),
+        default=False,
+        help_text=_("Whether the sender may book with the recipient paying the freight on delivery."),
+    )
     # The protocol the carrier speaks (DESIGN §7.4): a name in carriers.integrations' registry.
     integration = models.CharField(_("integration"), max_length=40, default="manual")
     # Its settings and credentials (DESIGN §7.5), by the integration's settings_fields.

@@ -16,6 +16,19 @@ class Party:
 
 
 @dataclass(frozen=True)
+class CustomsLine:
+    """One line of the goods declared to customs (003 §4F, §6): what, how many, each worth."""
+
+    description: str
+    quantity: int
+    unit_value: Decimal  # in the declared value's currency
+
+    @property
+    def value(self) -> Decimal:
+        return self.quantity * self.unit_value
+
+
+@dataclass(frozen=True)
 class Shipment:
     sender: Party
     recipient: Party
@@ -35,6 +48,9 @@ class Shipment:
     bag_size: str = ""
     receipt_attested: bool = False
     surcharge_accepted: bool = False
+    payer: str = "sender"  # carriers.models.Payer
+    # The goods line by line for customs (hk-bag); the declared value is then their sum.
+    items: tuple[CustomsLine, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @property

@@ -137,10 +137,18 @@ ACCOUNT_DATA_EXPORTERS = {
 ACCOUNT_DATA_ERASERS = [
     "orders.services.personal_data.orders_erase",
     "reviews.personal_data.reviews_erase",
+    "notifications.services.notifications_erase",
 ]
 # Password reset codes (000 2.2): 6 digits, valid this long, this many wrong tries.
 PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=10)
 PASSWORD_RESET_CODE_TRIES = env.int("PASSWORD_RESET_CODE_TRIES", default=5)
+# A new phone number or e-mail address takes effect once the 6-digit code sent to it is entered
+# (DESIGN §7.3): valid this long, this many wrong tries, at most this many codes per hour.
+CONTACT_CODE_MINUTES = env.int("CONTACT_CODE_MINUTES", default=10)
+CONTACT_CODE_TRIES = env.int("CONTACT_CODE_TRIES", default=5)
+CONTACT_CODES_PER_HOUR = env.int("CONTACT_CODES_PER_HOUR", default=5)
+# Database sessions that record whose they are, so deleting an account ends its sessions by index.
+SESSION_ENGINE = "accounts.sessions"
 # Throttle counters live in the cache: one shared cache (CACHE_URL, e.g. redis://…) when the site
 # runs in several processes, so every process counts the same attempts.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -212,8 +220,9 @@ API_JSON_MAX_DEPTH = 32  # nesting levels; deeper: 400
 API_JSON_MAX_VALUES = 2000  # values in one document; more: 400
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500  # form fields; more: 400
 DATA_UPLOAD_MAX_NUMBER_FILES = 10  # uploaded files in one form; more: 400
-# Any body, uploads included; larger: 413 before a byte of it is read.
-REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=40 * 1024 * 1024)
+# Any body, uploads included; larger: 413 before a byte of it is read. The largest legitimate body
+# is a review with 5 photos of 10 MiB each (reviews.photos) plus its text: 52 MiB leaves it room.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=52 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Courier booking platform API",
     "DESCRIPTION": "User API and carrier API of the courier booking platform.",

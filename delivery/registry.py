@@ -68,7 +68,3 @@ def sender_for(channel: str) -> Sender:
         return _SENDERS[channel]
     except KeyError:
         raise UnknownChannel(f"no sender registered for channel {channel!r}") from None
-
-
-def channels() -> list[str]:
-    return sorted(_SENDERS)

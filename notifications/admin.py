@@ -8,7 +8,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from delivery.admin import AttemptInline
 from delivery.tasks import messages_retry
-from notifications.models import ChannelCode, Delivery, DeliveryStatus, Notification
+from notifications.models import ChannelCode, Delivery, DeliveryStatus, Notification, notification_id_of
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -100,7 +100,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     list_display = (
         "id",
-        "subject",
+        "notice",
         "channel",
         "event_type",
         "status",
@@ -126,6 +126,16 @@ class DeliveryAdmin(admin.ModelAdmin):
     exclude = ("payload", "rank")
     inlines = [AttemptInline]
     actions = ["retry"]
+
+    @admin.display(description=_("notification"))
+    def notice(self, obj: Delivery) -> str:
+        """A link to the notice, from the delivery's subject (no query per row)."""
+        pk = notification_id_of(obj.subject)
+        if pk is None:
+            return obj.subject
+        return format_html(
+            '<a href="{}">#{}</a>', reverse("admin:notifications_notification_change", args=[pk]), pk
+        )
 
     @admin.action(description=_("Retry the selected failed deliveries"))
     def retry(self, request, queryset):

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from delivery.models import Message
@@ -126,11 +125,3 @@ class Delivery(Message):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.channel} {self.status}"
-
-    @property
-    def notification_id(self) -> int | None:
-        return notification_id_of(self.subject)
-
-    @cached_property
-    def notification(self) -> Notification | None:
-        return Notification.objects.select_related("user", "order").filter(pk=self.notification_id).first()

@@ -55,15 +55,21 @@ def user_language(user) -> str:
     return language if language in {code for code, _name in settings.LANGUAGES} else DEFAULT_LANGUAGE
 
 
-def channels_for(*, user, kind: str) -> list[str]:
-    """The channels a notice goes out on: in-app always, e-mail when the user has an address.
+# What a user who never chose gets; the same defaults as ``accounts.models.NOTIFICATION_CHANNEL_DEFAULTS``.
+_CHANNEL_DEFAULTS = {ChannelCode.EMAIL.value: True, ChannelCode.SMS.value: False}
 
-    Users cannot choose yet (DESIGN §9 "users choose optional channels"): a preference model slots
-    in here, and must keep in-app for notices that require action.
+
+def channels_for(*, user, kind: str) -> list[str]:
+    """The channels a notice goes out on: in-app always; e-mail and SMS when the user chose them
+    (``User.notification_channels``, set on the account page and ``PATCH /api/v1/me/``) and has
+    the address. Push and WeChat are stored choices without a channel yet.
     """
+    chosen = getattr(user, "notification_channels", None) or {}
     channels = [ChannelCode.IN_APP.value]
-    if getattr(user, "email", None):
+    if getattr(user, "email", None) and chosen.get("email", _CHANNEL_DEFAULTS["email"]):
         channels.append(ChannelCode.EMAIL.value)
+    if getattr(user, "phone", None) and chosen.get("sms", _CHANNEL_DEFAULTS["sms"]):
+        channels.append(ChannelCode.SMS.value)
     return channels
 
 
@@ -264,6 +270,17 @@ def notify_orders(
     return created
 
 
+def notifications_erase(*, user, needles: set[str] | None = None, by=None) -> int:
+    """Account deletion (DESIGN §6, one of ``ACCOUNT_DATA_ERASERS``): the user's notices and every
+    delivery of them, sent or not, so nothing is sent to a deleted account. Returns how many
+    notices were deleted."""
+    ids = list(Notification.objects.filter(user=user).values_list("pk", flat=True))
+    Message.objects.filter(
+        channel__in=ChannelCode.values, subject__in=[notification_subject(pk) for pk in ids]
+    ).delete()
+    return Notification.objects.filter(pk__in=ids).delete()[1].get(Notification._meta.label, 0)
+
+
 def notifications_mark_read(*, user, ids: Iterable[int] | None) -> int:
     """Mark the user's notices read: those in ``ids`` (others' ids are ignored), or all if None.
 
@@ -280,7 +297,9 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None) -> int:
 
 def _user_rows(users: Iterable) -> Iterable:
     if hasattr(users, "only") and hasattr(users, "iterator"):  # a QuerySet: stream the few columns
-        return users.only("pk", "email", "phone", "language").iterator(chunk_size=BATCH_SIZE)
+        return users.only("pk", "email", "phone", "language", "notification_channels").iterator(
+            chunk_size=BATCH_SIZE
+        )
     return users
 
 

@@ -7,6 +7,7 @@ disagree about what a valid shipment is.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carriers.models import Payer
 from orders.api.serializers import EstimateRequestSerializer, ShipmentSerializer
 from orders.models import CancelReason, ItemType
 
@@ -21,6 +23,9 @@ PARTIES = ("sender", "recipient")
 PARTY_FIELDS = ("name", "phone", "province", "city", "district", "address")
 DIMENSIONS = ("length", "width", "height")
 WINDOW_SEPARATOR = "/"
+# Customs lines on the booking page (hk-bag): this many rows; the API takes up to 50.
+CUSTOMS_ROWS = 5
+LINE_FIELDS = ("description", "quantity", "unit_value")
 
 
 def window_value(start: datetime, end: datetime) -> str:
@@ -158,7 +163,10 @@ class BookingForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("e.g. winter coat")}),
     )
     quantity = forms.IntegerField(
-        label=_("Number of items"), initial=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Number of items"),
+        initial=1,
+        required=False,  # not given: 1, or with customs lines their total
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     weight_kg = forms.DecimalField(
         label=_("Weight (kg)"),
@@ -177,20 +185,46 @@ class BookingForm(forms.Form):
     declared_value = forms.DecimalField(
         label=_("Declared value"),
         initial=0,
+        required=False,  # not given: 0, or with customs lines their sum
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     insured = forms.BooleanField(label=_("Insure this parcel"), required=False)
     original_packaging = forms.BooleanField(label=_("In its original packaging"), required=False)
     keep_upright = forms.BooleanField(label=_("Must be kept upright"), required=False)
+    payer = forms.ChoiceField(
+        label=_("Who pays the freight"),
+        choices=Payer.choices,
+        initial=Payer.SENDER,
+        required=False,  # not chosen: the sender pays, as the API's default
+        widget=forms.RadioSelect,
+    )
     # Book again: the order this booking repeats (checked against the user when booking).
     rebooked_from = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    # item_<n>_description / _quantity / _unit_value: the customs lines, added in __init__.
 
     def __init__(self, *args, windows=(), regions=None, **kwargs):
         """``windows``: (value, label) pickup-window choices; ``regions``: a callable
         (province, city) -> choices used to render the region selects without JavaScript."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for row in range(CUSTOMS_ROWS):
+            self.fields[f"item_{row}_description"] = forms.CharField(
+                label=_("Goods"), max_length=200, required=False
+            )
+            self.fields[f"item_{row}_quantity"] = forms.IntegerField(
+                label=_("Quantity"),
+                required=False,
+                min_value=1,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "1"}),
+            )
+            self.fields[f"item_{row}_unit_value"] = forms.DecimalField(
+                label=_("Unit value"),
+                required=False,
+                decimal_places=2,
+                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal", "min": "0"}),
+            )
         self.shipment_data: dict | None = None
         self.shipment = None
         self.fields["pickup_window"].widget.choices = [("", _("Choose a time")), *windows]
@@ -234,11 +268,41 @@ class BookingForm(forms.Form):
             # An unticked box says nothing either way: "not stated", not "no".
             original_packaging=data.get("original_packaging") or None,
             keep_upright=data.get("keep_upright") or None,
+            payer=data.get("payer") or Payer.SENDER,
         )
+        for name in ("quantity", "declared_value"):  # not given: the rules' defaults
+            if out[name] is None:
+                del out[name]
         dims = {d: data.get(f"{d}_cm") for d in DIMENSIONS}
         if any(v is not None for v in dims.values()):
             out["dimensions_cm"] = {d: _str(v) for d, v in dims.items()}
+        items = self.customs_lines()
+        if items:
+            out["items"] = items
+            # The lines' sum and total count, whatever the parcel fields say.
+            out.pop("declared_value", None)
+            out.pop("quantity", None)
         return out
+
+    def customs_lines(self) -> list[dict]:
+        """The filled rows, in order; a row left half empty keeps only what was given, so the rules
+        say what is missing."""
+        data = getattr(self, "cleaned_data", {})
+        lines: list[dict] = []
+        rows: list[int] = []
+        for row in range(CUSTOMS_ROWS):
+            raw = {f: (self.data.get(self.add_prefix(f"item_{row}_{f}")) or "").strip() for f in LINE_FIELDS}
+            if not any(raw.values()):
+                continue
+            line = {}
+            for f in LINE_FIELDS:
+                value = data.get(f"item_{row}_{f}")
+                if value not in (None, ""):
+                    line[f] = value if f == "quantity" else str(value)
+            lines.append(line)
+            rows.append(row)
+        self.line_rows = rows  # the form row of each line, to put a line's error on its row
+        return lines
 
     def clean(self):
         cleaned = super().clean()
@@ -253,10 +317,24 @@ class BookingForm(forms.Form):
         # complained (a missing value is "required", not also "not a number").
         failed = set(self.errors)
         for field, message in flatten_errors(serializer.errors):
+            field = self.line_field(field)
             target = field if field in self.fields else None
             if target not in failed:
                 self.add_error(target, message)
         return cleaned
+
+    @property
+    def customs_rows(self) -> list[tuple]:
+        """(description, quantity, unit value) bound fields of each customs row, for the template."""
+        return [tuple(self[f"item_{row}_{f}"] for f in LINE_FIELDS) for row in range(CUSTOMS_ROWS)]
+
+    def line_field(self, field: str | None) -> str | None:
+        """``item_<index>_<name>`` of the API's lines → the same on the form row the line came from."""
+        match = re.fullmatch(r"item_(\d+)_(\w+)", field or "")
+        rows = getattr(self, "line_rows", [])
+        if match and int(match[1]) < len(rows):
+            return f"item_{rows[int(match[1])]}_{match[2]}"
+        return field
 
 
 def _str(value) -> str | None:
@@ -286,6 +364,8 @@ def _field_for(path: tuple[str, ...]) -> str | None:
         return f"{head}_{path[1]}"
     if head == "pickup_window":
         return "pickup_window"
+    if head == "items" and len(path) > 2 and path[1].isdigit():
+        return f"item_{path[1]}_{path[2]}"
     if head == "dimensions_cm":
         return f"{path[1]}_cm" if len(path) > 1 and path[1] in DIMENSIONS else "length_cm"
     return head
@@ -303,6 +383,11 @@ def initial_from_payload(payload: dict) -> dict:
             for d in DIMENSIONS:
                 if value.get(d) not in (None, ""):
                     initial[f"{d}_cm"] = value[d]
+        elif key == "items" and isinstance(value, list):
+            for row, line in enumerate(value[:CUSTOMS_ROWS]):
+                for f in LINE_FIELDS:
+                    if isinstance(line, dict) and line.get(f) not in (None, ""):
+                        initial[f"item_{row}_{f}"] = line[f]
         elif key == "pickup_window" and isinstance(value, dict):
             if value.get("start") and value.get("end"):
                 initial["pickup_window"] = f"{value['start']}{WINDOW_SEPARATOR}{value['end']}"

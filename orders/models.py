@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carriers.models import Carrier, ContractTerms
+from carriers.models import Carrier, ContractTerms, Payer
 from delivery.models import Message
 from delivery.models import Status as MessageStatus
 
@@ -107,6 +107,10 @@ class Order(models.Model):
     bag_size = models.CharField(_("bag size"), max_length=20, blank=True)
     receipt_attested = models.BooleanField(_("sale receipt in the bag"), default=False)
     surcharge_accepted = models.BooleanField(_("surcharge accepted"), default=False)
+    payer = models.CharField(_("who pays"), max_length=10, choices=Payer.choices, default=Payer.SENDER)
+    # The goods line by line for customs (hk-bag): [{"description", "quantity", "unit_value"}],
+    # unit values as text in the declared value's currency; the declared value is their sum.
+    items = models.JSONField(_("customs lines"), default=list, blank=True)
 
     contract = models.ForeignKey(
         ContractTerms,

@@ -67,6 +67,7 @@ class Receipt:
     weight: str  # as weighed by the courier, else as booked
     fee: str  # the carrier's fee, or "" while it is not reported yet
     estimate: str
+    payer: str  # who pays, in words
     declared_value: str
     insured: bool
     contract_version: str
@@ -92,6 +93,7 @@ class Receipt:
                 self.fee
                 or _("%(estimate)s (estimate; the carrier confirms the fee)") % {"estimate": self.estimate},
             ),
+            (_("Who pays"), self.payer),
             (
                 _("Declared value"),
                 f"{self.declared_value} · {_('insured')}" if self.insured else self.declared_value,
@@ -139,6 +141,7 @@ def receipt_for(*, order: Order) -> Receipt:
         weight=weight(order.actual_weight_kg if order.actual_weight_kg is not None else order.weight_kg),
         fee=money(order.fee_amount, order.fee_currency),
         estimate=money(order.estimate_amount, order.estimate_currency),
+        payer=str(order.get_payer_display()),
         declared_value=money(order.declared_value, order.currency),
         insured=order.insured,
         contract_version=order.contract.version,

@@ -124,6 +124,29 @@ def screen_item(item: ScreeningInput, *, carrier=None) -> ScreeningResult:
     return result
 
 
+VERDICT_ORDER = ("prohibited", "restricted", "refused", "allowed")
+
+
+def screening_combine(results: list[ScreeningResult]) -> ScreeningResult:
+    """Several items screened together (a parcel and its customs lines): the worst verdict, every
+    category, match, condition and refusal of any; the message is the worst item's."""
+    worst = min(results, key=lambda r: VERDICT_ORDER.index(r.verdict))
+    refusal_reasons: dict[str, str] = {}
+    for result in results:
+        for code, reason in (result.refusal_reasons or {}).items():
+            refusal_reasons.setdefault(code, reason)
+    return ScreeningResult(
+        verdict=worst.verdict,
+        categories=sorted({c for r in results for c in r.categories}),
+        matches=_unique_matches([m for r in results for m in r.matches]),
+        conditions=_unique([c for r in results for c in r.conditions]),
+        refused_by=sorted({c for r in results for c in r.refused_by}),
+        message=worst.message,
+        ground_only=any(r.ground_only for r in results),
+        refusal_reasons=refusal_reasons,
+    )
+
+
 def _unique_matches(matches: list[dict]) -> list[dict]:
     seen, unique = set(), []
     for match in matches:

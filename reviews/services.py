@@ -389,6 +389,7 @@ def complaints_resolve(
                     kind=ViolationKind.MALICIOUS_REVIEW,
                     note=f"review #{review.pk}: {reason}",
                     order=review.order,
+                    review=review,
                     recorded_by=actor,
                     carrier=complaint.carrier,
                 )

@@ -1,10 +1,12 @@
 """Serializers of the accounts API: input shapes and output documents (rules live in services)."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Agreement, User
+from accounts.models import NOTIFICATION_CHANNEL_DEFAULTS, Agreement, User
+from accounts.selectors import contact_changes_pending
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -64,20 +66,72 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
     new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
 
 
+class ChannelsSerializer(serializers.Serializer):
+    """Optional channels for notices (in-app is always on). Push and WeChat are remembered for
+    when those channels are switched on."""
+
+    sms = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
+    push = serializers.BooleanField(required=False)
+    wechat = serializers.BooleanField(required=False)
+
+    def to_internal_value(self, data):
+        unknown = set(data) - set(self.fields) if isinstance(data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError(_("Choose among SMS, e-mail, push and WeChat."))
+        return super().to_internal_value(data)
+
+
+class PendingContactsSerializer(serializers.Serializer):
+    phone = serializers.CharField(allow_null=True, help_text="New mobile number waiting for its code.")
+    email = serializers.CharField(allow_null=True, help_text="New e-mail address waiting for its code.")
+
+
 class MeSerializer(serializers.ModelSerializer):
-    """My profile and contact details. ``phone`` is returned in E.164 form (+8613800138000)."""
+    """My profile and contact details. ``phone`` is returned in E.164 form (+8613800138000).
+
+    A new ``phone`` or ``email`` takes effect once confirmed with the code sent to it
+    (``POST /api/v1/me/contact/confirm/``); until then it is listed under ``pending``.
+    """
 
     phone = serializers.CharField(allow_blank=True, allow_null=True, required=False, max_length=30)
     email = serializers.CharField(allow_blank=True, allow_null=True, required=False, max_length=254)
     language = serializers.ChoiceField(
         choices=[("", "browser default"), *settings.LANGUAGES], allow_blank=True, required=False
     )
+    channels = ChannelsSerializer(source="notification_channels", required=False)
+    pending = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["username", "display_name", "phone", "email", "language", "date_joined"]
+        fields = [
+            "username",
+            "display_name",
+            "phone",
+            "email",
+            "language",
+            "channels",
+            "pending",
+            "date_joined",
+        ]
         read_only_fields = ["username", "date_joined"]
         extra_kwargs = {"display_name": {"required": False}}
+
+    def to_representation(self, user: User) -> dict:
+        document = super().to_representation(user)
+        document["channels"] = {**NOTIFICATION_CHANNEL_DEFAULTS, **(user.notification_channels or {})}
+        return document
+
+    @extend_schema_field(PendingContactsSerializer)
+    def get_pending(self, user: User) -> dict:
+        return contact_changes_pending(user=user)
+
+
+class ContactConfirmSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["phone", "email"], help_text="Which contact detail to confirm.")
+    code = serializers.CharField(
+        max_length=12, help_text="The 6-digit code sent to the new number or address."
+    )
 
 
 class AccountDeleteSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ urlpatterns = [
         name="api-password-reset-confirm",
     ),
     path("feedback/", views.FeedbackView.as_view(), name="api-feedback"),
+    path("me/contact/confirm/", views.ContactConfirmView.as_view(), name="api-me-contact-confirm"),
     path("me/export/", views.MeExportView.as_view(), name="api-me-export"),
     path("me/", views.MeView.as_view(), name="api-me"),
 ]

@@ -21,6 +21,7 @@ from accounts.throttles import LoginRateThrottle, PasswordResetRateThrottle
 from .serializers import (
     AccountDeleteSerializer,
     AgreementSerializer,
+    ContactConfirmSerializer,
     FeedbackCreatedSerializer,
     FeedbackSerializer,
     MeSerializer,
@@ -147,6 +148,26 @@ class MeView(APIView):
         if request._request.session.session_key:
             request._request.session.flush()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ContactConfirmView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ContactConfirmSerializer,
+        responses={200: MeSerializer, 400: OpenApiResponse(description="Wrong or expired code.")},
+        summary="Confirm a new mobile number or e-mail address with the code sent to it",
+    )
+    def post(self, request: Request) -> Response:
+        data = ContactConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user = services.contact_change_confirm(
+                user=request.user, field=data.validated_data["field"], code=data.validated_data["code"]
+            )
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from None
+        return Response(MeSerializer(user).data)
 
 
 class MeExportView(APIView):

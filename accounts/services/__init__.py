@@ -14,6 +14,7 @@ from .addresses import (
     address_update,
 )
 from .agreements import agreement_accept
+from .contacts import contact_change_confirm, contact_change_request
 from .feedback import feedback_answer, feedback_submit
 from .login import (
     InvalidCredentials,
@@ -47,6 +48,8 @@ __all__ = [
     "address_set_default",
     "address_update",
     "agreement_accept",
+    "contact_change_confirm",
+    "contact_change_request",
     "credentials_revoke",
     "feedback_answer",
     "feedback_submit",

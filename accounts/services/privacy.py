@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import (
     Address,
     AgreementAcceptance,
+    ContactChange,
     Feedback,
     LoginGuard,
     PasswordResetCode,
@@ -36,6 +36,7 @@ from accounts.models import (
     Violation,
     ViolationKind,
 )
+from accounts.sessions import user_sessions_end
 from notifications.models import Notification
 
 from .login import user_login_digests
@@ -114,6 +115,7 @@ def account_data_export(*, user: User) -> dict:
             "phone": user.phone,
             "email": user.email,
             "language": user.language,
+            "channels": user.notification_channels,
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
         },
@@ -156,6 +158,7 @@ def account_data_export(*, user: User) -> dict:
                 "kind": v.kind,
                 "note": v.note,
                 "order": v.order.number if v.order_id else None,
+                "review": v.review_id,
                 "recorded_at": _iso(v.created_at),
             }
             for v in Violation.objects.filter(user=user).select_related("order")
@@ -191,16 +194,6 @@ def account_data_export(*, user: User) -> dict:
 # --- deletion and termination ------------------------------------------------------------------
 
 
-def _sessions_end(user: User) -> int:
-    """Delete the user's sessions (they also hold what the booking form remembered)."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
-
-
 def _erase(*, user: User, by: User | None) -> set[str]:
     needles = personal_needles(user=user)
     for path in settings.ACCOUNT_DATA_ERASERS:
@@ -211,7 +204,9 @@ def _erase(*, user: User, by: User | None) -> set[str]:
     PasswordResetCode.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     LoginGuard.objects.filter(login_digest__in=user_login_digests(user)).delete()
-    _sessions_end(user)
+    # Sessions also hold what the booking form remembered; they are found by their user column.
+    user_sessions_end(user_pk=user.pk)
+    ContactChange.objects.filter(user=user).delete()
     return needles
 
 

@@ -1,7 +1,8 @@
 """Violations of the agreement recorded on users (DESIGN §3.2, §6).
 
 Admins record them in the admin; carrier reports record them too (prohibited goods found in a
-parcel, ``orders.services.carrier_events``). Restrictions built on them come later.
+parcel, ``orders.services.carrier_events``), and an upheld complaint about a review records one
+on the review's author (``reviews.services.complaints_resolve``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def violation_record(
     kind: str,
     note: str = "",
     order=None,
+    review=None,
     recorded_by=None,
     carrier=None,
 ) -> Violation:
@@ -32,11 +34,14 @@ def violation_record(
         raise ValueError("a violation is recorded on a user")
     if order is not None and order.user_id != user.pk:
         raise ValueError("the order of a violation must be the user's")
+    if review is not None and review.user_id != user.pk:
+        raise ValueError("the review of a violation must be the user's")
     return Violation.objects.create(
         user=user,
         kind=kind,
         note=note,
         order=order,
+        review=review,
         recorded_by=recorded_by,
         carrier=carrier,
     )

@@ -104,3 +104,10 @@ def test_agreement_page_in_other_languages_says_chinese_governs(client, agreemen
     client.post("/i18n/setlang/", {"language": language, "next": "/"})
     html = client.get("/accounts/agreement/").content.decode()
     assert ("Chinese text governs" in html) if language == "en" else ("中文文本為準" in html)
+
+
+def test_clause_2_3_describes_the_login_pause_per_network_and_account(agreement_v1):
+    body = agreement_v1.body
+    assert "2.3. 为保护您的账号安全，从同一网络地址对同一账号连续多次输入错误密码的" in body
+    assert "从其他网络地址登录不受影响" in body
+    assert "该账号将被暂时锁定" not in body

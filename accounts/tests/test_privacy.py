@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
-from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -18,10 +17,11 @@ from accounts.models import (
     Restriction,
     RestrictionScope,
     User,
+    UserSession,
     Violation,
     ViolationKind,
 )
-from accounts.services import address_create, agreement_accept
+from accounts.services import address_create, agreement_accept, profile_update
 from accounts.services.restrictions import restriction_apply
 from accounts.services.violations import violation_record
 from carriers.models import CarrierEvent, CarrierEventResult
@@ -130,6 +130,7 @@ def _personal_data_left(*needles) -> list[str]:
 
 
 NEEDLES = (NAME, *PHONE_SPELLINGS[:2], EMAIL, STREET, BOOK_STREET)
+NEW_EMAIL = "nana.new@example.com"
 
 
 def test_the_scan_sees_the_data_before_deletion(history):
@@ -165,6 +166,7 @@ def test_export_holds_everything(person, history):
         "phone": PHONE,
         "email": EMAIL,
         "language": "",
+        "channels": {"sms": False, "email": True, "push": False, "wechat": False},
         "date_joined": person.date_joined.isoformat(),
         "last_login": None,
     }
@@ -208,22 +210,32 @@ def test_delete_needs_the_password(person, history):
 
 
 def test_delete_over_the_api_leaves_no_personal_data_anywhere(
-    person, history, django_capture_on_commit_callbacks
+    person, history, other_customer, django_capture_on_commit_callbacks
 ):
     other_browser = Client()
     other_browser.force_login(person)
+    someone_else = Client()
+    someone_else.force_login(other_customer)
+    profile_update(user=person, data={"email": NEW_EMAIL})  # a new address waiting for its code
+    assert _personal_data_left(NEW_EMAIL) == ["accounts.ContactChange.new_value has 'nana.new@example.com'"]
+    assert sorted(UserSession.objects.values_list("user_pk", flat=True)) == sorted(
+        [person.pk, other_customer.pk]
+    )
     api = APIClient()
     api.force_authenticate(person)
     with django_capture_on_commit_callbacks(execute=False):
         response = api.delete("/api/v1/me/", {"password": PASSWORD}, format="json")
     assert response.status_code == 204
 
-    assert _personal_data_left(*NEEDLES) == []
+    assert _personal_data_left(*NEEDLES, NEW_EMAIL) == []
     assert not User.objects.filter(pk=person.pk).exists()
     assert Address.objects.count() == 0
     assert Notification.objects.count() == 0
     assert Token.objects.count() == 0
-    assert Session.objects.count() == 0
+    # The person's sessions are gone (found by their user column); nobody else's.
+    assert list(UserSession.objects.values_list("user_pk", flat=True)) == [other_customer.pk]
+    assert other_browser.get("/accounts/profile/").status_code == 302
+    assert someone_else.get("/accounts/profile/").status_code == 200
     # The open order was cancelled and the carrier is told; both orders stay, anonymised.
     open_order = Order.objects.get(pk=history["open"].pk)
     assert open_order.status == Status.CANCELLED

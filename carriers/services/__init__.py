@@ -15,6 +15,7 @@ from .quotes import (
     quote_for_carrier,
     quote_shipment,
     rank_quotes,
+    screen_lines,
     screen_shipment,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "quote_for_carrier",
     "quote_shipment",
     "rank_quotes",
+    "screen_lines",
     "screen_shipment",
     "to_cny",
 ]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from .. import regions
-from ..models import Carrier, PricingKind, TransportMode
+from ..models import Carrier, Payer, PricingKind, TransportMode
 from ..shipment import Shipment
 from .pricing import PricingError, bag_for, is_weight_priced_bag_route, plain_number
 
@@ -48,6 +48,7 @@ DIMENSIONS = "dimensions_cm"
 PICKUP_WINDOW = "pickup_window"
 BAG_SIZE = "bag_size"
 GOODS = "description"
+PAYER = "payer"
 
 
 def _hhmm(value: time) -> str:
@@ -89,13 +90,13 @@ def eligibility(
     Checks, in the order shown to the user: active; service area (origin and destination
     provinces; an empty list means every mainland province, so not Hong Kong); limits (weight,
     longest side, volume); pickup hours (the requested window inside the carrier's local hours);
-    for bag carriers, a bag that holds the parcel; then, given a screening result, prohibited goods,
+    who pays (到付 only where the carrier offers it); for bag carriers, a bag that holds the parcel; then, given a screening result, prohibited goods,
     ground-only goods (a phone cannot fly: a carrier without ground transport is out) and the
     carrier's refusals. Without a screening result the goods are not judged.
 
     Each reason is a :class:`Reason` naming the field it concerns: the service area the sender's or
-    the recipient's province, the limits the weight or the size, the hours the pickup window, the
-    bag the bag size (or the weight when no bag was chosen), the goods the description.
+    the recipient's province, the limits the weight or the size, the hours the pickup window, 到付
+    the payer, the bag the bag size (or the weight when no bag was chosen), the goods the description.
     """
     reasons: list[Reason] = []
     if not carrier.active:
@@ -155,6 +156,9 @@ def eligibility(
                 PICKUP_WINDOW,
             )
         )
+
+    if shipment.payer == Payer.RECIPIENT and not carrier.offers_recipient_pays:
+        reasons.append(Reason(_("This carrier does not let the recipient pay on delivery (到付)."), PAYER))
 
     if carrier.pricing == PricingKind.BAG and not is_weight_priced_bag_route(
         carrier=carrier, shipment=shipment

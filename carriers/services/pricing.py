@@ -5,6 +5,7 @@ published line (freight, insurance fee, surcharge parts, platform fee); the tota
 the breakdown always adds up to the amount shown.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
@@ -139,9 +140,21 @@ def _rate_for(carrier: Carrier, zone: str) -> ZoneRate:
     return rate
 
 
+# Where the fee in force comes from: accounts registers its published announcements (000 3.2) at
+# start-up; a source answers None until an announced fee applies, and then PLATFORM_SERVICE_FEE holds.
+_service_fee_source: Callable[[], Decimal | None] | None = None
+
+
+def service_fee_source_register(source: Callable[[], Decimal | None] | None) -> None:
+    """Set the function that tells the platform service fee in force (CNY per order)."""
+    global _service_fee_source
+    _service_fee_source = source
+
+
 def platform_service_fee(currency: str) -> Decimal:
-    """settings.PLATFORM_SERVICE_FEE is in CNY; expressed in the quote's currency (0 today)."""
-    fee_cny = Decimal(str(settings.PLATFORM_SERVICE_FEE))
+    """The platform service fee in force, in CNY, expressed in the quote's currency (0 today)."""
+    announced = _service_fee_source() if _service_fee_source is not None else None
+    fee_cny = announced if announced is not None else Decimal(str(settings.PLATFORM_SERVICE_FEE))
     if not fee_cny:
         return ZERO
     return money(fee_cny / _rate_to_cny(currency))
@@ -197,11 +210,25 @@ def price_shipment(*, carrier: Carrier, shipment: Shipment) -> Price:
     insurance_fee, insured_value, capped = insurance(carrier=carrier, shipment=shipment)
 
     service_fee = import_tax = ZERO
+    customs_lines = []
     if carrier.pricing == PricingKind.BAG:
         # 003 §1E/§9b: service fee + import tax paid to customs on the full declared value,
-        # never the capped insured value.
+        # never the capped insured value; with customs lines, the tax is estimated line by line.
         service_fee = money(carrier.surcharge_service_fee)
-        import_tax = money(carrier.import_tax_rate * shipment.declared_value)
+        if shipment.items:
+            customs_lines = [
+                {
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_value": str(money(line.unit_value)),
+                    "value": str(money(line.value)),
+                    "import_tax": str(money(carrier.import_tax_rate * line.value)),
+                }
+                for line in shipment.items
+            ]
+            import_tax = sum((Decimal(line["import_tax"]) for line in customs_lines), ZERO)
+        else:
+            import_tax = money(carrier.import_tax_rate * shipment.declared_value)
     surcharge = service_fee + import_tax
     platform_fee = platform_service_fee(carrier.currency)
     total = freight + insurance_fee + surcharge + platform_fee
@@ -216,6 +243,7 @@ def price_shipment(*, carrier: Carrier, shipment: Shipment) -> Price:
         insurance_max_value=str(money(carrier.insurance_max_value)),
         surcharge_service_fee=str(service_fee),
         surcharge_import_tax=str(import_tax),
+        customs_lines=customs_lines,
         import_tax_rate=f"{Decimal(carrier.import_tax_rate):.4f}",
         surcharge=str(surcharge),
         platform_service_fee=str(platform_fee),

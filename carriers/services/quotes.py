@@ -93,7 +93,40 @@ class Quote:
 
 
 def screen_shipment(shipment: Shipment):
-    """Screen the shipment's goods with the prohibited app (all carriers at once)."""
+    """Screen the shipment's goods with the prohibited app (all carriers at once).
+
+    With customs lines, the parcel and each line are screened, and the result is the worst of them
+    (``screen_lines`` gives each line's own result, to say which line is at fault).
+    """
+    from prohibited.services import screening_combine
+
+    parcel = _screen_parcel(shipment)
+    if not shipment.items:
+        return parcel
+    return screening_combine([parcel, *screen_lines(shipment)])
+
+
+def screen_lines(shipment: Shipment) -> list:
+    """Each customs line screened on its own: its description, quantity and value."""
+    from prohibited.services import ScreeningInput, screen_item
+
+    r = shipment.recipient
+    return [
+        screen_item(
+            ScreeningInput(
+                description=line.description,
+                item_type=shipment.item_type,
+                quantity=line.quantity,
+                declared_value=line.value,
+                insured=shipment.insured,
+                recipient_address=f"{r.province}{r.city}{r.district}{r.address}",
+            )
+        )
+        for line in shipment.items
+    ]
+
+
+def _screen_parcel(shipment: Shipment):
     from prohibited.services import ScreeningInput, screen_item
 
     dimensions = (

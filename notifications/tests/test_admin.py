@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from notifications.models import ChannelCode, Delivery, DeliveryStatus, Kind
 from notifications.services import notify
@@ -47,3 +48,14 @@ def test_failed_deliveries_can_be_retried_from_the_admin(
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_error) == (DeliveryStatus.SENT, 6, "")
     assert len(mailoutbox) == 1
+
+
+def test_deliveries_are_listed_with_a_link_to_their_notice(admin_client, emailed_customer):
+    notice = notify(user=emailed_customer, kind=Kind.SIGNED, order=OrderFactory(user=emailed_customer))
+
+    response = admin_client.get("/admin/notifications/delivery/", {"channel__exact": "email"})
+
+    assert response.status_code == 200
+    assert [d.subject for d in response.context["cl"].result_list] == [f"notification:{notice.pk}"]
+    link = reverse("admin:notifications_notification_change", args=[notice.pk])
+    assert f'href="{link}"' in response.content.decode()

@@ -302,3 +302,21 @@ def test_http_sms_backend_posts_to_the_provider(sms_provider):
 def test_http_sms_backend_needs_a_url():
     with pytest.raises(PermanentDeliveryError):
         HttpSmsBackend(url="", token="").send(phone="+8613800138000", text="x")
+
+
+def test_deleting_the_account_deletes_every_delivery_of_its_notices(
+    emailed_customer, emailed_order, other_customer, mailoutbox
+):
+    from accounts.services.privacy import account_delete
+    from tests.factories import PASSWORD
+
+    notify(user=emailed_customer, kind=Kind.SIGNED, order=emailed_order)  # e-mail not sent yet
+    kept = notify(user=other_customer, kind=Kind.SIGNED, order=OrderFactory(user=other_customer))
+    assert Delivery.objects.count() == 3
+
+    account_delete(user=emailed_customer, password=PASSWORD)
+
+    # Nothing is left to send to the deleted account; the other user's notice is untouched.
+    assert list(Delivery.objects.values_list("subject", "channel")) == [(f"notification:{kept.pk}", "in_app")]
+    assert messages_sweep(now=timezone.now() + timedelta(hours=1), channels=ChannelCode.values) == 0
+    assert mailoutbox == []

@@ -17,8 +17,8 @@ from rest_framework import serializers
 
 from accounts.api.fields import AwareDateTimeField
 from accounts.names import validate_visible_name
-from carriers.models import Carrier
-from carriers.shipment import Party, Shipment
+from carriers.models import Carrier, Payer
+from carriers.shipment import CustomsLine, Party, Shipment
 from orders.models import CancelReason, ItemType, Order, OrderEvent
 from orders.validators import (
     CONTRACT_NOT_ACCEPTED,
@@ -124,6 +124,22 @@ class DimensionsSerializer(serializers.Serializer):
     height = serializers.DecimalField(max_digits=7, decimal_places=1, validators=[validate_dimension_cm])
 
 
+# More lines than this is not a parcel but a shipment of goods.
+MAX_CUSTOMS_LINES = 50
+MAX_DECLARED_VALUE = Decimal("1e10")  # what the order's declared value column holds
+
+
+class CustomsLineSerializer(serializers.Serializer):
+    """One line of the goods declared to customs (hk-bag, DESIGN §3.2)."""
+
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.IntegerField(min_value=1, max_value=9999)
+    unit_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+
+    def validate_description(self, value: str) -> str:
+        return validate_description(value)
+
+
 class ShipmentSerializer(serializers.Serializer):
     """The shipment fields of §7.3; ``to_shipment()`` gives the validated :class:`Shipment`.
 
@@ -147,11 +163,43 @@ class ShipmentSerializer(serializers.Serializer):
     bag_size = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     receipt_attested = serializers.BooleanField(default=False)
     surcharge_accepted = serializers.BooleanField(default=False)
+    items = CustomsLineSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_CUSTOMS_LINES,
+        help_text="The goods line by line for customs (required by hk-bag): the declared value is their "
+        "sum and the quantity, when not given, their total.",
+    )
+    payer = serializers.ChoiceField(
+        choices=Payer.choices,
+        default=Payer.SENDER,
+        help_text="Who pays the freight: the sender at pickup, or the recipient on delivery (到付) where "
+        "the carrier offers it. The sender stays liable for what the recipient does not pay.",
+    )
 
     def validate_description(self, value: str) -> str:
         return validate_description(value)
 
     def validate(self, attrs: dict) -> dict:
+        lines = attrs.get("items") or []
+        if lines:
+            total = sum((line["quantity"] * line["unit_value"] for line in lines), Decimal("0.00"))
+            given = self.initial_data.get("declared_value") if hasattr(self.initial_data, "get") else None
+            if given not in (None, "") and attrs["declared_value"] != total:
+                raise serializers.ValidationError(
+                    {
+                        "declared_value": _("With customs lines, the declared value is their sum: %(total)s.")
+                        % {"total": f"{total:.2f}"}
+                    }
+                )
+            if total >= MAX_DECLARED_VALUE:
+                raise serializers.ValidationError(
+                    {"items": _("The lines add up to more than any parcel can declare.")}
+                )
+            attrs["declared_value"] = total
+            if self.initial_data.get("quantity") in (None, ""):
+                attrs["quantity"] = sum(line["quantity"] for line in lines)
         validate_insured_value(insured=attrs.get("insured"), declared_value=attrs.get("declared_value"))
         return attrs
 
@@ -177,6 +225,8 @@ class ShipmentSerializer(serializers.Serializer):
             bag_size=data.get("bag_size", ""),
             receipt_attested=data["receipt_attested"],
             surcharge_accepted=data["surcharge_accepted"],
+            payer=data["payer"],
+            items=tuple(CustomsLine(**line) for line in data.get("items") or []),
         )
 
 
@@ -365,6 +415,7 @@ class OrderPartsMixin:
 class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
     """An order in a list: everything but the timeline."""
 
+    items = CustomsLineSerializer(many=True, read_only=True)
     status_label = serializers.CharField(read_only=True)
     carrier = serializers.CharField(source="carrier.code", read_only=True)
     carrier_name = serializers.CharField(source="carrier.name", read_only=True)
@@ -406,6 +457,8 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "original_packaging",
             "keep_upright",
             "bag_size",
+            "payer",
+            "items",
             "estimate",
             "fee",
             "waybill_no",

@@ -17,7 +17,7 @@ from accounts.models import RestrictionScope
 from accounts.services.restrictions import restriction_check
 from carriers import regions
 from carriers.models import Carrier, ContractTerms
-from carriers.services import Quote, quote_shipment, screen_shipment
+from carriers.services import Quote, quote_shipment, screen_lines, screen_shipment
 from carriers.shipment import Party, Shipment
 from orders.clock import local_date, next_local_midnight
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
@@ -69,12 +69,38 @@ class BookingError(Exception):
 
 
 class GoodsProhibited(BookingError):
+    """Prohibited goods; with customs lines, ``errors["items"]`` says which line, in line order."""
+
     code = "prohibited"
 
-    def __init__(self, screening):
+    def __init__(self, screening, *, errors: dict | None = None):
         self.screening = screening
         message = getattr(screening, "message", "") or _("These goods cannot be sent.")
-        super().__init__(message, payload={"screening": screening.as_dict()})
+        super().__init__(message, errors=errors, payload={"screening": screening.as_dict()})
+
+
+CUSTOMS_LINES_REQUIRED = _(
+    "List the goods in the bag line by line for customs: description, quantity and unit value."
+)
+
+
+def customs_line_errors(shipment: Shipment) -> dict:
+    """``{"items": {"<index>": {"description": [message]}}}`` for each prohibited customs line (keyed
+    by index as DRF reports a list's errors); empty when no line is prohibited."""
+    lines = {
+        str(index): {"description": [f"{line.description}: {result.message}"]}
+        for index, (line, result) in enumerate(zip(shipment.items, screen_lines(shipment), strict=True))
+        if result.verdict == "prohibited"
+    }
+    return {"items": lines} if lines else {}
+
+
+def customs_lines_data(shipment: Shipment) -> list[dict]:
+    """The lines as the order keeps them (JSON: unit values as text with two places)."""
+    return [
+        {"description": line.description, "quantity": line.quantity, "unit_value": f"{line.unit_value:.2f}"}
+        for line in shipment.items
+    ]
 
 
 def _add_error(errors: dict, path: str, message: str) -> None:
@@ -295,7 +321,7 @@ def order_place(
 
     screening = screen_shipment(shipment)
     if screening.verdict == "prohibited":
-        raise GoodsProhibited(screening)
+        raise GoodsProhibited(screening, errors=customs_line_errors(shipment) if shipment.items else None)
     quotes = quote_shipment(shipment=shipment, screening=screening, now=now)
     quote = _choose_quote(quotes=quotes, carrier_code=carrier_code, screening=screening)
     carrier: Carrier = quote.carrier
@@ -304,6 +330,10 @@ def order_place(
         raise BookingInvalid({"contract_version": [str(CONTRACT_NOT_ACCEPTED)]})
     if quote.contract is None or contract_version != quote.contract.version:
         raise StaleContract(quote.contract)
+    # What the carrier needs besides the shipment, all said at once: the customs lines, the bag terms.
+    errors: dict = {}
+    if carrier.requires_customs_lines and not shipment.items:
+        errors["items"] = [str(CUSTOMS_LINES_REQUIRED)]
     try:
         validate_bag_terms(
             carrier=carrier,
@@ -311,7 +341,9 @@ def order_place(
             surcharge_accepted=shipment.surcharge_accepted,
         )
     except ValidationError as error:
-        raise BookingInvalid(_error_lists(error)) from error
+        errors.update(_error_lists(error))
+    if errors:
+        raise BookingInvalid(errors)
 
     with transaction.atomic():
         order = _insert_order(
@@ -338,6 +370,8 @@ def order_place(
             bag_size=shipment.bag_size,
             receipt_attested=shipment.receipt_attested,
             surcharge_accepted=shipment.surcharge_accepted,
+            payer=shipment.payer,
+            items=customs_lines_data(shipment),
             contract=quote.contract,
             estimate_amount=quote.price.amount,
             estimate_currency=quote.price.currency,
@@ -418,6 +452,8 @@ def order_rebook_initial(*, order: Order) -> dict:
         "original_packaging": order.original_packaging,
         "keep_upright": order.keep_upright,
         "bag_size": order.bag_size,
+        "payer": order.payer,
+        "items": [dict(line) for line in order.items],
         "carrier": order.carrier.code,
         "rebooked_from": order.number,
     }

@@ -111,8 +111,19 @@ def order_created_payload(order: Order) -> dict:
                 "bag_size": order.bag_size,
                 "receipt_attested": order.receipt_attested,
                 "surcharge_accepted": order.surcharge_accepted,
+                # The customs lines (hk-bag); declared_value is their sum.
+                "items": [
+                    {
+                        "description": line["description"],
+                        "quantity": line["quantity"],
+                        "unit_value": {"amount": line["unit_value"], "currency": order.currency},
+                    }
+                    for line in order.items
+                ],
             },
             "estimate": {"amount": _decimal(order, "estimate_amount"), "currency": order.estimate_currency},
+            # sender: paid at pickup; recipient: collected on delivery (到付), the sender liable.
+            "payer": order.payer,
             "contract_version": order.contract.version,
             # The courier must ask the sender for the code at the door; the code itself is not here.
             "pickup_code_required": order.carrier.requires_pickup_code,

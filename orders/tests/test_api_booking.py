@@ -195,12 +195,19 @@ def test_each_booking_gets_its_own_number_and_code(booking):
 def test_hk_bag_is_booked_in_hkd_with_both_attestations(booking):
     refused = booking({"sender": HK_SENDER, "carrier": "hk-bag"})
     assert refused.status_code == 400
-    assert set(refused.json()) == {"receipt_attested", "surcharge_accepted"}
+    assert set(refused.json()) == {"items", "receipt_attested", "surcharge_accepted"}
     assert refused.json()["receipt_attested"] == ["请确认购物收据已放入袋中。"]
+    assert refused.json()["items"] == ["请逐行列明袋中物品以便清关：品名、数量和单价。"]
     assert_nothing_saved()
 
     response = booking(
-        {"sender": HK_SENDER, "carrier": "hk-bag", "receipt_attested": True, "surcharge_accepted": True}
+        {
+            "sender": HK_SENDER,
+            "carrier": "hk-bag",
+            "receipt_attested": True,
+            "surcharge_accepted": True,
+            "items": [{"description": "冬季外套", "quantity": 1, "unit_value": "500.00"}],
+        }
     )
 
     assert response.status_code == 201, response.json()

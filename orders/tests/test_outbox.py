@@ -166,8 +166,10 @@ def test_booking_writes_order_created_in_its_transaction_and_sends_it_after_comm
             "bag_size": "",
             "receipt_attested": False,
             "surcharge_accepted": False,
+            "items": [],
         },
         "estimate": {"amount": "26.50", "currency": "CNY"},
+        "payer": "sender",
         "contract_version": "v1",
         "pickup_code_required": True,
     }

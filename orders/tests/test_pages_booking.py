@@ -321,6 +321,9 @@ def test_hong_kong_sender_gets_the_bag_carrier_with_its_bag_and_attestations(
         width_cm=None,
         height_cm=None,
         insured=None,
+        item_0_description="冬季外套",
+        item_0_quantity="1",
+        item_0_unit_value="500",
     )
     assert client_en.post(reverse("orders:book"), data).status_code == 302
     response = client_en.get(reverse("orders:quote") + "?carrier=hk-bag")

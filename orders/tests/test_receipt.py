@@ -22,7 +22,7 @@ PICKED_UP_AT = datetime(2026, 11, 23, 10, 37, tzinfo=SHANGHAI)
 WAYBILL = "SF1234567890123"
 
 
-def _picked_up(customer, carrier, status=S.PICKED_UP, **fields):
+def picked_up_order(customer, carrier, status=S.PICKED_UP, **fields):
     order = OrderFactory(
         user=customer,
         carrier=carrier,
@@ -72,7 +72,7 @@ def _decoded(image: Image.Image) -> list[tuple[str, str]]:
 
 
 def test_the_receipt_page_shows_the_waybill_as_a_barcode_that_decodes_back(client_en, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
 
     response = client_en.get(reverse("orders:receipt", args=[order.number]))
 
@@ -82,7 +82,7 @@ def test_the_receipt_page_shows_the_waybill_as_a_barcode_that_decodes_back(clien
 
 
 def test_the_receipt_page_lists_the_parties_masked_the_weight_fee_and_terms(client_en, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
     contract = order.contract
 
     html = client_en.get(reverse("orders:receipt", args=[order.number])).content.decode()
@@ -104,7 +104,7 @@ def test_the_receipt_page_lists_the_parties_masked_the_weight_fee_and_terms(clie
 
 
 def test_the_receipt_page_obeys_the_csp_and_prints_without_the_site_chrome(client_en, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
 
     response = client_en.get(reverse("orders:receipt", args=[order.number]))
 
@@ -120,7 +120,7 @@ def test_the_receipt_page_obeys_the_csp_and_prints_without_the_site_chrome(clien
 
 
 def test_the_receipt_pdf_carries_the_same_barcode_and_details(client_en, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
 
     response = client_en.get(reverse("orders:receipt_pdf", args=[order.number]))
 
@@ -149,7 +149,7 @@ def test_the_receipt_pdf_carries_the_same_barcode_and_details(client_en, custome
 
 
 def test_the_pdf_is_in_the_users_language(client, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
     client.force_login(customer)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
 
@@ -161,7 +161,7 @@ def test_the_pdf_is_in_the_users_language(client, customer, carrier):
 
 
 def test_before_its_fee_is_reported_the_receipt_shows_the_estimate(client_en, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
     order.fee_amount, order.fee_currency = None, ""
     order.save(update_fields=["fee_amount", "fee_currency"])
 
@@ -173,7 +173,7 @@ def test_before_its_fee_is_reported_the_receipt_shows_the_estimate(client_en, cu
 
 @pytest.mark.parametrize("status", [S.IN_TRANSIT, S.SIGNED, S.REJECTED])
 def test_the_receipt_stays_after_pickup(client_en, customer, carrier, status):
-    order = _picked_up(customer, carrier, status=status)
+    order = picked_up_order(customer, carrier, status=status)
 
     assert client_en.get(reverse("orders:receipt", args=[order.number])).status_code == 200
     assert client_en.get(reverse("orders:receipt_pdf", args=[order.number])).status_code == 200
@@ -193,7 +193,7 @@ def test_before_pickup_there_is_no_receipt_and_the_order_page_says_why(
 
 
 def test_the_order_page_links_the_receipt_once_picked_up(client_en, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
     placed = OrderFactory(user=customer, carrier=carrier, contract=carrier.contracts.first())
 
     picked_html = client_en.get(reverse("orders:detail", args=[order.number])).content.decode()
@@ -207,7 +207,7 @@ def test_the_order_page_links_the_receipt_once_picked_up(client_en, customer, ca
 
 @pytest.mark.parametrize("name", ["orders:receipt", "orders:receipt_pdf"])
 def test_nobody_else_sees_the_receipt(client, customer, other_customer, carrier, name):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
     client.force_login(other_customer)
 
     assert client.get(reverse(name, args=[order.number])).status_code == 404
@@ -215,7 +215,7 @@ def test_nobody_else_sees_the_receipt(client, customer, other_customer, carrier,
 
 @pytest.mark.parametrize("name", ["orders:receipt", "orders:receipt_pdf"])
 def test_the_receipt_needs_a_login(client, customer, carrier, name):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
 
     response = client.get(reverse(name, args=[order.number]))
 
@@ -224,7 +224,7 @@ def test_the_receipt_needs_a_login(client, customer, carrier, name):
 
 
 def test_a_waybill_number_with_odd_characters_stays_out_of_the_download_header(client_en, customer, carrier):
-    order = _picked_up(customer, carrier)
+    order = picked_up_order(customer, carrier)
     order.waybill_no = 'SF"1\r\n2'
     order.save(update_fields=["waybill_no"])
 

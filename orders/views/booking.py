@@ -125,7 +125,13 @@ def _book(request):
         if form.is_valid():
             # Prohibited goods are refused here, next to the description, with the clause.
             refused = _screening_message(screen_shipment(form.shipment))
-            if refused:
+            line_errors = (
+                booking.customs_line_errors(form.shipment) if refused and form.shipment.items else {}
+            )
+            if line_errors:  # a customs line is at fault: say so on its row
+                for field, message in flatten_errors(line_errors):
+                    form.add_error(form.line_field(field), message)
+            elif refused:
                 form.add_error("description", refused)
             else:
                 request.session[SESSION_KEY] = {

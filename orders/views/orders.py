@@ -142,6 +142,9 @@ def _detail_context(order: Order, **extra) -> dict:
             "",
         ),
         "estimate": money(order.estimate_amount, order.estimate_currency),
+        "customs_lines": [
+            {**line, "unit_value": money(line.get("unit_value"), order.currency)} for line in order.items
+        ],
         "fee": money(order.fee_amount, order.fee_currency),
         "cancellable": cancellable,
         # The code is for the courier who collects the parcel: useless once it is picked up.

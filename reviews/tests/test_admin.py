@@ -208,10 +208,18 @@ def test_upholding_a_complaint_hides_the_review_and_records_a_violation(desk, de
     assert complaint.status == ComplaintStatus.UPHELD and complaint.resolved_by == desk_moderator
     assert review.status == ReviewStatus.HIDDEN and review.queued_at is None
     violation = Violation.objects.get()
-    assert (violation.user, violation.kind, violation.order, violation.recorded_by, violation.carrier) == (
+    assert (
+        violation.user,
+        violation.kind,
+        violation.order,
+        violation.review,
+        violation.recorded_by,
+        violation.carrier,
+    ) == (
         customer,
         ViolationKind.MALICIOUS_REVIEW,
         review.order,
+        review,
         desk_moderator,
         review.carrier,
     )
@@ -220,6 +228,20 @@ def test_upholding_a_complaint_hides_the_review_and_records_a_violation(desk, de
         "uphold",
     ]
     assert Notification.objects.get(user=customer).title == "您的评价已被隐藏"
+
+
+def test_the_violation_admin_shows_the_review_it_is_about(client, moderator, desk, customer):
+    review = ReviewFactory(user=customer, queued_at=timezone.now())
+    complaint = Complaint.objects.create(review=review, carrier=review.carrier, reason="恶意差评")
+    act(desk, COMPLAINTS, "uphold_complaints", [complaint], reason="评价与事实不符")
+    violation = Violation.objects.get()
+    client.force_login(moderator)
+
+    listing = client.get("/admin/accounts/violation/").content.decode()
+    page = client.get(f"/admin/accounts/violation/{violation.pk}/change/").content.decode()
+
+    assert f'<td class="field-review nowrap">{review}</td>' in listing
+    assert f'<a href="/admin/reviews/review/{review.pk}/change/">{review}</a>' in page
 
 
 def test_dismissing_a_complaint_leaves_the_review_public(desk, customer):

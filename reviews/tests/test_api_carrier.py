@@ -21,8 +21,12 @@ class Signed:
         self.client, self.carrier, self.secret, self.n = client, carrier, secret, 0
 
     def post(self, template: str, review_id: int, payload: dict, *, secret: str | None = None):
+        return self.post_raw(
+            template, review_id, json.dumps(payload, ensure_ascii=False).encode(), secret=secret
+        )
+
+    def post_raw(self, template: str, review_id: int, body: bytes, *, secret: str | None = None):
         self.n += 1
-        body = json.dumps(payload, ensure_ascii=False).encode()
         headers = sign_payload(
             secret=secret or self.secret, msg_id=f"msg_review_{self.n}", timestamp=timezone.now(), body=body
         )
@@ -129,3 +133,31 @@ def test_a_complaint_needs_a_reason(as_carrier, review):
     assert response.status_code == 400
     assert list(response.json()) == ["reason"]
     assert Complaint.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"text": NaN}',
+        b'{"text": "\\u0000"}',
+        b'{"reason": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b', "evidence": "x"}',
+        '{"text": "好"}'.encode("gbk"),
+    ],
+    ids=["nan", "nul", "too-deep", "not-utf8"],
+)
+@pytest.mark.parametrize("template", [REPLY, COMPLAINTS], ids=["reply", "complaint"])
+def test_reply_and_complaint_bodies_go_through_the_bounded_json_parser(as_carrier, review, template, body):
+    response = as_carrier.post_raw(template, review.pk, body)
+
+    assert response.status_code == 400
+    assert CarrierReply.objects.count() == 0
+    assert Complaint.objects.count() == 0
+
+
+def test_an_oversized_reply_body_is_413(as_carrier, review, settings):
+    body = json.dumps({"text": "好" * (settings.API_JSON_MAX_BYTES // 3 + 10)}, ensure_ascii=False).encode()
+
+    response = as_carrier.post_raw(REPLY, review.pk, body)
+
+    assert response.status_code == 413
+    assert CarrierReply.objects.count() == 0

@@ -12,6 +12,7 @@ from accounts.services.restrictions import restriction_apply
 from orders.models import Status
 from orders.tests.factories import OrderFactory
 from reviews.models import Review, ReviewPhoto, ReviewStatus
+from reviews.photos import MAX_BYTES, MAX_PHOTOS
 from reviews.tests.factories import ReviewFactory, signed_order
 from reviews.tests.images import GPS_IFD, image_bytes, png_bomb, upload
 
@@ -191,6 +192,30 @@ def test_five_photos_are_stored_reencoded_with_thumbnails(customer_client, custo
     assert (big.width, big.height) == (1200, 800)
     with default_storage.open(big.thumbnail.name) as f:
         assert Image.open(f).size == (320, 213)
+
+
+def test_five_photos_of_the_maximum_size_fit_in_one_request(customer_client, customer, settings):
+    """REQUEST_MAX_BYTES leaves room for a review with every photo at its limit (5 × 10 MiB)."""
+    order = signed_order(user=customer)
+    photo = image_bytes("JPEG")
+    full = photo + b"\x00" * (MAX_BYTES - len(photo))  # decoders stop at the image's end marker
+    assert MAX_PHOTOS * MAX_BYTES < settings.REQUEST_MAX_BYTES
+
+    response = post(customer_client, order, photos=[upload(full, f"{i}.jpg") for i in range(MAX_PHOTOS)])
+
+    assert response.status_code == 201
+    assert ReviewPhoto.objects.count() == MAX_PHOTOS
+
+
+def test_a_report_body_goes_through_the_bounded_json_parser(customer_client, other_customer):
+    review = ReviewFactory(user=other_customer)
+
+    response = customer_client.post(
+        f"/api/v1/reviews/{review.pk}/report/", data=b'{"reason": NaN}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert review.reports.count() == 0
 
 
 def test_a_sixth_photo_is_refused(customer_client, customer):
