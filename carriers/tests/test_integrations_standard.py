@@ -16,7 +16,6 @@ from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
 from simulator.integration import Simulator
-from simulator.script import simulated_carriers
 
 pytestmark = pytest.mark.django_db
 
@@ -202,23 +201,3 @@ def test_integration_for(http_carrier):
     http_carrier.integration = "pigeon"
     with pytest.raises(LookupError, match="no integration registered for 'pigeon'"):
         integration_for(http_carrier)
-
-
-def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, settings):
-    settings.CARRIER_SIMULATOR = False
-    assert isinstance(integration_for(carrier), Manual)
-    assert not simulated_carriers().exists()
-
-    settings.CARRIER_SIMULATOR = True
-    assert isinstance(integration_for(carrier), Simulator)
-    assert set(simulated_carriers().values_list("code", flat=True)) == {
-        "swift-express",
-        "econ-post",
-        "heavy-freight",
-        "hk-bag",
-    }
-    # A demo carrier an admin switched to real HTTP stays on HTTP.
-    carrier.integration = "standard_webhooks"
-    carrier.save(update_fields=["integration"])
-    assert isinstance(integration_for(carrier), StandardWebhooks)
-    assert not simulated_carriers().filter(pk=carrier.pk).exists()

@@ -268,3 +268,15 @@ def test_a_carrier_whose_integration_does_not_pull_cannot_pull(api_client, formp
     response = sender.get_orders({"status": "placed"})
 
     assert (response.status_code, response.json()["error"]) == (404, "not_found")
+
+
+def test_a_carrier_whose_integration_is_not_installed_is_answered_503_and_nothing_is_recorded(
+    client, carrier
+):
+    carrier.integration = "pigeon"
+    carrier.save(update_fields=["integration"])
+
+    response = post(client, carrier, form([]))
+
+    assert (response.status_code, response.json()["error"]) == (503, "integration_unavailable")
+    assert not CarrierEvent.objects.exists()

@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from carriers.integrations import OutboundMessage, SendResult
+from carriers.integrations import OutboundMessage, SendResult, integration_for
+from carriers.integrations.manual import Manual
+from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.models import CarrierCredential
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
@@ -24,6 +26,7 @@ from orders.tests.factories import OrderFactory
 from simulator import script as simulator
 from simulator import tasks
 from simulator.integration import Simulator
+from simulator.script import simulated_carriers
 
 S = Status
 pytestmark = pytest.mark.django_db
@@ -513,3 +516,23 @@ def test_the_task_schedules_itself(simulated, settings, monkeypatch):
             2.0,
         )
     ]
+
+
+def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, settings):
+    settings.CARRIER_SIMULATOR = False
+    assert isinstance(integration_for(carrier), Manual)
+    assert not simulated_carriers().exists()
+
+    settings.CARRIER_SIMULATOR = True
+    assert isinstance(integration_for(carrier), Simulator)
+    assert set(simulated_carriers().values_list("code", flat=True)) == {
+        "swift-express",
+        "econ-post",
+        "heavy-freight",
+        "hk-bag",
+    }
+    # A demo carrier an admin switched to real HTTP stays on HTTP.
+    carrier.integration = "standard_webhooks"
+    carrier.save(update_fields=["integration"])
+    assert isinstance(integration_for(carrier), StandardWebhooks)
+    assert not simulated_carriers().filter(pk=carrier.pk).exists()
