@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 translations: $(STAMP)
-	$(PY) -m courier_platform.i18n_tool compile
+	@$(PY) -m courier_platform.i18n_tool compile
 
 # Re-extract every catalogue after changing strings (needs GNU gettext's xgettext).
 messages: $(STAMP)
@@ -24,18 +24,19 @@ messages: $(STAMP)
 	$(PY) -m courier_platform.i18n_tool compile
 
 run: $(STAMP) translations
-	mkdir -p var
-	DEV_MODE=1 $(PY) manage.py migrate --noinput
-	DEV_MODE=1 $(PY) manage.py collectstatic --noinput -v0
-	DEV_MODE=1 $(PY) manage.py seed_demo
+	@mkdir -p var
+	@DEV_MODE=1 $(PY) manage.py migrate --noinput -v0
+	@DEV_MODE=1 $(PY) manage.py collectstatic --noinput -v0
+	@DEV_MODE=1 $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Courier platform: http://$(HOST):$(PORT)/"
 	@echo "  Admin:            http://$(HOST):$(PORT)/admin/   (see the logins above)"
 	@echo "  API docs:         http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Health:           http://$(HOST):$(PORT)/healthz  http://$(HOST):$(PORT)/readyz"
 	@echo "  Ctrl-C stops web, worker and beat."
 	@echo ""
-	DEV_MODE=1 CARRIER_SIMULATOR=1 HOST=$(HOST) PORT=$(PORT) PLATFORM_URL=http://$(HOST):$(PORT) \
-		$(VENV)/bin/honcho -f Procfile.dev start
+	@DEV_MODE=1 CARRIER_SIMULATOR=1 HOST=$(HOST) PORT=$(PORT) PLATFORM_URL=http://$(HOST):$(PORT) \
+		$(PY) -m courier_platform.devrun Procfile.dev
 
 test: $(STAMP) translations
 	$(PY) -m pytest -q

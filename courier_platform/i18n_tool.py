@@ -18,7 +18,17 @@ from pathlib import Path
 import polib
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "carriers", "orders", "prohibited", "reviews", "notifications", "simulator", "delivery"]
+APPS = [
+    "accounts",
+    "carriers",
+    "orders",
+    "prohibited",
+    "reviews",
+    "notifications",
+    "simulator",
+    "delivery",
+    "operations",
+]
 LOCALES = ["zh_Hans", "zh_Hant", "en"]
 
 

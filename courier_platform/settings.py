@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -182,9 +183,11 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF challenges with the first class's WWW-Authenticate, so a missing or bad token
+    # is a 401 with `WWW-Authenticate: Token` (session authentication has no challenge: 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.api.authentication.SessionAuthentication",
         "accounts.api.authentication.TokenAuthentication",
+        "accounts.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -233,7 +236,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: embedded default is the kombu filesystem broker under var/.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default="filesystem://"))
+# ("localhost" named so kombu does not warn that no host was given.)
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL", default=env.str("REDIS_URL", default="filesystem://localhost/")
+)
 _BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -252,6 +258,24 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues (README, "Production topology"): deliveries (carrier messages, notices, password reset
+# codes) apart from the periodic jobs (expiry, the sweeper, beat's heartbeat), so a burst of messages
+# never delays the midnight expiry or the heartbeat /readyz reads, and each scales on its own
+# (`celery worker -Q deliveries`). A worker started without -Q consumes every queue listed here;
+# a task not routed below goes to "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "delivery.tasks.deliver": {"queue": "deliveries"},
+    "delivery.tasks.deliver_many": {"queue": "deliveries"},
+    "accounts.tasks.send_password_reset_code": {"queue": "deliveries"},
+    "orders.tasks.expire_orders": {"queue": "periodic"},
+    "delivery.tasks.sweep": {"queue": "periodic"},
+    "operations.tasks.beat_heartbeat": {"queue": "periodic"},
+    "simulator.tasks.simulator_kick": {"queue": "periodic"},
+}
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("default", "deliveries", "periodic")
+]
 # The whole beat schedule, in one place. Every entry also has a management command.
 CELERY_BEAT_SCHEDULE: dict = {
     # Beat's heartbeat, run by a worker: /readyz is not ready when it is older than 180 s.

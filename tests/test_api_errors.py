@@ -65,17 +65,27 @@ def test_someone_elses_order_is_a_json_404(customer_client, other_customer):
     _assert_json_error(response, 404, "not_found", "Not found.")
 
 
-def test_unauthenticated_is_a_json_403_with_a_code(api_client, db):
+def test_unauthenticated_is_a_json_401_with_a_token_challenge(api_client, db):
     response = api_client.get("/api/v1/orders/", HTTP_ACCEPT_LANGUAGE="en")
 
-    _assert_json_error(response, 403, "not_authenticated", "Authentication credentials were not provided.")
+    _assert_json_error(response, 401, "not_authenticated", "Authentication credentials were not provided.")
+    assert response["WWW-Authenticate"] == "Token"
 
 
-def test_a_bad_token_is_a_json_403_with_a_code(api_client, db):
+def test_a_bad_token_is_a_json_401_with_a_token_challenge(api_client, db):
     response = api_client.get("/api/v1/orders/", HTTP_AUTHORIZATION="Token nope", HTTP_ACCEPT_LANGUAGE="en")
 
-    # 403, not 401: session authentication comes first and offers no WWW-Authenticate challenge.
-    _assert_json_error(response, 403, "authentication_failed", "Invalid token.")
+    _assert_json_error(response, 401, "authentication_failed", "Invalid token.")
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_signed_in_browser_session_still_reads_the_api(customer):
+    client = Client()
+    client.force_login(customer)
+
+    response = client.get("/api/v1/orders/")
+
+    assert response.status_code == 200
 
 
 def test_wrong_method_is_a_json_405(customer_client):

@@ -48,7 +48,7 @@ def test_embedded_default_is_sqlite_and_filesystem_broker_under_var():
     engine, name, broker = result.stdout.split()
     assert engine == "django.db.backends.sqlite3"
     assert Path(name) == BASE / "var" / "db.sqlite3"
-    assert broker == "filesystem://"
+    assert broker == "filesystem://localhost/"
 
 
 def test_real_services_come_from_the_environment():

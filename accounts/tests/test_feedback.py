@@ -36,7 +36,7 @@ def test_feedback_refuses_someone_elses_order_and_bad_input(customer_client, oth
 def test_feedback_needs_login(api_client, db):
     assert (
         api_client.post("/api/v1/feedback/", {"category": "question", "text": "?"}, format="json").status_code
-        == 403
+        == 401
     )
 
 

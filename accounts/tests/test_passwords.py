@@ -124,7 +124,7 @@ def test_change_password_needs_login(api_client, db):
     response = api_client.post(
         "/api/v1/auth/password/", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json"
     )
-    assert response.status_code == 403
+    assert response.status_code == 401
 
 
 # --- Reset ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, UserFactory
 
 
 def test_me_requires_authentication(api_client, db):
-    assert api_client.get("/api/v1/me/").status_code == 403
+    assert api_client.get("/api/v1/me/").status_code == 401
 
 
 def test_me_get(customer_client, customer):

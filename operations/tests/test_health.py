@@ -71,10 +71,12 @@ def test_readyz_fails_when_the_heartbeat_is_older_than_180_s(client):
     assert response.json()["checks"]["beat"] == {"ok": False, "detail": "last heartbeat 181 s ago"}
 
 
-def test_readyz_fails_when_the_broker_is_down(client, settings, beat_alive):
+def test_readyz_fails_when_the_broker_is_down(client, settings, beat_alive, monkeypatch):
     from courier_platform.celery import app
 
-    # A Redis broker on a loopback port nothing listens on.
+    # A Redis broker on a loopback port nothing listens on (Celery reads CELERY_BROKER_URL from the
+    # environment before its configuration: the CI's PostgreSQL and Redis pass sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
         response = client.get("/readyz")

@@ -56,7 +56,11 @@ def test_a_wrong_or_missing_token_is_refused(client, token, header):
 def test_platform_metrics(client, token, customer, carrier, other_carrier):
     now = timezone.now()
     placed = OrderFactory(
-        user=customer, carrier=carrier, status=Status.PLACED, deadline=now - timedelta(minutes=30)
+        user=customer,
+        carrier=carrier,
+        contract=current_contract(carrier),
+        status=Status.PLACED,
+        deadline=now - timedelta(minutes=30),
     )
     OrderFactory(
         user=customer,

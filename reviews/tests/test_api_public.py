@@ -147,7 +147,7 @@ def test_a_report_needs_a_reason(customer_client, other_customer):
 def test_reporting_needs_sign_in(api_client, customer):
     review = ReviewFactory(user=customer)
 
-    assert api_client.post(report_url(review), {"reason": "广告"}, format="json").status_code == 403
+    assert api_client.post(report_url(review), {"reason": "广告"}, format="json").status_code == 401
     assert ReviewReport.objects.count() == 0
 
 

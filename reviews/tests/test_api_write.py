@@ -127,7 +127,7 @@ def test_a_second_review_is_refused(customer_client, customer):
 def test_signed_out_is_refused(api_client, customer):
     order = signed_order(user=customer)
 
-    assert post(api_client, order).status_code == 403  # session auth comes first: 403, as everywhere
+    assert post(api_client, order).status_code == 401
     assert_nothing_stored()
 
 
