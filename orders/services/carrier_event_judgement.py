@@ -28,6 +28,7 @@ from orders.event_registry import (
     ASPECTS,
     BEFORE_PICKUP,
     CANCELLED,
+    CARRIER_NOTE,
     CONTRABAND_FOUND,
     CONTRABAND_FROM,
     DISPATCH_FAILED,
@@ -35,6 +36,8 @@ from orders.event_registry import (
     DISPOSED,
     EVENT_TYPES,
     EXCEPTION_RESOLVED,
+    FEE_SETTLED,
+    FEE_SETTLED_FROM,
     ILLEGAL,
     IN_TRANSIT,
     NOT_ACCEPTED,
@@ -319,18 +322,31 @@ def _picked_up(*, order, carrier, event):
     moves = order.status != S.PICKED_UP and is_legal_move(order.status, S.PICKED_UP)
     if moves and not _pickup_code_matches(order=order, carrier=carrier, sent=d.get("pickup_code")):
         raise EventRefused(PICKUP_CODE_MISMATCH, _("The pickup code is missing or wrong."))
-    changes = {
-        "waybill_no": d["waybill_no"],
-        "actual_weight_kg": d["weight_kg"],
-        "fee_amount": d["fee"]["amount"],
-        "fee_currency": d["fee"]["currency"],
-    }
-    return _status_event(
-        order=order,
-        event=event,
-        changes=changes,
-        context={"waybill_no": d["waybill_no"], "fee": _plain(d["fee"])},
-    )
+    changes = {"waybill_no": d["waybill_no"], **_fee_changes(d)}
+    context = {"waybill_no": d["waybill_no"]}
+    if d.get("fee"):
+        context["fee"] = _plain(d["fee"])
+    return _status_event(order=order, event=event, changes=changes, context=context)
+
+
+def _fee_changes(d: Mapping[str, Any]) -> dict[str, Any]:
+    """The weight and fee an event reports (a pickup may leave them to ``order.fee_settled``)."""
+    changes: dict[str, Any] = {}
+    if d.get("weight_kg") is not None:
+        changes["actual_weight_kg"] = d["weight_kg"]
+    if d.get("fee"):
+        changes.update(fee_amount=d["fee"]["amount"], fee_currency=d["fee"]["currency"])
+    return changes
+
+
+def _fee_settled(*, order, carrier, event):
+    if order.status not in FEE_SETTLED_FROM:
+        raise _refuse(order, event)
+    return Result.RECORDED, _entry(order, event, changes=_fee_changes(event.data))
+
+
+def _carrier_note(*, order, carrier, event):
+    return Result.RECORDED, _entry(order, event)
 
 
 def _in_transit(*, order, carrier, event):
@@ -437,5 +453,7 @@ HANDLERS = {
     RETURNING: _return_leg,
     RETURNED: _return_leg,
     DISPOSED: _return_leg,
+    FEE_SETTLED: _fee_settled,
+    CARRIER_NOTE: _carrier_note,
 }
 assert set(HANDLERS) == set(EVENT_TYPES)  # noqa: S101 - a table that must stay complete
