@@ -19,7 +19,7 @@ from orders.event_registry import DISPATCH_FAILED, NOT_ACCEPTED, TIMELINE_LABELS
 from orders.forms import CancelForm
 from orders.models import CancelReason, Order, OrderEvent, Status
 from orders.services import cancellation, lifecycle, statuses
-from orders.views.common import money, order_or_404
+from orders.views.common import breakdown_lines, money, order_or_404
 
 PAGE_SIZE = 10
 
@@ -142,6 +142,7 @@ def _detail_context(order: Order, **extra) -> dict:
             "",
         ),
         "estimate": money(order.estimate_amount, order.estimate_currency),
+        "estimate_lines": breakdown_lines(order.estimate_breakdown or {}, order.estimate_currency),
         "customs_lines": [
             {**line, "unit_value": money(line.get("unit_value"), order.currency)} for line in order.items
         ],
