@@ -67,8 +67,14 @@ ORDER_KINDS: frozenset[str] = frozenset(
         Kind.CLAIM_DECIDED,
     }
 )
-# Kinds the user must act on: shown in the banner on every page until read (issue 3).
-ACTION_KINDS: frozenset[str] = frozenset({Kind.PICKUP_EXCEPTION, Kind.EXPIRED})
+# Kinds the user must act on: shown in the banner while the thing to act on is open
+# (``notifications.selectors.action_banner_for_user``).
+ACTION_KINDS: frozenset[str] = frozenset({Kind.DISPATCH_FAILED, Kind.PICKUP_EXCEPTION, Kind.EXPIRED})
+# Kinds that always go by SMS to a mainland or Hong Kong mobile, whatever the user chose (DESIGN §9:
+# "notices that require action … always go in-app and by SMS").
+SMS_ALWAYS_KINDS: frozenset[str] = frozenset(
+    {Kind.DISPATCH_FAILED, Kind.PICKUP_EXCEPTION, Kind.EXPIRED, Kind.RESTRICTION_APPLIED}
+)
 
 
 def when(value: Any) -> str:
@@ -447,8 +453,48 @@ def order_defaults(*, kind: str, order) -> dict[str, Any]:
     return defaults
 
 
-def render(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -> tuple[str, str]:
-    """Title and body of a notice in the active language."""
+def _params(*, kind: str, order, context: Mapping[str, Any] | None) -> dict[str, Any]:
     params = order_defaults(kind=kind, order=order)
     params.update({k: v for k, v in (context or {}).items() if v is not None})
-    return RENDERERS[kind](params)
+    return params
+
+
+def render(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    """Title and body of a notice in the active language."""
+    return RENDERERS[kind](_params(kind=kind, order=order, context=context))
+
+
+# The variables of each kind's SMS template (providers send registered templates only, filled with
+# short variables): the order number where there is one, plus what the user needs to act.
+SMS_VARIABLES: Mapping[str, Callable[[Mapping[str, Any]], dict[str, str]]] = {
+    Kind.DISPATCH_FAILED: lambda p: {"deadline": when(p.get("deadline"))},
+    Kind.ACCEPTED: lambda p: {
+        "courier": _text(p.get("courier_name")),
+        "phone": formats.phone(_text(p.get("courier_phone"))),
+    },
+    Kind.PICKUP_EXCEPTION: lambda p: {
+        "problem": _pickup_problem(_text(p.get("code"))),
+        "deadline": when(p.get("deadline")) or _("the next midnight"),
+    },
+    Kind.PICKED_UP: lambda p: {"waybill": _text(p.get("waybill_no"))},
+    Kind.CANCELLED: lambda p: {"reason": _cancel_reason(_text(p.get("reason")))},
+    Kind.RESTRICTION_APPLIED: lambda p: {"until": when(p.get("until"))},
+    Kind.AGREEMENT_UPDATED: lambda p: {
+        "version": _text(p.get("version")),
+        "date": when(p.get("effective_at")),
+    },
+    Kind.SERVICE_FEE_ANNOUNCEMENT: lambda p: {
+        "fee": money(p.get("amount"), _text(p.get("currency")) or "CNY"),
+        "date": when(p.get("effective_at")),
+    },
+}
+
+
+def sms_variables(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The variables of the kind's SMS template, in the active language: ``number`` (the order's,
+    or empty) and the kind's own (``SMS_VARIABLES``)."""
+    params = _params(kind=kind, order=order, context=context)
+    variables = {"number": _text(params.get("number"))}
+    if kind in SMS_VARIABLES:
+        variables.update(SMS_VARIABLES[kind](params))
+    return variables
