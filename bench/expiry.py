@@ -5,7 +5,7 @@
 A base database (``BENCH_DATABASE_URL``'s name + ``_base_<orders>_<due>``) is created, migrated and
 filled once: the four demo carriers, one user per five orders (languages zh-hans / zh-hant / en / none,
 a quarter with an e-mail address, one in twenty with SMS chosen), ``--orders`` orders each with its
-``placed`` event and its sent ``order.created`` message, of which ``--due`` are past their deadline
+``placed`` event and its sent ``order.created`` message (and the accepted ones their notice), of which ``--due`` are past their deadline
 (placed, dispatching, or accepted with an open pickup exception; one in 67 deleted by its user).
 Every run copies the base (``CREATE DATABASE … TEMPLATE``) and expires the copy, in a fresh process:
 
@@ -176,7 +176,7 @@ def _copy_rows(cursor, *, table: str, template_where: str, count_sql: str, overr
     names = ", ".join(f'"{c}"' for c in columns)
     cursor.execute(
         f'INSERT INTO "{table}" ({names}) '  # noqa: S608
-        f'SELECT {select} FROM "{table}" t, generate_series(0, {count_sql} - 1) AS i WHERE {template_where}'
+        f'SELECT {select} FROM "{table}" t, generate_series(0::bigint, {count_sql} - 1) AS i WHERE {template_where}'
     )
 
 
@@ -254,7 +254,7 @@ def populate() -> None:
             names = ", ".join(f'"{c}"' for c in columns)
             cursor.execute(
                 f"INSERT INTO orders_order ({names}) "  # noqa: S608
-                f"SELECT {select} FROM orders_order t, generate_series(0, {per} - 1) AS j "
+                f"SELECT {select} FROM orders_order t, generate_series(0::bigint, {per} - 1) AS j "
                 f"WHERE t.id = {template.pk}"
             )
         cursor.execute("DELETE FROM orders_order WHERE number LIKE 'T%%'")
@@ -278,6 +278,13 @@ def populate() -> None:
         cursor.execute(
             "INSERT INTO orders_outboxmessage (message_id, order_id, carrier_id) "
             "SELECT mid, id, carrier_id FROM created_messages"
+        )
+        # The courier-assigned notice of every order that got one (the inbox is never empty).
+        cursor.execute(
+            "INSERT INTO notifications_notification (user_id, kind, title, body, order_id, requires_action, "
+            "data, dedupe_key, created_at) SELECT user_id, 'accepted', 'accepted ' || number, '', id, false, "
+            "'{}', 'order:' || id || ':accepted', created_at FROM orders_order "
+            "WHERE status IN ('accepted', 'in_transit')"
         )
         cursor.execute("SELECT count(*) FROM orders_order WHERE deadline <= %s", [now])
         counted_due = cursor.fetchone()[0]
