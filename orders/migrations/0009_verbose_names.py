@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('carriers', '0008_verbose_names'),
-        ('orders', '0007_customs_lines'),
+        ('orders', '0008_freight_paid_and_return_leg'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
