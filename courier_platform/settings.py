@@ -232,7 +232,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The screening API and the booking API share the item types of DESIGN §7.3.
-    "ENUM_NAME_OVERRIDES": {"ItemTypeEnum": "orders.models.ItemType"},
+    "ENUM_NAME_OVERRIDES": {
+        "ItemTypeEnum": "orders.models.ItemType",
+        "RejectReasonEnum": "orders.models.RejectReason",
+    },
 }
 
 # Celery: embedded default is the kombu filesystem broker under var/.

@@ -30,6 +30,8 @@ class Kind(models.TextChoices):
     AGREEMENT_UPDATED = "agreement_updated", _("User agreement updated")
     SERVICE_FEE_ANNOUNCEMENT = "service_fee_announcement", _("Service fee announcement")
     FEEDBACK_ANSWERED = "feedback_answered", _("Feedback answered")
+    RETURN_LEG = "return_leg", _("Parcel returning to you")
+    CLAIM_DECIDED = "claim_decided", _("Claim decided")
 
 
 class ChannelCode(models.TextChoices):
