@@ -274,6 +274,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.send_password_reset_code": {"queue": "deliveries"},
     "orders.tasks.expire_orders": {"queue": "periodic"},
     "delivery.tasks.sweep": {"queue": "periodic"},
+    "notifications.tasks.broadcast_send": {"queue": "deliveries"},
+    "notifications.tasks.broadcasts_resume": {"queue": "periodic"},
     "operations.tasks.beat_heartbeat": {"queue": "periodic"},
     "simulator.tasks.simulator_kick": {"queue": "periodic"},
 }
@@ -291,6 +293,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # broker was down, or failed and done backing off (manage.py send_due).
     "delivery-sweep": {
         "task": "delivery.tasks.sweep",
+        "schedule": 60.0,
+    },
+    # Go on with any broadcast to every user that a dead worker left midway (manage.py
+    # resume_broadcasts).
+    "notifications-broadcasts-resume": {
+        "task": "notifications.tasks.broadcasts_resume",
         "schedule": 60.0,
     },
     # 次日零点 (DESIGN §3.2): expire every order past its deadline (manage.py expire_orders).

@@ -114,6 +114,14 @@ def _check_kind(kind: str) -> str:
         raise ValueError(f"unknown notification kind {kind!r}") from None
 
 
+def check_broadcast_kind(kind: str) -> str:
+    """``kind`` if the same notice can go to many users (not one about an order)."""
+    kind = _check_kind(kind)
+    if kind in ORDER_KINDS:
+        raise ValueError(f"{kind} notices are about one order: use notify or notify_orders")
+    return kind
+
+
 def _render(*, user, kind: str, order, title, body, context) -> tuple[str, str]:
     """Title and body in the user's language; caller-supplied (possibly lazy) text wins."""
     with translation.override(user_language(user)):
@@ -208,9 +216,7 @@ def notify_many(
     ``dedupe_key`` (e.g. ``"agreement_updated:v2"``) a second run skips users who already have it.
     Returns how many notices were created.
     """
-    kind = _check_kind(kind)
-    if kind in ORDER_KINDS:
-        raise ValueError(f"{kind} notices are about one order: use notify or notify_orders")
+    kind = check_broadcast_kind(kind)
     action = kind in ACTION_KINDS if requires_action is None else requires_action
     texts: dict[str, tuple[str, str]] = {}
     created = 0
@@ -301,11 +307,13 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None) -> int:
 # --- creating rows -----------------------------------------------------------------------------
 
 
+# What choosing channels and the language reads of a user: all a batch of recipients loads.
+USER_FIELDS = ("pk", "email", "phone", "language", "notification_channels")
+
+
 def _user_rows(users: Iterable) -> Iterable:
     if hasattr(users, "only") and hasattr(users, "iterator"):  # a QuerySet: stream the few columns
-        return users.only("pk", "email", "phone", "language", "notification_channels").iterator(
-            chunk_size=BATCH_SIZE
-        )
+        return users.only(*USER_FIELDS).iterator(chunk_size=BATCH_SIZE)
     return users
 
 
@@ -379,7 +387,10 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
         for channel in channels_for(user=notification.user, kind=notification.kind)
     ]
     deliveries = messages_add(drafts=drafts, now=now)
-    messages_queue_on_commit([d.pk for d in deliveries if d.status == DeliveryStatus.PENDING])
+    # A batch (a broadcast, the midnight expiry) is sent by one task per batch, not one per message.
+    messages_queue_on_commit(
+        [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING], per_task=BATCH_SIZE if bulk else 1
+    )
     return notifications
 
 

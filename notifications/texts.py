@@ -30,7 +30,7 @@ review_moderated           ``outcome``: ``published`` | ``hidden`` | ``removed``
 restriction_applied        ``scope``: ``ordering`` | ``reviewing`` | ``both`` (required); ``until``
                            (datetime, absent = permanent); ``reason``
 agreement_updated          ``version`` (required), ``effective_at`` (required), ``agreement_title``,
-                           ``url``
+                           ``url``, ``agreement_kind`` (``privacy`` for the privacy policy)
 service_fee_announcement   ``amount`` (required), ``currency`` (default CNY), ``effective_at`` (required)
 feedback_answered          ``reply`` (required), ``text`` (what the user wrote, shortened)
 =========================  ==========================================================================
@@ -365,7 +365,10 @@ def _restriction_applied(p: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _agreement_updated(p: Mapping[str, Any]) -> tuple[str, str]:
-    title = _("The user service agreement is changing")
+    if p.get("agreement_kind") == "privacy":
+        title = _("The privacy policy is changing")
+    else:
+        title = _("The user service agreement is changing")
     body = _lines(
         _("Version %(version)s of %(agreement)s takes effect on %(effective_at)s.")
         % {
