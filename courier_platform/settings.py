@@ -245,7 +245,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The screening API and the booking API share the item types of DESIGN §7.3.
-    "ENUM_NAME_OVERRIDES": {"ItemTypeEnum": "orders.models.ItemType"},
+    "ENUM_NAME_OVERRIDES": {
+        "ItemTypeEnum": "orders.models.ItemType",
+        "RejectReasonEnum": "orders.models.RejectReason",
+    },
 }
 
 # Celery: embedded default is the kombu filesystem broker under var/.
@@ -283,6 +286,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.send_password_reset_code": {"queue": "deliveries"},
     "orders.tasks.expire_orders": {"queue": "periodic"},
     "delivery.tasks.sweep": {"queue": "periodic"},
+    "notifications.tasks.broadcast_send": {"queue": "deliveries"},
+    "notifications.tasks.broadcasts_resume": {"queue": "periodic"},
     "operations.tasks.beat_heartbeat": {"queue": "periodic"},
     "simulator.tasks.simulator_kick": {"queue": "periodic"},
 }
@@ -300,6 +305,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # broker was down, or failed and done backing off (manage.py send_due).
     "delivery-sweep": {
         "task": "delivery.tasks.sweep",
+        "schedule": 60.0,
+    },
+    # Go on with any broadcast to every user that a dead worker left midway (manage.py
+    # resume_broadcasts).
+    "notifications-broadcasts-resume": {
+        "task": "notifications.tasks.broadcasts_resume",
         "schedule": 60.0,
     },
     # 次日零点 (DESIGN §3.2): expire every order past its deadline (manage.py expire_orders).
@@ -347,6 +358,21 @@ PLATFORM_SERVICE_FEE = env.str("PLATFORM_SERVICE_FEE", default="0.00")
 CURRENCY_RATES_TO_CNY = {"CNY": "1", "HKD": env.str("HKD_TO_CNY", default="0.92")}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+
+# Notification channels (DESIGN §9). Which ones this installation sends on besides the in-app inbox:
+# any of email, sms, push, wechat (push needs the VAPID keys, wechat the official account's keys).
+NOTIFICATIONS_CHANNELS = env.list("NOTIFICATIONS_CHANNELS", default=["email", "sms"])
+# SMS: the console backend logs each message; the HTTP backend posts it to a provider, as one of the
+# provider's registered templates (id per notice kind, or per kind and language: ``kind.en``) with
+# its variables, under the registered sign name.
+NOTIFICATIONS_SMS_BACKEND = env.str(
+    "NOTIFICATIONS_SMS_BACKEND", default="notifications.backends.sms.ConsoleSmsBackend"
+)
+NOTIFICATIONS_SMS_URL = env.str("NOTIFICATIONS_SMS_URL", default="")
+NOTIFICATIONS_SMS_KEY = env.str("NOTIFICATIONS_SMS_KEY", default="")
+NOTIFICATIONS_SMS_SIGN_NAME = env.str("NOTIFICATIONS_SMS_SIGN_NAME", default="")
+# e.g. NOTIFICATIONS_SMS_TEMPLATES=pickup_exception=SMS_1001,expired=SMS_1002,reset_code=SMS_1009
+NOTIFICATIONS_SMS_TEMPLATES = env.dict("NOTIFICATIONS_SMS_TEMPLATES", default={})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@courier.localhost")
 
 # Production hardening; all on unless DEBUG (local http) or explicitly turned off.
