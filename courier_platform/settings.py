@@ -74,6 +74,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# The signed carrier API's chain (courier_platform.handlers): the same answers' headers, but no
+# static files, session, user, messages or CSRF, which a carrier's signed JSON call never uses.
+CARRIER_API_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.logs.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "courier_platform.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
 
 ROOT_URLCONF = "courier_platform.urls"
 WSGI_APPLICATION = "courier_platform.wsgi.application"
@@ -163,6 +176,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["courier_platform.date_formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -232,7 +246,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The screening API and the booking API share the item types of DESIGN §7.3.
-    "ENUM_NAME_OVERRIDES": {"ItemTypeEnum": "orders.models.ItemType"},
+    "ENUM_NAME_OVERRIDES": {
+        "ItemTypeEnum": "orders.models.ItemType",
+        "RejectReasonEnum": "orders.models.RejectReason",
+    },
 }
 
 # Celery: embedded default is the kombu filesystem broker under var/.
@@ -270,6 +287,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.send_password_reset_code": {"queue": "deliveries"},
     "orders.tasks.expire_orders": {"queue": "periodic"},
     "delivery.tasks.sweep": {"queue": "periodic"},
+    "notifications.tasks.broadcast_send": {"queue": "deliveries"},
+    "notifications.tasks.broadcasts_resume": {"queue": "periodic"},
     "operations.tasks.beat_heartbeat": {"queue": "periodic"},
     "simulator.tasks.simulator_kick": {"queue": "periodic"},
 }
@@ -287,6 +306,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # broker was down, or failed and done backing off (manage.py send_due).
     "delivery-sweep": {
         "task": "delivery.tasks.sweep",
+        "schedule": 60.0,
+    },
+    # Go on with any broadcast to every user that a dead worker left midway (manage.py
+    # resume_broadcasts).
+    "notifications-broadcasts-resume": {
+        "task": "notifications.tasks.broadcasts_resume",
         "schedule": 60.0,
     },
     # 次日零点 (DESIGN §3.2): expire every order past its deadline (manage.py expire_orders).
@@ -334,6 +359,21 @@ PLATFORM_SERVICE_FEE = env.str("PLATFORM_SERVICE_FEE", default="0.00")
 CURRENCY_RATES_TO_CNY = {"CNY": "1", "HKD": env.str("HKD_TO_CNY", default="0.92")}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+
+# Notification channels (DESIGN §9). Which ones this installation sends on besides the in-app inbox:
+# any of email, sms, push, wechat (push needs the VAPID keys, wechat the official account's keys).
+NOTIFICATIONS_CHANNELS = env.list("NOTIFICATIONS_CHANNELS", default=["email", "sms"])
+# SMS: the console backend logs each message; the HTTP backend posts it to a provider, as one of the
+# provider's registered templates (id per notice kind, or per kind and language: ``kind.en``) with
+# its variables, under the registered sign name.
+NOTIFICATIONS_SMS_BACKEND = env.str(
+    "NOTIFICATIONS_SMS_BACKEND", default="notifications.backends.sms.ConsoleSmsBackend"
+)
+NOTIFICATIONS_SMS_URL = env.str("NOTIFICATIONS_SMS_URL", default="")
+NOTIFICATIONS_SMS_KEY = env.str("NOTIFICATIONS_SMS_KEY", default="")
+NOTIFICATIONS_SMS_SIGN_NAME = env.str("NOTIFICATIONS_SMS_SIGN_NAME", default="")
+# e.g. NOTIFICATIONS_SMS_TEMPLATES=pickup_exception=SMS_1001,expired=SMS_1002,reset_code=SMS_1009
+NOTIFICATIONS_SMS_TEMPLATES = env.dict("NOTIFICATIONS_SMS_TEMPLATES", default={})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@courier.localhost")
 
 # Production hardening; all on unless DEBUG (local http) or explicitly turned off.

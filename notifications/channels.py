@@ -12,29 +12,23 @@ user gets is ``notifications.services.channels_for``.
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils.module_loading import import_string
+from django.utils import translation
 
+from notifications.backends.sms import SmsBackend, is_sms_mobile, sms_backend
+from notifications.errors import DeliveryError, PermanentDeliveryError
+from notifications.language import user_language
 from notifications.models import ChannelCode
+from notifications.texts import sms_variables
 
 if TYPE_CHECKING:
     from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
-
-
-class DeliveryError(Exception):
-    """The channel could not deliver now; a later attempt may succeed."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """The channel can never deliver this notice (no address, refused by the provider)."""
 
 
 class Channel:
@@ -82,57 +76,31 @@ class EmailChannel(Channel):
             raise DeliveryError(f"{type(error).__name__}: {error}") from error
 
 
-class SmsBackend:
-    def send(self, *, phone: str, text: str) -> None:
-        raise NotImplementedError
-
-
-class ConsoleSmsBackend(SmsBackend):
-    """The default: writes the message to the log, like Django's console e-mail backend."""
-
-    def send(self, *, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", phone, text)
-
-
-class HttpSmsBackend(SmsBackend):
-    """A provider reached by a JSON POST: ``NOTIFICATIONS_SMS_URL`` (and optional bearer
-    ``NOTIFICATIONS_SMS_TOKEN``). Not used unless ``NOTIFICATIONS_SMS_BACKEND`` names it."""
-
-    timeout = 10
-
-    def __init__(self, url: str | None = None, token: str | None = None):
-        self.url = url or getattr(settings, "NOTIFICATIONS_SMS_URL", "")
-        self.token = token if token is not None else getattr(settings, "NOTIFICATIONS_SMS_TOKEN", "")
-
-    def send(self, *, phone: str, text: str) -> None:
-        if not self.url.startswith(("https://", "http://")):
-            raise PermanentDeliveryError("NOTIFICATIONS_SMS_URL is not set")
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = json.dumps({"to": phone, "text": text}).encode()
-        request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                status = response.status
-        except OSError as error:  # URLError, HTTPError and timeouts are all OSErrors
-            raise DeliveryError(f"{type(error).__name__}: {error}") from error
-        if not 200 <= status < 300:
-            raise DeliveryError(f"SMS provider answered {status}")
-
-
 class SmsChannel(Channel):
+    """The SMS provider (``NOTIFICATIONS_SMS_BACKEND``): the kind's template with its variables, in
+    the user's language, to their mainland or Hong Kong mobile."""
+
     code = ChannelCode.SMS
 
     def backend(self) -> SmsBackend:
-        path = getattr(settings, "NOTIFICATIONS_SMS_BACKEND", "notifications.channels.ConsoleSmsBackend")
-        return import_string(path)()
+        return sms_backend()
 
     def send(self, notification: Notification) -> None:
         phone = notification.user.phone
-        if not phone:
-            raise PermanentDeliveryError("the user has no mobile number")
-        self.backend().send(phone=phone, text=f"{notification.title}\n{notification.body}")
+        if not is_sms_mobile(phone):
+            raise PermanentDeliveryError("the user has no mainland or Hong Kong mobile number")
+        language = user_language(notification.user)
+        with translation.override(language):
+            variables = sms_variables(
+                kind=notification.kind, order=notification.order, context=notification.data
+            )
+        self.backend().send(
+            phone=phone,
+            template=notification.kind,
+            params=variables,
+            text=f"{notification.title}\n{notification.body}",
+            language=language,
+        )
 
 
 CHANNELS: dict[str, Channel] = {

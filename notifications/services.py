@@ -26,7 +26,9 @@ from delivery.models import Message
 from delivery.registry import Delivered, FailedForGood, Result, RetryLater, sender_register
 from delivery.services import Draft, messages_add
 from delivery.tasks import messages_queue_on_commit
+from notifications.backends.sms import is_sms_mobile
 from notifications.channels import PermanentDeliveryError, get_channel
+from notifications.language import user_language
 from notifications.models import (
     ChannelCode,
     DeliveryStatus,
@@ -35,11 +37,10 @@ from notifications.models import (
     notification_id_of,
     notification_subject,
 )
-from notifications.texts import ACTION_KINDS, ORDER_KINDS, render
+from notifications.texts import ACTION_KINDS, ORDER_KINDS, SMS_ALWAYS_KINDS, render
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LANGUAGE = "zh-hans"
 BATCH_SIZE = 500
 DEDUPE_KEY_MAX = 200
 
@@ -49,26 +50,31 @@ def max_attempts() -> int:
     return getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)
 
 
-def user_language(user) -> str:
-    """The language the user's notices are written in: theirs if set, else simplified Chinese."""
-    language = (getattr(user, "language", "") or "").lower()
-    return language if language in {code for code, _name in settings.LANGUAGES} else DEFAULT_LANGUAGE
-
-
 # What a user who never chose gets; the same defaults as ``accounts.models.NOTIFICATION_CHANNEL_DEFAULTS``.
-_CHANNEL_DEFAULTS = {ChannelCode.EMAIL.value: True, ChannelCode.SMS.value: False}
+_CHANNEL_DEFAULTS = {"email": True, "sms": False, "push": False, "wechat": False}
+
+
+def channels_active() -> frozenset[str]:
+    """The channels this installation sends on (``NOTIFICATIONS_CHANNELS``); in-app always."""
+    return frozenset({ChannelCode.IN_APP.value, *settings.NOTIFICATIONS_CHANNELS})
 
 
 def channels_for(*, user, kind: str) -> list[str]:
-    """The channels a notice goes out on: in-app always; e-mail and SMS when the user chose them
-    (``User.notification_channels``, set on the account page and ``PATCH /api/v1/me/``) and has
-    the address. Push and WeChat are stored choices without a channel yet.
+    """The channels a notice goes out on (DESIGN §9), among the active ones:
+
+    - in-app, always;
+    - SMS to a mainland or Hong Kong mobile for the kinds that need action (``SMS_ALWAYS_KINDS``:
+      pickup exception, dispatch failed, expiry, restriction), whatever the user chose;
+    - otherwise the channels the user chose (``User.notification_channels``, on the account page and
+      ``PATCH /api/v1/me/``) for which they have an address.
     """
-    chosen = getattr(user, "notification_channels", None) or {}
+    active = channels_active()
+    chosen = {**_CHANNEL_DEFAULTS, **(getattr(user, "notification_channels", None) or {})}
     channels = [ChannelCode.IN_APP.value]
-    if getattr(user, "email", None) and chosen.get("email", _CHANNEL_DEFAULTS["email"]):
+    if "email" in active and getattr(user, "email", None) and chosen["email"]:
         channels.append(ChannelCode.EMAIL.value)
-    if getattr(user, "phone", None) and chosen.get("sms", _CHANNEL_DEFAULTS["sms"]):
+    wants_sms = kind in SMS_ALWAYS_KINDS or chosen["sms"]
+    if "sms" in active and wants_sms and is_sms_mobile(getattr(user, "phone", None)):
         channels.append(ChannelCode.SMS.value)
     return channels
 
@@ -106,6 +112,14 @@ def _check_kind(kind: str) -> str:
         return Kind(kind).value
     except ValueError:
         raise ValueError(f"unknown notification kind {kind!r}") from None
+
+
+def check_broadcast_kind(kind: str) -> str:
+    """``kind`` if the same notice can go to many users (not one about an order)."""
+    kind = _check_kind(kind)
+    if kind in ORDER_KINDS:
+        raise ValueError(f"{kind} notices are about one order: use notify or notify_orders")
+    return kind
 
 
 def _render(*, user, kind: str, order, title, body, context) -> tuple[str, str]:
@@ -202,9 +216,7 @@ def notify_many(
     ``dedupe_key`` (e.g. ``"agreement_updated:v2"``) a second run skips users who already have it.
     Returns how many notices were created.
     """
-    kind = _check_kind(kind)
-    if kind in ORDER_KINDS:
-        raise ValueError(f"{kind} notices are about one order: use notify or notify_orders")
+    kind = check_broadcast_kind(kind)
     action = kind in ACTION_KINDS if requires_action is None else requires_action
     texts: dict[str, tuple[str, str]] = {}
     created = 0
@@ -300,11 +312,13 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None) -> int:
 # --- creating rows -----------------------------------------------------------------------------
 
 
+# What choosing channels and the language reads of a user: all a batch of recipients loads.
+USER_FIELDS = ("pk", "email", "phone", "language", "notification_channels")
+
+
 def _user_rows(users: Iterable) -> Iterable:
     if hasattr(users, "only") and hasattr(users, "iterator"):  # a QuerySet: stream the few columns
-        return users.only("pk", "email", "phone", "language", "notification_channels").iterator(
-            chunk_size=BATCH_SIZE
-        )
+        return users.only(*USER_FIELDS).iterator(chunk_size=BATCH_SIZE)
     return users
 
 
@@ -380,7 +394,8 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool, unsent: list | None = None)
     deliveries = messages_add(drafts=drafts, now=now)
     pending = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
     if unsent is None:
-        messages_queue_on_commit(pending)
+        # A batch (a broadcast) is sent by one task per batch, not one per message.
+        messages_queue_on_commit(pending, per_task=BATCH_SIZE if bulk else 1)
     else:
         unsent.extend(pending)
     return notifications

@@ -98,7 +98,7 @@ REGISTRY: Mapping[str, EventType] = {
         EventType(OUT_FOR_DELIVERY, d.OutForDeliveryDataSerializer, moves_to=S.OUT_FOR_DELIVERY),
         EventType(PROBLEM, d.ProblemDataSerializer, moves_to=S.PROBLEM, notice=Kind.PROBLEM),
         EventType(SIGNED, d.SignedDataSerializer, moves_to=S.SIGNED, notice=Kind.SIGNED),
-        EventType(REJECTED, d.ReasonDataSerializer, moves_to=S.REJECTED, notice=Kind.REJECTED),
+        EventType(REJECTED, d.RejectedDataSerializer, moves_to=S.REJECTED, notice=Kind.REJECTED),
         EventType(CANCELLED, d.ReasonDataSerializer, moves_to=S.CANCELLED, notice=Kind.CANCELLED),
         # Moves to problem too, by its own rule (a finding while already a problem is one more entry).
         EventType(
@@ -113,6 +113,7 @@ REGISTRY: Mapping[str, EventType] = {
             timeline_label=_("Returning to sender"),
             aspect=RETURN_LEG,
             return_state=ReturnState.RETURNING,
+            notice=Kind.RETURN_LEG,
         ),
         EventType(
             RETURNED,
@@ -120,6 +121,7 @@ REGISTRY: Mapping[str, EventType] = {
             timeline_label=_("Returned to sender"),
             aspect=RETURN_LEG,
             return_state=ReturnState.RETURNED,
+            notice=Kind.RETURN_LEG,
         ),
         EventType(
             DISPOSED,
@@ -127,6 +129,7 @@ REGISTRY: Mapping[str, EventType] = {
             timeline_label=_("Disposed of"),
             aspect=RETURN_LEG,
             return_state=ReturnState.DISPOSED,
+            notice=Kind.RETURN_LEG,
         ),
     )
 }

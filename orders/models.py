@@ -58,6 +58,14 @@ class PickupException(models.TextChoices):
     DUPLICATE_ORDER = "duplicate_order", _("The customer booked twice")
 
 
+class RejectReason(models.TextChoices):
+    """Why a parcel goes back to the sender (003 §8b), as ``order.rejected`` reports it."""
+
+    REFUSED = "refused", _("The recipient refused the parcel")
+    RECIPIENT_NOT_FOUND = "recipient_not_found", _("The recipient could not be found")
+    UNACCEPTABLE = "unacceptable", _("The parcel could not be accepted for delivery")
+
+
 class ReturnState(models.TextChoices):
     NONE = "", _("None")
     RETURNING = "returning", _("Returning to sender")
@@ -68,9 +76,15 @@ class ReturnState(models.TextChoices):
 class Order(models.Model):
     number = models.CharField(_("order number"), max_length=20, unique=True, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="orders",
+        verbose_name=_("user"),
     )
-    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="orders")
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="orders", verbose_name=_("carrier")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PLACED, db_index=True
     )
@@ -129,6 +143,9 @@ class Order(models.Model):
     )
     fee_amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, null=True, blank=True)
     fee_currency = models.CharField(_("fee currency"), max_length=3, blank=True)
+    # Whether the freight was paid, as the carrier reports it at pickup and at signing (None: not
+    # reported yet). A claim is not accepted while it is unpaid (003 §11c).
+    fee_paid = models.BooleanField(_("freight paid"), null=True, blank=True)
     waybill_no = models.CharField(_("waybill number"), max_length=40, blank=True)
     courier_name = models.CharField(_("courier name"), max_length=60, blank=True)
     courier_phone = models.CharField(_("courier phone"), max_length=24, blank=True)
@@ -140,15 +157,32 @@ class Order(models.Model):
         _("open pickup exception"), max_length=30, choices=PickupException.choices, blank=True
     )
     exception_note = models.CharField(_("exception note"), max_length=500, blank=True)
+    reject_reason = models.CharField(
+        _("reason for the return"), max_length=20, choices=RejectReason.choices, blank=True
+    )
     return_state = models.CharField(
         _("return state"), max_length=12, choices=ReturnState.choices, blank=True, default=""
     )
+    # The return leg's cost to the sender (003 §8b) and, for a disposed parcel, what its sale
+    # brought before that cost; both in ``return_currency``.
+    return_fee_amount = models.DecimalField(
+        _("return fee"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    disposal_proceeds_amount = models.DecimalField(
+        _("disposal proceeds"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    return_currency = models.CharField(_("return currency"), max_length=3, blank=True)
     cancel_reason = models.CharField(
         _("cancel reason"), max_length=20, choices=CancelReason.choices, blank=True
     )
     hidden_by_user_at = models.DateTimeField(_("deleted by user at"), null=True, blank=True)
     rebooked_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebooks"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rebooks",
+        verbose_name=_("rebooked from"),
     )
 
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
@@ -189,13 +223,18 @@ class Order(models.Model):
 class OrderEvent(models.Model):
     """One line of an order's timeline: a status change, or a tracking entry without one."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=40)  # e.g. "status", "order.in_transit"
     old_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     new_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
     actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor user"),
     )
     source_event_id = models.CharField(_("source event id"), max_length=100, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), db_index=True)

@@ -378,7 +378,7 @@ def _replies(approve: bool, title, done):
 
 @admin.register(CarrierReply)
 class CarrierReplyAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at", "status", "carrier", "review_id", "text", "reasons"]
+    list_display = ["id", "created_at", "status", "carrier", "review_number", "text", "reasons"]
     list_filter = ["status", "carrier"]
     ordering = ["created_at", "id"]
     actions = [
@@ -404,6 +404,10 @@ class CarrierReplyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("review number"), ordering="review_id")
+    def review_number(self, reply) -> int:
+        return reply.review_id
 
     @admin.display(description=_("screening reasons"))
     def reasons(self, reply) -> str:

@@ -430,6 +430,8 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
     contract = serializers.SerializerMethodField()
     rebooked_from = serializers.SerializerMethodField()
     cancel_reason = CancelReasonOrBlankField(read_only=True)
+    return_fee = serializers.SerializerMethodField()
+    disposal_proceeds = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -465,7 +467,11 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "courier",
             "pickup_code",
             "exception",
+            "fee_paid",
+            "reject_reason",
             "return_state",
+            "return_fee",
+            "disposal_proceeds",
             "cancel_reason",
             "contract",
             "rebooked_from",
@@ -479,6 +485,20 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "currency": order.estimate_currency,
             "breakdown": order.estimate_breakdown,
         }
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_return_fee(self, order: Order) -> dict | None:
+        """What the return leg costs the sender (003 §8b)."""
+        if order.return_fee_amount is None:
+            return None
+        return {"amount": str(order.return_fee_amount), "currency": order.return_currency}
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_disposal_proceeds(self, order: Order) -> dict | None:
+        """A disposed parcel's sale proceeds; the sender gets them less the return fee."""
+        if order.disposal_proceeds_amount is None:
+            return None
+        return {"amount": str(order.disposal_proceeds_amount), "currency": order.return_currency}
 
     @extend_schema_field(ExceptionSerializer(allow_null=True))
     def get_exception(self, order: Order) -> dict | None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ViolationKind
 from accounts.services.violations import violation_record
-from carriers.models import Carrier, CarrierEventResult
+from carriers.models import Carrier, CarrierEventResult, Payer
 from notifications.services import dedupe_key_for, notify
 from orders.clock import next_local_midnight
 from orders.event_registry import (
@@ -163,6 +163,8 @@ def _note(event: IncomingEvent) -> str:
         text = " · ".join(part for part in (d.get("category"), d.get("note")) if part)
     elif event.type == SIGNED:
         text = d.get("remark") or ""
+    elif event.type == REJECTED:  # the reason is a code, shown by its label
+        text = d.get("note") or ""
     else:
         text = d.get("reason") or d.get("note") or d.get("description") or ""
     return str(text)[:500]
@@ -319,11 +321,15 @@ def _picked_up(*, order, carrier, event):
     moves = order.status != S.PICKED_UP and is_legal_move(order.status, S.PICKED_UP)
     if moves and not _pickup_code_matches(order=order, carrier=carrier, sent=d.get("pickup_code")):
         raise EventRefused(PICKUP_CODE_MISMATCH, _("The pickup code is missing or wrong."))
+    # Paid at pickup unless the carrier says otherwise; a 到付 parcel is unpaid until the carrier
+    # reports the recipient paid (order.signed fee_paid).
+    paid = d["fee"].get("paid")
     changes = {
         "waybill_no": d["waybill_no"],
         "actual_weight_kg": d["weight_kg"],
         "fee_amount": d["fee"]["amount"],
         "fee_currency": d["fee"]["currency"],
+        "fee_paid": paid if paid is not None else order.payer != Payer.RECIPIENT,
     }
     return _status_event(
         order=order,
@@ -351,17 +357,25 @@ def _problem(*, order, carrier, event):
 
 def _signed(*, order, carrier, event):
     remark = event.data.get("remark") or ""
+    paid = event.data.get("fee_paid")
     # Signing without a damage remark means delivered intact (003 §12b-ii): claims read this.
     return _status_event(
         order=order,
         event=event,
+        changes={"fee_paid": paid} if paid is not None else None,
         context={"signed_by": event.data.get("signed_by") or "", "remark": remark},
         intact=not remark,
     )
 
 
 def _rejected(*, order, carrier, event):
-    return _status_event(order=order, event=event, context={"reason": event.data.get("reason", "")})
+    reason, note = event.data["reason"], event.data.get("note") or ""
+    return _status_event(
+        order=order,
+        event=event,
+        changes={"reject_reason": reason},
+        context={"reason": reason, "note": note},
+    )
 
 
 def _cancelled(*, order, carrier, event):
@@ -417,7 +431,15 @@ def _return_leg(*, order, carrier, event):
             _("The return leg cannot go from “%(old)s” to “%(new)s”.")
             % {"old": ReturnState(order.return_state).label, "new": ReturnState(new).label},
         )
-    return Result.APPLIED, _entry(order, event, changes={"return_state": new})
+    fee, proceeds = event.data.get("fee"), event.data.get("proceeds")
+    changes = {"return_state": new}
+    if fee:
+        changes.update(return_fee_amount=fee["amount"], return_currency=fee["currency"])
+    if proceeds:
+        changes.update(disposal_proceeds_amount=proceeds["amount"], return_currency=proceeds["currency"])
+    timeline_event = _entry(order, event, changes=changes)
+    _notify(order, event, state=new, fee=_plain(fee or {}), proceeds=_plain(proceeds or {}))
+    return Result.APPLIED, timeline_event
 
 
 HANDLERS = {

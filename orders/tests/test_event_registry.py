@@ -61,7 +61,7 @@ FROM_AND_DATA = {
     "order.out_for_delivery": (S.IN_TRANSIT, {}),
     "order.problem": (S.IN_TRANSIT, {"description": "地址不详"}),
     "order.signed": (S.OUT_FOR_DELIVERY, {"signed_by": "本人"}),
-    "order.rejected": (S.OUT_FOR_DELIVERY, {"reason": "拒收"}),
+    "order.rejected": (S.OUT_FOR_DELIVERY, {"reason": "refused"}),
     "order.cancelled": (S.ACCEPTED, {"reason": "用户取消"}),
 }
 
@@ -95,6 +95,9 @@ def test_every_notice_kind_has_its_words():
         "order.rejected": Kind.REJECTED,
         "order.cancelled": Kind.CANCELLED,
         "order.contraband_found": Kind.PROBLEM,
+        "order.returning": Kind.RETURN_LEG,
+        "order.returned": Kind.RETURN_LEG,
+        "order.disposed": Kind.RETURN_LEG,
     }
     assert set(notices.values()) <= set(RENDERERS)
 

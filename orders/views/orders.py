@@ -15,11 +15,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders import receipts, selectors
-from orders.event_registry import DISPATCH_FAILED, NOT_ACCEPTED, TIMELINE_LABELS
+from orders.event_registry import (
+    DISPATCH_FAILED,
+    NOT_ACCEPTED,
+    PICKED_UP,
+    REJECTED,
+    RETURN_STATE_OF,
+    TIMELINE_LABELS,
+)
 from orders.forms import CancelForm
-from orders.models import CancelReason, Order, OrderEvent, Status
+from orders.models import CancelReason, Order, OrderEvent, RejectReason, ReturnState, Status
 from orders.services import cancellation, lifecycle, statuses
-from orders.views.common import money, order_or_404
+from orders.views.common import breakdown_lines, money, order_or_404
 
 PAGE_SIZE = 10
 
@@ -50,6 +57,15 @@ STATUS_HINTS = {
     Status.PROBLEM: gettext_lazy("The carrier reported a delivery problem and is handling it."),
     Status.SIGNED: gettext_lazy("Delivered and signed for."),
     Status.REJECTED: gettext_lazy("The recipient refused the parcel. It goes back to you at your cost."),
+}
+# A parcel that goes back for another reason than a refusal (003 §8b).
+REJECTED_HINTS = {
+    RejectReason.RECIPIENT_NOT_FOUND: gettext_lazy(
+        "The recipient could not be found. The parcel goes back to you at your cost."
+    ),
+    RejectReason.UNACCEPTABLE: gettext_lazy(
+        "The parcel could not be accepted for delivery. It goes back to you at your cost."
+    ),
     Status.CANCELLED: gettext_lazy("Cancelled before pickup."),
     Status.EXPIRED: gettext_lazy("No courier took the order in time. Book again if you still need a pickup."),
 }
@@ -112,6 +128,51 @@ def _event_title(event) -> str:
     return str(_("Update"))
 
 
+def _event_detail(event) -> str:
+    """A line under the title for what the carrier reported with it (inspection, reason, fee)."""
+    data = event.data or {}
+    if event.kind == PICKED_UP and isinstance(data.get("inspection"), dict):
+        inspection = data["inspection"]
+        head = _("Inspection passed") if inspection.get("passed") else _("Inspection not passed")
+        return f"{head}: {inspection['note']}" if inspection.get("note") else str(head)
+    if event.kind == REJECTED and data.get("reason") in RejectReason.values:
+        return str(RejectReason(data["reason"]).label)
+    if event.kind in RETURN_STATE_OF:
+        fee, proceeds = data.get("fee") or {}, data.get("proceeds") or {}
+        parts = []
+        if proceeds:
+            parts.append(
+                _("Proceeds %(amount)s") % {"amount": money(proceeds["amount"], proceeds["currency"])}
+            )
+        if fee:
+            parts.append(_("Return fee %(amount)s") % {"amount": money(fee["amount"], fee["currency"])})
+        return " · ".join(parts)
+    return ""
+
+
+def return_leg_summary(order: Order) -> dict | None:
+    """What the return costs the sender and, for a disposed parcel, what is due to them."""
+    if order.status != Status.REJECTED:
+        return None
+    currency = order.return_currency or order.fee_currency or order.currency
+    fee = order.return_fee_amount
+    summary = {
+        "state": ReturnState(order.return_state).label
+        if order.return_state
+        else _("Not yet on its way back"),
+        "reason": RejectReason(order.reject_reason).label if order.reject_reason else "",
+        "fee": money(fee, currency) if fee is not None else "",
+        "proceeds": "",
+        "net": "",
+    }
+    if order.return_state == ReturnState.DISPOSED and order.disposal_proceeds_amount is not None:
+        net = order.disposal_proceeds_amount - (fee or 0)
+        summary.update(
+            proceeds=money(order.disposal_proceeds_amount, currency), net=money(max(net, 0), currency)
+        )
+    return summary
+
+
 def _dispatch_failure(order: Order, events_newest_first: list) -> OrderEvent | None:
     """The carrier's newest "no courier found yet" report while the order is still unaccepted."""
     if order.status not in NOT_ACCEPTED:
@@ -124,6 +185,7 @@ def _detail_context(order: Order, **extra) -> dict:
     events.reverse()  # newest first, like every parcel-tracking page
     for event in events:
         event.title = _event_title(event)
+        event.detail = _event_detail(event)
     order.badge = BADGES.get(order.status, "")
     cancellable = order.status in statuses.CANCELLABLE
     return {
@@ -131,7 +193,10 @@ def _detail_context(order: Order, **extra) -> dict:
         # The page asks the API for changes until the order reaches a final status (order.js).
         "live": order.status not in statuses.TERMINAL,
         "order": order,
-        "status_hint": STATUS_HINTS.get(order.status, ""),
+        "status_hint": REJECTED_HINTS.get(order.reject_reason)
+        if order.status == Status.REJECTED and order.reject_reason in REJECTED_HINTS
+        else STATUS_HINTS.get(order.status, ""),
+        "return_leg": return_leg_summary(order),
         "events": events,
         "signed_by": next(
             (
@@ -142,6 +207,7 @@ def _detail_context(order: Order, **extra) -> dict:
             "",
         ),
         "estimate": money(order.estimate_amount, order.estimate_currency),
+        "estimate_lines": breakdown_lines(order.estimate_breakdown or {}, order.estimate_currency),
         "customs_lines": [
             {**line, "unit_value": money(line.get("unit_value"), order.currency)} for line in order.items
         ],
