@@ -74,6 +74,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# The signed carrier API's chain (courier_platform.handlers): the same answers' headers, but no
+# static files, session, user, messages or CSRF, which a carrier's signed JSON call never uses.
+CARRIER_API_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.logs.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "courier_platform.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
 
 ROOT_URLCONF = "courier_platform.urls"
 WSGI_APPLICATION = "courier_platform.wsgi.application"
@@ -163,6 +176,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["courier_platform.date_formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -276,6 +290,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.send_password_reset_code": {"queue": "deliveries"},
     "orders.tasks.expire_orders": {"queue": "periodic"},
     "delivery.tasks.sweep": {"queue": "periodic"},
+    "notifications.tasks.broadcast_send": {"queue": "deliveries"},
+    "notifications.tasks.broadcasts_resume": {"queue": "periodic"},
     "operations.tasks.beat_heartbeat": {"queue": "periodic"},
     "simulator.tasks.simulator_kick": {"queue": "periodic"},
 }
@@ -293,6 +309,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # broker was down, or failed and done backing off (manage.py send_due).
     "delivery-sweep": {
         "task": "delivery.tasks.sweep",
+        "schedule": 60.0,
+    },
+    # Go on with any broadcast to every user that a dead worker left midway (manage.py
+    # resume_broadcasts).
+    "notifications-broadcasts-resume": {
+        "task": "notifications.tasks.broadcasts_resume",
         "schedule": 60.0,
     },
     # 次日零点 (DESIGN §3.2): expire every order past its deadline (manage.py expire_orders).

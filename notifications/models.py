@@ -127,3 +127,38 @@ class Delivery(Message):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.channel} {self.status}"
+
+
+class BroadcastStatus(models.TextChoices):
+    SENDING = "sending", _("Sending")
+    DONE = "done", _("Done")
+
+
+class Broadcast(models.Model):
+    """One notice to every active user (a service-fee announcement, an agreement change), written in
+    batches of users in id order. ``cursor`` is the last user id whose notice is written: each batch
+    commits with its cursor, so a worker that dies midway loses at most its open batch, and the next
+    run (``broadcasts_resume``, every minute) goes on from the cursor. Notices carry the broadcast's
+    ``dedupe_key``, so no user is told twice whatever happens."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    context = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    requires_action = models.BooleanField(_("requires action"), null=True, blank=True)
+    dedupe_key = models.CharField(_("de-duplication key"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.SENDING
+    )
+    cursor = models.BigIntegerField(_("last user id done"), default=0)
+    told = models.PositiveIntegerField(_("users told"), default=0)
+    # A running batch holds the broadcast until then; after it, a worker that died is assumed.
+    leased_until = models.DateTimeField(_("held by a worker until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.dedupe_key})"

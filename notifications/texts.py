@@ -30,7 +30,7 @@ review_moderated           ``outcome``: ``published`` | ``hidden`` | ``removed``
 restriction_applied        ``scope``: ``ordering`` | ``reviewing`` | ``both`` (required); ``until``
                            (datetime, absent = permanent); ``reason``
 agreement_updated          ``version`` (required), ``effective_at`` (required), ``agreement_title``,
-                           ``url``
+                           ``url``, ``agreement_kind`` (``privacy`` for the privacy policy)
 service_fee_announcement   ``amount`` (required), ``currency`` (default CNY), ``effective_at`` (required)
 feedback_answered          ``reply`` (required), ``text`` (what the user wrote, shortened)
 =========================  ==========================================================================
@@ -45,7 +45,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from carriers import formats
@@ -82,9 +81,7 @@ def when(value: Any) -> str:
     if value in (None, ""):
         return ""
     if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return dateformat.format(value, "Y-m-d H:i")
+        return formats.local_time(value)
     if isinstance(value, str):
         try:
             return when(datetime.fromisoformat(value))
@@ -368,7 +365,10 @@ def _restriction_applied(p: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _agreement_updated(p: Mapping[str, Any]) -> tuple[str, str]:
-    title = _("The user service agreement is changing")
+    if p.get("agreement_kind") == "privacy":
+        title = _("The privacy policy is changing")
+    else:
+        title = _("The user service agreement is changing")
     body = _lines(
         _("Version %(version)s of %(agreement)s takes effect on %(effective_at)s.")
         % {

@@ -77,9 +77,15 @@ class ReturnState(models.TextChoices):
 class Order(models.Model):
     number = models.CharField(_("order number"), max_length=20, unique=True, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="orders",
+        verbose_name=_("user"),
     )
-    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="orders")
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="orders", verbose_name=_("carrier")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PLACED, db_index=True
     )
@@ -147,7 +153,7 @@ class Order(models.Model):
     courier_employee_id = models.CharField(_("courier employee number"), max_length=40, blank=True)
     pickup_code = models.CharField(_("pickup code"), max_length=6)
 
-    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     exception_code = models.CharField(
         _("open pickup exception"), max_length=30, choices=PickupException.choices, blank=True
     )
@@ -172,7 +178,12 @@ class Order(models.Model):
     )
     hidden_by_user_at = models.DateTimeField(_("deleted by user at"), null=True, blank=True)
     rebooked_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebooks"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rebooks",
+        verbose_name=_("rebooked from"),
     )
 
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
@@ -180,7 +191,13 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "hidden_by_user_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "hidden_by_user_at", "-created_at"]),
+            # The expiry takes due orders by deadline (DESIGN §3.2); most orders have none.
+            models.Index(
+                fields=["deadline", "id"], name="order_due", condition=models.Q(deadline__isnull=False)
+            ),
+        ]
         constraints = [
             # The services guard every move; the database refuses a status no code knows.
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="order_status_known"),
@@ -207,13 +224,18 @@ class Order(models.Model):
 class OrderEvent(models.Model):
     """One line of an order's timeline: a status change, or a tracking entry without one."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=40)  # e.g. "status", "order.in_transit"
     old_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     new_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
     actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor user"),
     )
     source_event_id = models.CharField(_("source event id"), max_length=100, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), db_index=True)

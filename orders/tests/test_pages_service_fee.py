@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import ServiceFeeAnnouncement
@@ -27,8 +28,9 @@ NOTICE_EN = "From 2026-11-23 00:00 the platform adds a service fee of ¥2.00 per
 def _announce(*, publish: bool = True) -> ServiceFeeAnnouncement:
     with time_machine.travel(PUBLISHED, tick=False):
         announcement = ServiceFeeAnnouncement.objects.create(fee=Decimal("2.00"), effective_at=EFFECTIVE)
-        if publish:
-            service_fee_announcement_publish(announcement=announcement)
+        if publish:  # every user is told by a broadcast after commit
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                service_fee_announcement_publish(announcement=announcement)
     return announcement
 
 

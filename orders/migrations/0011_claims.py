@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_freight_paid_and_return_leg'),
+        ('orders', '0010_order_due'),
     ]
 
     operations = [
