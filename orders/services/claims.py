@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carriers.formats import local_time
 from notifications.models import Kind
 from notifications.services import dedupe_key_for, notify
 from orders.claim_documents import CheckedDocument, documents_check
@@ -148,7 +149,7 @@ def claim_refusal(
                 "Claims must be made in writing within %(days)d days of pickup; the window for this "
                 "parcel closed on %(date)s."
             )
-            % {"days": order.carrier.claim_window_days, "date": _local(ends)},
+            % {"days": order.carrier.claim_window_days, "date": local_time(ends)},
         )
     if order.claims.exists():  # the prefetched claims on the order page, else a query
         return ClaimRefused(
@@ -168,10 +169,6 @@ def claim_refusal(
             ),
         )
     return None
-
-
-def _local(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _lock(order: Order) -> Order:
@@ -257,7 +254,7 @@ def claim_documents_add(
         raise ClaimRefused(
             "documents_window_closed",
             _("Documents for a claim can be added until %(date)s; that time has passed.")
-            % {"date": _local(claim.documents_due_at)},
+            % {"date": local_time(claim.documents_due_at)},
         )
     if not uploads:
         raise ValidationError({"documents": [_("Attach at least one document.")]})
