@@ -74,6 +74,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# The signed carrier API's chain (courier_platform.handlers): the same answers' headers, but no
+# static files, session, user, messages or CSRF, which a carrier's signed JSON call never uses.
+CARRIER_API_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.logs.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "courier_platform.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
 
 ROOT_URLCONF = "courier_platform.urls"
 WSGI_APPLICATION = "courier_platform.wsgi.application"
@@ -163,6 +176,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["courier_platform.date_formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from carriers.admin_formats import shown_money, shown_phone, shown_weight
 from delivery.admin import AttemptInline, ReadOnlyMessageAdmin
 from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxMessage
 from orders.services import cancellation, lifecycle
@@ -104,7 +105,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "sender_name",
-                    "sender_phone",
+                    "sender_phone_shown",
                     "sender_province",
                     "sender_city",
                     "sender_district",
@@ -117,7 +118,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "recipient_name",
-                    "recipient_phone",
+                    "recipient_phone_shown",
                     "recipient_province",
                     "recipient_city",
                     "recipient_district",
@@ -131,15 +132,15 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     "pickup_start",
                     "pickup_end",
-                    "weight_kg",
+                    "weight_kg_shown",
+                    "actual_weight_kg_shown",
                     "length_cm",
                     "width_cm",
                     "height_cm",
                     "item_type",
                     "description",
                     "quantity",
-                    "declared_value",
-                    "currency",
+                    "declared_value_shown",
                     "insured",
                     "original_packaging",
                     "keep_upright",
@@ -154,14 +155,12 @@ class OrderAdmin(admin.ModelAdmin):
             _("Carriage"),
             {
                 "fields": [
-                    "estimate_amount",
-                    "estimate_currency",
+                    "estimate_amount_shown",
                     "estimate_breakdown",
-                    "fee_amount",
-                    "fee_currency",
+                    "fee_amount_shown",
                     "waybill_no",
                     "courier_name",
-                    "courier_phone",
+                    "courier_phone_shown",
                     "courier_employee_id",
                     "pickup_code_masked",
                     "exception_code",
@@ -174,8 +173,29 @@ class OrderAdmin(admin.ModelAdmin):
         (_("History"), {"fields": ["rebooked_from", "hidden_by_user_at", "created_at", "updated_at"]}),
     ]
 
+    # The change form is read-only: phones, money and weights in the platform's formats.
+    sender_phone_shown = shown_phone(Order, "sender_phone")
+    recipient_phone_shown = shown_phone(Order, "recipient_phone")
+    courier_phone_shown = shown_phone(Order, "courier_phone")
+    weight_kg_shown = shown_weight(Order, "weight_kg")
+    actual_weight_kg_shown = shown_weight(Order, "actual_weight_kg")
+    declared_value_shown = shown_money(Order, "declared_value", currency="currency")
+    estimate_amount_shown = shown_money(Order, "estimate_amount", currency="estimate_currency")
+    fee_amount_shown = shown_money(Order, "fee_amount", currency="fee_currency")
+    SHOWN = [
+        "sender_phone_shown",
+        "recipient_phone_shown",
+        "courier_phone_shown",
+        "weight_kg_shown",
+        "actual_weight_kg_shown",
+        "declared_value_shown",
+        "estimate_amount_shown",
+        "fee_amount_shown",
+    ]
+
     def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return [f.name for f in Order._meta.fields if f.name != "pickup_code"] + ["pickup_code_masked"]
+        fields = [f.name for f in Order._meta.fields if f.name != "pickup_code"]
+        return [*fields, "pickup_code_masked", *self.SHOWN]
 
     @admin.display(description=_("pickup code"))
     def pickup_code_masked(self, obj: Order) -> str:
