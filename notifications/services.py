@@ -250,12 +250,17 @@ def notify_orders(
     context: Mapping[str, Any] | None = None,
     source: Any = "",
     requires_action: bool | None = None,
+    unsent: list | None = None,
 ) -> int:
     """One notice per order to its owner, set-based (e.g. the midnight expiry job).
 
     Orders deleted by their user or without one are skipped. Each notice is keyed by
     ``dedupe_key_for(kind=kind, order=order, source=source)``, so a repeated run creates nothing.
     Pass orders with ``select_related("user")``. Returns how many notices were created.
+
+    With ``unsent`` (a list), the ids of the deliveries still to send are appended to it and the
+    caller queues them after commit (a batch job hands the engine one task per batch); without it
+    each is queued after commit here.
     """
     kind = _check_kind(kind)
     created = 0
@@ -278,7 +283,7 @@ def notify_orders(
                     dedupe_key=dedupe_key_for(kind=kind, order=order, source=source),
                 )
             )
-        created += _create_batch(drafts)
+        created += _create_batch(drafts, unsent=unsent)
     return created
 
 
@@ -328,7 +333,7 @@ def _batches(items: Iterable, size: int = BATCH_SIZE) -> Iterable[list]:
         yield batch
 
 
-def _create_batch(drafts: list[_Draft]) -> int:
+def _create_batch(drafts: list[_Draft], *, unsent: list | None = None) -> int:
     """Create a batch, skipping notices whose (user, dedupe_key) exists; one by one on a race."""
     keyed = {(d.user.pk, d.dedupe_key) for d in drafts if d.dedupe_key}
     if keyed:
@@ -343,19 +348,19 @@ def _create_batch(drafts: list[_Draft]) -> int:
         return 0
     try:
         with transaction.atomic():
-            return len(_create(drafts, bulk=True))
+            return len(_create(drafts, bulk=True, unsent=unsent))
     except IntegrityError:  # another run created some of them meanwhile: fall back to one by one
         count = 0
         for draft in drafts:
             try:
                 with transaction.atomic():
-                    count += len(_create([draft], bulk=False))
+                    count += len(_create([draft], bulk=False, unsent=unsent))
             except IntegrityError:
                 continue
         return count
 
 
-def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
+def _create(drafts: Sequence[_Draft], *, bulk: bool, unsent: list | None = None) -> list[Notification]:
     now = timezone.now()
     notifications = [
         Notification(
@@ -387,10 +392,12 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
         for channel in channels_for(user=notification.user, kind=notification.kind)
     ]
     deliveries = messages_add(drafts=drafts, now=now)
-    # A batch (a broadcast, the midnight expiry) is sent by one task per batch, not one per message.
-    messages_queue_on_commit(
-        [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING], per_task=BATCH_SIZE if bulk else 1
-    )
+    pending = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
+    if unsent is None:
+        # A batch (a broadcast) is sent by one task per batch, not one per message.
+        messages_queue_on_commit(pending, per_task=BATCH_SIZE if bulk else 1)
+    else:
+        unsent.extend(pending)
     return notifications
 
 
