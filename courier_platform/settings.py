@@ -249,6 +249,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ItemTypeEnum": "orders.models.ItemType",
         "RejectReasonEnum": "orders.models.RejectReason",
+        "ClaimKindEnum": "orders.models.ClaimKind",
+        "ClaimStatusEnum": "orders.models.ClaimStatus",
+        "StatusEnum": "orders.models.Status",
     },
 }
 
@@ -326,6 +329,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # admin's retry, per channel. With the backoff (30 s doubling, capped at 1 h) 12 attempts span about
 # five hours, 5 about eight minutes.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)  # carrier messages
+# How long the signed links to a claim's documents in claim.created stay valid (3 days: the
+# message's retries included).
+CLAIM_DOCUMENT_LINK_SECONDS = env.int("CLAIM_DOCUMENT_LINK_SECONDS", default=3 * 24 * 3600)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)  # notices, per channel
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=12)  # a channel nobody registered
 # A new message is queued when its transaction commits; the sweeper takes it only after this long.
