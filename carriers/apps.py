@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CarriersConfig(AppConfig):
     name = "carriers"
+    verbose_name = _("Carriers")
 
     def ready(self) -> None:
         from prohibited.selectors import screening_carriers_register

@@ -106,8 +106,8 @@ class Carrier(models.Model):
     integration_settings = models.JSONField(_("integration settings"), default=dict, blank=True)
     endpoint_url = models.URLField(_("endpoint URL"), blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -132,7 +132,9 @@ class Carrier(models.Model):
 class ZoneRate(models.Model):
     """First-weight and continued-weight prices of one zone of a carrier's tariff."""
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="zone_rates")
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="zone_rates", verbose_name=_("carrier")
+    )
     zone = models.CharField(_("zone"), max_length=20, choices=Zone.choices)
     first_weight_kg = models.DecimalField(_("first weight (kg)"), max_digits=6, decimal_places=2)
     first_price = models.DecimalField(_("first-weight price"), max_digits=10, decimal_places=2)
@@ -178,7 +180,9 @@ class TransitTime(models.Model):
 class BagSize(models.Model):
     """A fixed-price bag of a bag-priced carrier (003 §9a)."""
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="bag_sizes")
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="bag_sizes", verbose_name=_("carrier")
+    )
     code = models.SlugField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=60)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
@@ -198,7 +202,9 @@ class BagSize(models.Model):
 class ContractTerms(models.Model):
     """A version of a carrier's contract terms, shown to the user before booking (Chinese prevails)."""
 
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="contracts")
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("carrier")
+    )
     version = models.CharField(_("version"), max_length=40)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text (Chinese, prevails)"))
