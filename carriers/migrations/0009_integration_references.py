@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carriers', '0007_customs_lines'),
+        ('carriers', '0008_verbose_names'),
     ]
 
     operations = [
