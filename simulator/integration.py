@@ -15,17 +15,20 @@ from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.models import Carrier
 from orders.models import Order, OutboxEventType
 from simulator import tasks
-from simulator.script import SIMULATOR
+from simulator.script import SIMULATOR, step_seconds
 
 
 class Simulator(StandardWebhooks):
-    """Takes ``order.created`` by starting the order's script; cancels and expiries need nothing
-    (the next step sees the terminal status and stops). Its callbacks are Standard Webhooks."""
+    """Takes ``order.created`` by starting the order's script, and ``claim.created`` by deciding
+    the claim; cancels and expiries need nothing (the next step sees the terminal status and stops).
+    Its callbacks are Standard Webhooks."""
 
     name = SIMULATOR
     label = gettext_lazy("Simulator (development only)")
 
     def send(self, message: OutboundMessage) -> SendResult:
+        if message.type == OutboxEventType.CLAIM_CREATED:
+            return self._claim_created(message)
         if message.type != OutboxEventType.CREATED:
             return SendResult.delivered()
         carrier = message.carrier
@@ -38,6 +41,23 @@ class Simulator(StandardWebhooks):
             tasks.schedule_step(order_id=order.pk)
         except Exception as error:  # noqa: BLE001  (broker down: the outbox retries the message)
             return SendResult.retry(f"simulator: could not schedule the first step ({type(error).__name__})")
+        return SendResult.delivered()
+
+    def _claim_created(self, message: OutboundMessage) -> SendResult:
+        """A claim: the simulated carrier decides it a step later."""
+        order = (
+            Order.objects.filter(carrier=message.carrier, number=message.payload.get("order"))
+            .only("pk")
+            .first()
+        )
+        if order is None:
+            return SendResult.retry(f"simulator: no order {message.payload.get('order')!r}")
+        try:
+            tasks.simulator_claim_decide.apply_async(
+                kwargs={"order_id": order.pk, "claim_id": message.payload["claim"]}, countdown=step_seconds()
+            )
+        except Exception as error:  # noqa: BLE001  (broker down: the outbox retries the message)
+            return SendResult.retry(f"simulator: could not schedule the decision ({type(error).__name__})")
         return SendResult.delivered()
 
 

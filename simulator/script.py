@@ -47,7 +47,8 @@ from carriers.demo import CARRIERS as DEMO_CARRIERS
 from carriers.models import Carrier
 from carriers.services.credentials import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import sign_payload
-from orders.models import Order, OrderEvent, OutboxEventType, OutboxStatus, Status
+from orders.models import Claim, ClaimStatus, Order, OrderEvent, OutboxEventType, OutboxStatus, Status
+from orders.services.claims import compensation_limit
 from orders.services.statuses import TERMINAL
 
 logger = logging.getLogger(__name__)
@@ -378,3 +379,34 @@ def lost_scripts(*, now: datetime | None = None, limit: int = 200) -> list[int]:
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+
+def claim_decision(*, order: Order, claim: Claim) -> Step:
+    """The simulated carrier's decision on a claim: approved at the most it may pay (the lowest of
+    the amount claimed, the declared value and its cap), no return freight."""
+    return Step(
+        name=f"claim_{claim.pk}",
+        type="claim.decided",
+        data={
+            "claim": claim.pk,
+            "decision": ClaimStatus.APPROVED.value,
+            "amount": str(compensation_limit(claim=claim, order=order)),
+            "return_freight": "0.00",
+            "note": "模拟快递公司：已核实",
+        },
+    )
+
+
+def run_claim_decision(*, order_id: int, claim_id: int, failures: int = 0) -> float | None:
+    """Post the decision on a submitted claim; the countdown to try again after a transient failure
+    (platform unreachable, 5xx), or None when done or given up."""
+    claim = Claim.objects.select_related("order__carrier").filter(pk=claim_id, order_id=order_id).first()
+    if claim is None or claim.status != ClaimStatus.SUBMITTED:
+        return None
+    status, _answer = post_event(order=claim.order, step=claim_decision(order=claim.order, claim=claim))
+    if (status is None or status >= 500) and failures + 1 < MAX_FAILURES:
+        return step_seconds() * (2**failures)
+    return None

@@ -24,6 +24,16 @@ def simulator_step(
 
 
 @shared_task(ignore_result=True)
+def simulator_claim_decide(order_id: int, claim_id: int, failures: int = 0) -> None:
+    """The simulated carrier decides a claim it received (``claim.created``); safe to run twice."""
+    again = script.run_claim_decision(order_id=order_id, claim_id=claim_id, failures=failures)
+    if again is not None:
+        simulator_claim_decide.apply_async(
+            kwargs={"order_id": order_id, "claim_id": claim_id, "failures": failures + 1}, countdown=again
+        )
+
+
+@shared_task(ignore_result=True)
 def simulator_kick() -> int:
     """Periodic (every minute): restart simulated orders whose script was lost (``simulate_carriers``)."""
     return scripts_restart()

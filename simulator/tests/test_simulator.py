@@ -4,6 +4,7 @@ import json
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,9 +20,10 @@ from carriers.models import CarrierCredential
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
 from orders.clock import next_local_midnight
-from orders.models import CancelReason, Order, OrderEvent, OutboxMessage, Status
+from orders.models import CancelReason, Claim, Order, OrderEvent, OutboxMessage, Status
 from orders.services import outbox
 from orders.services.cancellation import order_cancel
+from orders.services.claims import claim_file
 from orders.tests.factories import OrderFactory
 from simulator import script as simulator
 from simulator import tasks
@@ -536,3 +538,48 @@ def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, set
     carrier.save(update_fields=["integration"])
     assert isinstance(integration_for(carrier), StandardWebhooks)
     assert not simulated_carriers().filter(pk=carrier.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_on_a_simulated_order_is_decided_through_the_real_endpoint(live_simulator, customer):
+    # Eager Celery: the claim's commit delivers claim.created to the simulator, which posts its
+    # signed claim.decided to the live server.
+    order = _book(customer)
+    collect_in_the_window(order)
+    order.refresh_from_db()
+    assert order.status == S.SIGNED
+
+    claim = claim_file(
+        order=order, user=customer, kind="lost", amount=Decimal("9999.00"), description="包裹内件丢失"
+    )
+
+    claim.refresh_from_db()
+    # Approved at the most the carrier may pay: the declared value, below the amount and the cap.
+    assert (claim.status, claim.compensation, claim.return_freight) == (
+        "approved",
+        order.declared_value,
+        Decimal("0.00"),
+    )
+    assert OrderEvent.objects.get(order=order, kind="claim.decided").source_event_id == (
+        f"sim_{order.number}_claim_{claim.pk}"
+    )
+    assert list(Claim.objects.filter(order=order).values_list("decided_by", flat=True)) == ["carrier"]
+
+
+def test_a_decided_claim_is_not_posted_again(simulated, monkeypatch):
+    posted = []
+    monkeypatch.setattr(simulator, "post_event", lambda **kw: posted.append(kw) or (200, {}))
+    order = order_for(simulated, status=S.SIGNED)
+    claim = Claim.objects.create(
+        order=order,
+        kind="lost",
+        amount=Decimal("10"),
+        currency="CNY",
+        description="x",
+        created_at=timezone.now(),
+        documents_due_at=timezone.now(),
+        status="rejected",
+    )
+
+    assert simulator.run_claim_decision(order_id=order.pk, claim_id=claim.pk) is None
+    assert posted == []
