@@ -176,6 +176,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["courier_platform.date_formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -248,6 +249,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ItemTypeEnum": "orders.models.ItemType",
         "RejectReasonEnum": "orders.models.RejectReason",
+        "ClaimKindEnum": "orders.models.ClaimKind",
+        "ClaimStatusEnum": "orders.models.ClaimStatus",
+        "StatusEnum": "orders.models.Status",
     },
 }
 
@@ -325,6 +329,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # admin's retry, per channel. With the backoff (30 s doubling, capped at 1 h) 12 attempts span about
 # five hours, 5 about eight minutes.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)  # carrier messages
+# How long the signed links to a claim's documents in claim.created stay valid (3 days: the
+# message's retries included).
+CLAIM_DOCUMENT_LINK_SECONDS = env.int("CLAIM_DOCUMENT_LINK_SECONDS", default=3 * 24 * 3600)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)  # notices, per channel
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=12)  # a channel nobody registered
 # A new message is queued when its transaction commits; the sweeper takes it only after this long.
@@ -373,6 +380,19 @@ NOTIFICATIONS_SMS_KEY = env.str("NOTIFICATIONS_SMS_KEY", default="")
 NOTIFICATIONS_SMS_SIGN_NAME = env.str("NOTIFICATIONS_SMS_SIGN_NAME", default="")
 # e.g. NOTIFICATIONS_SMS_TEMPLATES=pickup_exception=SMS_1001,expired=SMS_1002,reset_code=SMS_1009
 NOTIFICATIONS_SMS_TEMPLATES = env.dict("NOTIFICATIONS_SMS_TEMPLATES", default={})
+# Web Push: the VAPID key pair (base64url; ``vapid --gen`` of py-vapid, or any P-256 pair) and the
+# contact the push services may write to.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:ops@courier.localhost")
+# WeChat official account (template messages): its app id and secret, the API's base URL, the
+# OAuth page users bind their openid on, and the template id per notice kind
+# (WECHAT_TEMPLATES=pickup_exception=tmpl-1,accepted=tmpl-2; ``default`` for the other kinds).
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+WECHAT_API_BASE = env.str("WECHAT_API_BASE", default="https://api.weixin.qq.com")
+WECHAT_OAUTH_URL = env.str("WECHAT_OAUTH_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize")
+WECHAT_TEMPLATES = env.dict("WECHAT_TEMPLATES", default={})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@courier.localhost")
 
 # Production hardening; all on unless DEBUG (local http) or explicitly turned off.

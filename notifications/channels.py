@@ -19,10 +19,12 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
 
+from notifications.backends import wechat
 from notifications.backends.sms import SmsBackend, is_sms_mobile, sms_backend
+from notifications.backends.webpush import SubscriptionGone, push_send
 from notifications.errors import DeliveryError, PermanentDeliveryError
 from notifications.language import user_language
-from notifications.models import ChannelCode
+from notifications.models import ChannelCode, PushSubscription, WechatBinding
 from notifications.texts import sms_variables
 
 if TYPE_CHECKING:
@@ -103,10 +105,86 @@ class SmsChannel(Channel):
         )
 
 
+def _link(notification: Notification) -> str:
+    """Where the notice leads on the site: its order's page, else the inbox."""
+    base = getattr(settings, "PLATFORM_URL", "").rstrip("/")
+    if notification.order_id and notification.order is not None:
+        return f"{base}/orders/{notification.order.number}/"
+    return f"{base}/notifications/"
+
+
+class PushChannel(Channel):
+    """Web Push to every browser the user subscribed on the account page; delivered when one of
+    them took it. A subscription the push service says is gone is forgotten."""
+
+    code = ChannelCode.PUSH
+
+    def send(self, notification: Notification) -> None:
+        subscriptions = list(PushSubscription.objects.filter(user_id=notification.user_id))
+        if not subscriptions:
+            raise PermanentDeliveryError("the user has no push subscription")
+        payload = {
+            "title": notification.title,
+            "body": notification.body,
+            "url": _link(notification),
+            "tag": f"notification-{notification.pk}",
+        }
+        delivered, retry = 0, None
+        for subscription in subscriptions:
+            try:
+                push_send(
+                    endpoint=subscription.endpoint,
+                    p256dh=subscription.p256dh,
+                    auth=subscription.auth,
+                    payload=payload,
+                )
+            except SubscriptionGone:
+                subscription.delete()
+            except PermanentDeliveryError:
+                continue
+            except DeliveryError as error:
+                retry = retry or error
+            else:
+                delivered += 1
+        if delivered:
+            return
+        if retry is not None:
+            raise retry
+        raise PermanentDeliveryError("no push subscription took it")
+
+
+class WechatChannel(Channel):
+    """A template message from the official account to the openid bound on the account page: the
+    title (``first``), the kind's variables (the same as the SMS's), the body (``remark``)."""
+
+    code = ChannelCode.WECHAT
+
+    def send(self, notification: Notification) -> None:
+        binding = WechatBinding.objects.filter(user_id=notification.user_id).first()
+        if binding is None:
+            raise PermanentDeliveryError("the user has not bound WeChat")
+        templates = settings.WECHAT_TEMPLATES
+        template_id = templates.get(notification.kind) or templates.get("default")
+        if not template_id:
+            raise PermanentDeliveryError(f"no WeChat template is configured for {notification.kind!r}")
+        with translation.override(user_language(notification.user)):
+            variables = sms_variables(
+                kind=notification.kind, order=notification.order, context=notification.data
+            )
+        wechat.template_send(
+            openid=binding.openid,
+            template_id=template_id,
+            data={"first": notification.title, **variables, "remark": notification.body},
+            url=_link(notification),
+        )
+
+
 CHANNELS: dict[str, Channel] = {
     ChannelCode.IN_APP: InAppChannel(),
     ChannelCode.EMAIL: EmailChannel(),
     ChannelCode.SMS: SmsChannel(),
+    ChannelCode.PUSH: PushChannel(),
+    ChannelCode.WECHAT: WechatChannel(),
 }
 
 

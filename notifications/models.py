@@ -38,6 +38,8 @@ class ChannelCode(models.TextChoices):
     IN_APP = "in_app", _("In-app")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    PUSH = "push", _("Web Push")
+    WECHAT = "wechat", _("WeChat")
 
 
 # The delivery engine's statuses: pending (due at its next attempt, whatever the last one did), sent,
@@ -162,3 +164,48 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.dedupe_key})"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (the account page subscribes): the push service's
+    endpoint and the keys its messages are encrypted with."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+        verbose_name=_("user"),
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("public key"), max_length=200)
+    auth = models.CharField(_("auth secret"), max_length=100)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.endpoint[:60]}"
+
+
+class WechatBinding(models.Model):
+    """The user's openid with the platform's WeChat official account (bound on the account page)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="wechat_binding",
+        verbose_name=_("user"),
+    )
+    openid = models.CharField(_("openid"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("WeChat binding")
+        verbose_name_plural = _("WeChat bindings")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} WeChat"

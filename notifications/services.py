@@ -34,6 +34,8 @@ from notifications.models import (
     DeliveryStatus,
     Kind,
     Notification,
+    PushSubscription,
+    WechatBinding,
     notification_id_of,
     notification_subject,
 )
@@ -59,14 +61,15 @@ def channels_active() -> frozenset[str]:
     return frozenset({ChannelCode.IN_APP.value, *settings.NOTIFICATIONS_CHANNELS})
 
 
-def channels_for(*, user, kind: str) -> list[str]:
+def channels_for(*, user, kind: str, reachable: Mapping[str, set[int]] | None = None) -> list[str]:
     """The channels a notice goes out on (DESIGN §9), among the active ones:
 
     - in-app, always;
     - SMS to a mainland or Hong Kong mobile for the kinds that need action (``SMS_ALWAYS_KINDS``:
       pickup exception, dispatch failed, expiry, restriction), whatever the user chose;
     - otherwise the channels the user chose (``User.notification_channels``, on the account page and
-      ``PATCH /api/v1/me/``) for which they have an address.
+      ``PATCH /api/v1/me/``) for which they have an address: an e-mail address, a mobile, a push
+      subscription, a bound WeChat (``reachable``: user ids per channel, from ``users_reachable``).
     """
     active = channels_active()
     chosen = {**_CHANNEL_DEFAULTS, **(getattr(user, "notification_channels", None) or {})}
@@ -76,7 +79,27 @@ def channels_for(*, user, kind: str) -> list[str]:
     wants_sms = kind in SMS_ALWAYS_KINDS or chosen["sms"]
     if "sms" in active and wants_sms and is_sms_mobile(getattr(user, "phone", None)):
         channels.append(ChannelCode.SMS.value)
+    if reachable is None:
+        reachable = users_reachable(user_ids=[user.pk])
+    for code in (ChannelCode.PUSH.value, ChannelCode.WECHAT.value):
+        if code in active and chosen.get(code) and user.pk in reachable.get(code, ()):
+            channels.append(code)
     return channels
+
+
+def users_reachable(*, user_ids: Iterable[int]) -> dict[str, set[int]]:
+    """Which of the users have a push subscription / a bound WeChat; a query per active channel."""
+    active, user_ids = channels_active(), list(user_ids)
+    reachable: dict[str, set[int]] = {}
+    if ChannelCode.PUSH.value in active:
+        reachable[ChannelCode.PUSH.value] = set(
+            PushSubscription.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
+        )
+    if ChannelCode.WECHAT.value in active:
+        reachable[ChannelCode.WECHAT.value] = set(
+            WechatBinding.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
+        )
+    return reachable
 
 
 def dedupe_key_for(*, kind: str, order=None, source: Any = "") -> str:
@@ -250,12 +273,17 @@ def notify_orders(
     context: Mapping[str, Any] | None = None,
     source: Any = "",
     requires_action: bool | None = None,
+    unsent: list | None = None,
 ) -> int:
     """One notice per order to its owner, set-based (e.g. the midnight expiry job).
 
     Orders deleted by their user or without one are skipped. Each notice is keyed by
     ``dedupe_key_for(kind=kind, order=order, source=source)``, so a repeated run creates nothing.
     Pass orders with ``select_related("user")``. Returns how many notices were created.
+
+    With ``unsent`` (a list), the ids of the deliveries still to send are appended to it and the
+    caller queues them after commit (a batch job hands the engine one task per batch); without it
+    each is queued after commit here.
     """
     kind = _check_kind(kind)
     created = 0
@@ -278,7 +306,7 @@ def notify_orders(
                     dedupe_key=dedupe_key_for(kind=kind, order=order, source=source),
                 )
             )
-        created += _create_batch(drafts)
+        created += _create_batch(drafts, unsent=unsent)
     return created
 
 
@@ -286,6 +314,8 @@ def notifications_erase(*, user, needles: set[str] | None = None, by=None) -> in
     """Account deletion (DESIGN §6, one of ``ACCOUNT_DATA_ERASERS``): the user's notices and every
     delivery of them, sent or not, so nothing is sent to a deleted account. Returns how many
     notices were deleted."""
+    PushSubscription.objects.filter(user=user).delete()
+    WechatBinding.objects.filter(user=user).delete()
     ids = list(Notification.objects.filter(user=user).values_list("pk", flat=True))
     Message.objects.filter(
         channel__in=ChannelCode.values, subject__in=[notification_subject(pk) for pk in ids]
@@ -328,7 +358,7 @@ def _batches(items: Iterable, size: int = BATCH_SIZE) -> Iterable[list]:
         yield batch
 
 
-def _create_batch(drafts: list[_Draft]) -> int:
+def _create_batch(drafts: list[_Draft], *, unsent: list | None = None) -> int:
     """Create a batch, skipping notices whose (user, dedupe_key) exists; one by one on a race."""
     keyed = {(d.user.pk, d.dedupe_key) for d in drafts if d.dedupe_key}
     if keyed:
@@ -343,19 +373,19 @@ def _create_batch(drafts: list[_Draft]) -> int:
         return 0
     try:
         with transaction.atomic():
-            return len(_create(drafts, bulk=True))
+            return len(_create(drafts, bulk=True, unsent=unsent))
     except IntegrityError:  # another run created some of them meanwhile: fall back to one by one
         count = 0
         for draft in drafts:
             try:
                 with transaction.atomic():
-                    count += len(_create([draft], bulk=False))
+                    count += len(_create([draft], bulk=False, unsent=unsent))
             except IntegrityError:
                 continue
         return count
 
 
-def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
+def _create(drafts: Sequence[_Draft], *, bulk: bool, unsent: list | None = None) -> list[Notification]:
     now = timezone.now()
     notifications = [
         Notification(
@@ -376,6 +406,7 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
     else:
         for notification in notifications:
             notification.save()
+    reachable = users_reachable(user_ids={n.user_id for n in notifications})
     drafts = [
         delivery_draft(
             notification=notification,
@@ -384,13 +415,15 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
             sent=channel == ChannelCode.IN_APP,
         )
         for notification in notifications
-        for channel in channels_for(user=notification.user, kind=notification.kind)
+        for channel in channels_for(user=notification.user, kind=notification.kind, reachable=reachable)
     ]
     deliveries = messages_add(drafts=drafts, now=now)
-    # A batch (a broadcast, the midnight expiry) is sent by one task per batch, not one per message.
-    messages_queue_on_commit(
-        [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING], per_task=BATCH_SIZE if bulk else 1
-    )
+    pending = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
+    if unsent is None:
+        # A batch (a broadcast) is sent by one task per batch, not one per message.
+        messages_queue_on_commit(pending, per_task=BATCH_SIZE if bulk else 1)
+    else:
+        unsent.extend(pending)
     return notifications
 
 

@@ -45,7 +45,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from carriers import formats
@@ -82,9 +81,7 @@ def when(value: Any) -> str:
     if value in (None, ""):
         return ""
     if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return dateformat.format(value, "Y-m-d H:i")
+        return formats.local_time(value)
     if isinstance(value, str):
         try:
             return when(datetime.fromisoformat(value))

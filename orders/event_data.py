@@ -204,3 +204,26 @@ class ReturnLegDataSerializer(serializers.Serializer):
         if fee and proceeds and fee["currency"] != proceeds["currency"]:
             raise serializers.ValidationError(_("Give the fee and the proceeds in one currency."))
         return attrs
+
+
+class ClaimDecidedDataSerializer(serializers.Serializer):
+    """``claim.decided``: the carrier's decision on a claim the platform forwarded (``claim.created``).
+
+    Amounts are in the claim's currency. An approved compensation may not exceed the lowest of the
+    amount claimed, the receipt (declared) value and your cap; the return freight is deducted from it.
+    """
+
+    claim = serializers.IntegerField(min_value=1, help_text="The claim id of claim.created.")
+    decision = serializers.ChoiceField(choices=["approved", "rejected"])
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    return_freight = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, default=Decimal("0")
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["decision"] == "approved" and attrs.get("amount") is None:
+            raise serializers.ValidationError({"amount": [_("An approved claim needs its amount.")]})
+        return attrs

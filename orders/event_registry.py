@@ -59,6 +59,7 @@ CONTRABAND_FOUND = "order.contraband_found"
 RETURNING = "order.returning"
 RETURNED = "order.returned"
 DISPOSED = "order.disposed"
+CLAIM_DECIDED = "claim.decided"
 
 REGISTRY: Mapping[str, EventType] = {
     t.code: t
@@ -131,6 +132,13 @@ REGISTRY: Mapping[str, EventType] = {
             return_state=ReturnState.DISPOSED,
             notice=Kind.RETURN_LEG,
         ),
+        # Judged by the claims service (orders.services.claims), which also sends the notice.
+        EventType(
+            CLAIM_DECIDED,
+            d.ClaimDecidedDataSerializer,
+            timeline_label=_("Claim decided"),
+            notice=Kind.CLAIM_DECIDED,
+        ),
     )
 }
 
@@ -177,3 +185,4 @@ RETURN_MOVES: Mapping[str, frozenset[str]] = {
 ILLEGAL = "illegal_transition"
 PICKUP_CODE_MISMATCH = "pickup_code_mismatch"
 ORDER_NOT_FOUND = "order_not_found"
+CLAIM_REFUSED = "claim_refused"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import Carrier, ContractTerms, Payer
@@ -152,7 +153,7 @@ class Order(models.Model):
     courier_employee_id = models.CharField(_("courier employee number"), max_length=40, blank=True)
     pickup_code = models.CharField(_("pickup code"), max_length=6)
 
-    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     exception_code = models.CharField(
         _("open pickup exception"), max_length=30, choices=PickupException.choices, blank=True
     )
@@ -190,7 +191,13 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "hidden_by_user_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "hidden_by_user_at", "-created_at"]),
+            # The expiry takes due orders by deadline (DESIGN §3.2); most orders have none.
+            models.Index(
+                fields=["deadline", "id"], name="order_due", condition=models.Q(deadline__isnull=False)
+            ),
+        ]
         constraints = [
             # The services guard every move; the database refuses a status no code knows.
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="order_status_known"),
@@ -251,6 +258,8 @@ class OutboxEventType(models.TextChoices):
     CREATED = "order.created", _("Order created")
     CANCELLED = "order.cancelled", _("Order cancelled")
     EXPIRED = "order.expired", _("Order expired")
+    CLAIM_CREATED = "claim.created", _("Claim filed")
+    CLAIM_DOCUMENTS_ADDED = "claim.documents_added", _("Claim documents added")
 
 
 # The engine's statuses: pending (due at next_attempt_at), sent, failed (gave up: a dead letter).
@@ -288,3 +297,86 @@ class OutboxMessage(Message):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.order_id} ({self.pk})"
+
+
+# --- claims (DESIGN §10; 003 §11–12) -----------------------------------------------------------
+
+
+class ClaimKind(models.TextChoices):
+    LOST = "lost", _("Lost")
+    DAMAGED = "damaged", _("Damaged")
+    SHORT = "short", _("Short (goods missing)")
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted to the carrier")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Claim(models.Model):
+    """The owner's one claim about a parcel, forwarded to its carrier, which decides it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="claims", verbose_name=_("order"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ClaimKind.choices)
+    amount = models.DecimalField(_("amount claimed"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    description = models.TextField(_("description"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED
+    )
+    created_at = models.DateTimeField(_("filed at"))
+    documents_due_at = models.DateTimeField(_("documents due by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    compensation = models.DecimalField(
+        _("compensation"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # Deducted from the compensation when the parcel goes back to the sender (003 §11a).
+    return_freight = models.DecimalField(
+        _("return freight deducted"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    decision_note = models.CharField(_("carrier's note"), max_length=500, blank=True)
+    decided_by = models.CharField(_("decided by"), max_length=10, choices=Actor.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One claim per parcel (003 §11b): the service checks, the database makes sure.
+            models.UniqueConstraint(fields=["order"], name="claim_one_per_order"),
+        ]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.pk} {self.kind}"
+
+    @property
+    def paid_out(self):
+        """What reaches the sender: the compensation less the return freight."""
+        if self.compensation is None:
+            return None
+        return max(self.compensation - (self.return_freight or 0), 0)
+
+
+def claim_document_path(instance, filename: str) -> str:
+    return f"claims/{timezone.now():%Y/%m}/{filename}"
+
+
+class ClaimDocument(models.Model):
+    """A receipt or photo for a claim: checked by content (PDF, JPEG, PNG); images re-encoded."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="documents", verbose_name=_("claim")
+    )
+    file = models.FileField(_("file"), upload_to=claim_document_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["claim_id", "id"]
+        verbose_name = _("claim document")
+        verbose_name_plural = _("claim documents")
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}/{self.pk}"

@@ -310,6 +310,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "evidence",
     ]
     list_filter = ["status", "carrier"]
+    search_fields = ["=review__id", "=review__order__number", "reason", "evidence"]
     ordering = ["created_at", "id"]
     actions = [
         _resolve(
@@ -380,6 +381,7 @@ def _replies(approve: bool, title, done):
 class CarrierReplyAdmin(admin.ModelAdmin):
     list_display = ["id", "created_at", "status", "carrier", "review_number", "text", "reasons"]
     list_filter = ["status", "carrier"]
+    search_fields = ["=review__id", "=review__order__number", "text"]
     ordering = ["created_at", "id"]
     actions = [
         _replies(
@@ -420,6 +422,7 @@ class ModerationLogAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "actor", "action", "review_ref", "old_status", "new_status", "reason"]
     list_filter = ["action"]
+    search_fields = ["=review_ref", "reason"]
     ordering = ["-created_at", "-id"]
     fields = [
         "created_at",

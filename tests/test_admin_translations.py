@@ -68,6 +68,8 @@ def admin_labels(user) -> Iterator[tuple[str, object]]:
         for inline in model_admin.get_inline_instances(request):
             yield f"{name} inline", inline.verbose_name_plural
             yield from _model_labels(inline.model)
+        if model_admin.search_help_text:
+            yield f"{name} search help", model_admin.search_help_text
         for field_name, field in model_admin.get_form(request).base_fields.items():
             if field.label:
                 yield f"{name} form {field_name}", field.label

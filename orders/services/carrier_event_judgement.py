@@ -28,6 +28,7 @@ from orders.event_registry import (
     ASPECTS,
     BEFORE_PICKUP,
     CANCELLED,
+    CLAIM_DECIDED,
     CONTRABAND_FOUND,
     CONTRABAND_FROM,
     DISPATCH_FAILED,
@@ -54,6 +55,7 @@ from orders.event_registry import (
 )
 from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, ReturnState, Status
 from orders.services.cancellation import frequent_cancellations_check
+from orders.services.claims import ClaimRefused, Decision, claim_decide
 from orders.services.expiry import order_expire_overdue
 from orders.services.lifecycle import IllegalTransition, order_event_record, order_transition
 from orders.services.statuses import is_legal_move
@@ -106,6 +108,8 @@ def judge(*, order: Order, carrier: Carrier, event: IncomingEvent) -> tuple[str,
 
 
 def _is_late(*, order: Order, event: IncomingEvent) -> bool:
+    if event.type == CLAIM_DECIDED:  # about the claim, not the parcel's progress: never late
+        return False
     if event.occurred_at < order.status_changed_at:
         return True
     target = TARGET_STATUS.get(event.type)
@@ -442,6 +446,30 @@ def _return_leg(*, order, carrier, event):
     return Result.APPLIED, timeline_event
 
 
+def _claim_decided(*, order, carrier, event):
+    d = event.data
+    try:
+        _claim, entry = claim_decide(
+            order=order,
+            claim_id=d["claim"],
+            decision=Decision(
+                decision=d["decision"],
+                amount=d.get("amount"),
+                return_freight=d.get("return_freight") or Decimal("0"),
+                note=d.get("note") or "",
+            ),
+            actor=Actor.CARRIER,
+            source_event_id=event.webhook_id,
+            occurred_at=event.occurred_at,
+            locked=True,
+        )
+    except ClaimRefused as refused:
+        raise EventRefused(refused.rule, refused.message) from None
+    if entry is None:  # the same decision again: one more line in the timeline
+        return Result.RECORDED, _entry(order, event)
+    return Result.APPLIED, entry
+
+
 HANDLERS = {
     DISPATCHING: _dispatching,
     DISPATCH_FAILED: _dispatch_failed,
@@ -459,5 +487,6 @@ HANDLERS = {
     RETURNING: _return_leg,
     RETURNED: _return_leg,
     DISPOSED: _return_leg,
+    CLAIM_DECIDED: _claim_decided,
 }
 assert set(HANDLERS) == set(EVENT_TYPES)  # noqa: S101 - a table that must stay complete

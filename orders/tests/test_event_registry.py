@@ -51,6 +51,7 @@ DESIGN_TABLE = {
     "order.returning": "",
     "order.returned": "",
     "order.disposed": "",
+    "claim.decided": "",
 }
 # A status each moving type may come from, and the data it is sent with.
 FROM_AND_DATA = {
@@ -98,6 +99,7 @@ def test_every_notice_kind_has_its_words():
         "order.returning": Kind.RETURN_LEG,
         "order.returned": Kind.RETURN_LEG,
         "order.disposed": Kind.RETURN_LEG,
+        "claim.decided": Kind.CLAIM_DECIDED,
     }
     assert set(notices.values()) <= set(RENDERERS)
 

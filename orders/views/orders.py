@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders import receipts, selectors
+from orders.claim_forms import ClaimDocumentsForm, ClaimForm
 from orders.event_registry import (
     DISPATCH_FAILED,
     NOT_ACCEPTED,
@@ -25,7 +27,7 @@ from orders.event_registry import (
 )
 from orders.forms import CancelForm
 from orders.models import CancelReason, Order, OrderEvent, RejectReason, ReturnState, Status
-from orders.services import cancellation, lifecycle, statuses
+from orders.services import cancellation, claims, lifecycle, statuses
 from orders.views.common import breakdown_lines, money, order_or_404
 
 PAGE_SIZE = 10
@@ -70,6 +72,12 @@ REJECTED_HINTS = {
     Status.EXPIRED: gettext_lazy("No courier took the order in time. Book again if you still need a pickup."),
 }
 
+# The user's own timeline entries about a claim (the carrier's decision is in the registry).
+CLAIM_LABELS = {
+    claims.CLAIM_FILED: gettext_lazy("Claim filed"),
+    claims.DOCUMENTS_ADDED: gettext_lazy("Claim documents added"),
+}
+
 BADGES = {
     Status.PLACED: "badge-warn",
     Status.DISPATCHING: "badge-warn",
@@ -110,7 +118,7 @@ def order_list(request):
 @login_required
 def order_detail(request, number: str):
     order = order_or_404(request.user, number)
-    return render(request, "orders/detail.html", _detail_context(order))
+    return render(request, "orders/detail.html", detail_context(order))
 
 
 def _event_title(event) -> str:
@@ -123,6 +131,8 @@ def _event_title(event) -> str:
         return event.get_new_status_display()
     if event.kind in TIMELINE_LABELS:  # what the carrier reported (the event registry)
         return str(TIMELINE_LABELS[event.kind])
+    if event.kind in CLAIM_LABELS:
+        return str(CLAIM_LABELS[event.kind])
     if event.new_status:
         return event.get_new_status_display()
     return str(_("Update"))
@@ -180,7 +190,34 @@ def _dispatch_failure(order: Order, events_newest_first: list) -> OrderEvent | N
     return next((e for e in events_newest_first if e.kind == DISPATCH_FAILED), None)
 
 
-def _detail_context(order: Order, **extra) -> dict:
+def _claim_context(order: Order, events: list, extra: dict) -> dict:
+    """The claim card: the claim and its outcome, or the form, or why no claim can be made."""
+    claim = next(iter(order.claims.all()), None)
+    if claim is not None:
+        documents = list(claim.documents.all())
+        currency = claim.currency
+        return {
+            "claim": claim,
+            "claim_amount": money(claim.amount, currency),
+            "claim_documents": documents,
+            "claim_compensation": money(claim.compensation, currency),
+            "claim_return_freight": money(claim.return_freight, currency) if claim.return_freight else "",
+            "claim_paid_out": money(claim.paid_out, currency),
+            "claim_documents_open": timezone.now() <= claim.documents_due_at,
+            "documents_form": extra.pop("documents_form", None) or ClaimDocumentsForm(),
+        }
+    if order.status not in statuses.AFTER_PICKUP:
+        return {}
+    picked_at = claims.pickup_moment(order, events)
+    refusal = claims.claim_refusal(order=order, picked_at=picked_at)
+    return {
+        "claim_refusal": refusal.message if refusal else "",
+        "claim_window_ends": claims.claim_window_ends(order, picked_at=picked_at),
+        "claim_form": extra.pop("claim_form", None) or ClaimForm(),
+    }
+
+
+def detail_context(order: Order, **extra) -> dict:
     events = list(order.events.all())
     events.reverse()  # newest first, like every parcel-tracking page
     for event in events:
@@ -217,6 +254,7 @@ def _detail_context(order: Order, **extra) -> dict:
         "show_code": cancellable,
         "after_pickup": order.status in statuses.AFTER_PICKUP,
         "courier_known": bool(order.courier_name),
+        **_claim_context(order, events, extra),
         "cancel_form": extra.pop("cancel_form", None)
         or CancelForm(initial={"reason": CancelReason.CHANGED_MIND}),
         **extra,
@@ -229,7 +267,7 @@ def order_cancel(request, number: str):
     order = order_or_404(request.user, number)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        return render(request, "orders/detail.html", _detail_context(order, cancel_form=form), status=400)
+        return render(request, "orders/detail.html", detail_context(order, cancel_form=form), status=400)
     try:
         cancellation.order_cancel(order=order, actor_user=request.user, reason=form.cleaned_data["reason"])
     except lifecycle.OrderError as error:
