@@ -146,6 +146,7 @@ CANCELLATION_RESTRICTION_LIMIT = env.int("CANCELLATION_RESTRICTION_LIMIT", defau
 ACCOUNT_DATA_EXPORTERS = {
     "orders": "orders.services.personal_data.orders_export",
     "reviews": "reviews.personal_data.reviews_export",
+    "notice_addresses": "notifications.bindings.notice_addresses_export",
 }
 ACCOUNT_DATA_ERASERS = [
     "orders.services.personal_data.orders_erase",

@@ -68,3 +68,16 @@ def wechat_bind(*, user, code: str) -> WechatBinding:
 
 def wechat_unbind(*, user) -> int:
     return WechatBinding.objects.filter(user=user).delete()[0]
+
+
+def notice_addresses_export(*, user) -> dict:
+    """The data export (DESIGN §6, one of ``ACCOUNT_DATA_EXPORTERS``): the browsers subscribed to
+    push notices and the bound WeChat openid."""
+    binding = WechatBinding.objects.filter(user=user).first()
+    return {
+        "push_subscriptions": [
+            {"endpoint": s.endpoint, "browser": s.user_agent, "created_at": s.created_at.isoformat()}
+            for s in PushSubscription.objects.filter(user=user)
+        ],
+        "wechat_openid": binding.openid if binding else None,
+    }

@@ -116,3 +116,23 @@ def test_another_users_open_exception_is_not_my_banner(send, carrier, other_cust
         == 200
     )
     assert banner(page) is None
+
+
+def test_the_notice_is_in_the_recipients_language_whatever_the_request_used(send, carrier, db):
+    from django.utils import translation
+
+    from tests.factories import UserFactory
+
+    reader = UserFactory(language="zh-hant")
+    order = order_at(carrier, reader, S.ACCEPTED)
+    response = send.post(
+        body(order, "order.pickup_exception", minutes_ago(5), {"code": "unreachable", "note": ""}),
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    notice = Notification.objects.get(order=order)
+    assert notice.title == f"訂單 {order.number} 攬件異常"
+
+    with translation.override("en"):  # e.g. an admin working in English cancels the order
+        order_cancel(order=order, actor_user=None, actor="admin", reason="other")
+    assert Notification.objects.get(order=order, kind=Kind.CANCELLED).title == f"訂單 {order.number} 已取消"

@@ -348,3 +348,25 @@ def test_binding_and_unbinding_wechat_on_the_account_page(wechat_api, customer, 
 
     assert browser.post("/notifications/wechat/unbind/").status_code == 302
     assert WechatBinding.objects.count() == 0
+
+
+def test_the_export_holds_and_account_deletion_erases_push_and_wechat(push_service, push_user):
+    from accounts.services.privacy import account_delete
+    from notifications.bindings import notice_addresses_export
+    from tests.factories import PASSWORD
+
+    subscription = _subscribe(push_user, push_service, Browser(), "phone")
+    WechatBinding.objects.create(user=push_user, openid="o-1")
+
+    assert notice_addresses_export(user=push_user) == {
+        "push_subscriptions": [
+            {
+                "endpoint": subscription.endpoint,
+                "browser": "",
+                "created_at": subscription.created_at.isoformat(),
+            }
+        ],
+        "wechat_openid": "o-1",
+    }
+    account_delete(user=push_user, password=PASSWORD)
+    assert (PushSubscription.objects.count(), WechatBinding.objects.count()) == (0, 0)

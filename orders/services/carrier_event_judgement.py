@@ -448,6 +448,7 @@ def _return_leg(*, order, carrier, event):
 
 def _claim_decided(*, order, carrier, event):
     d = event.data
+    order.carrier = carrier  # the lock's row is this carrier's order: no second read of the carrier
     try:
         _claim, entry = claim_decide(
             order=order,

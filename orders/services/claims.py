@@ -396,17 +396,19 @@ def claim_decide(
     if refusal is not None:
         raise refusal
     now = timezone.now()
-    changed = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.SUBMITTED).update(
-        status=decision.decision,
-        compensation=compensation,
-        return_freight=return_freight,
-        decision_note=decision.note[:500],
-        decided_at=occurred_at or now,
-        decided_by=actor,
-    )
+    decided = {
+        "status": decision.decision,
+        "compensation": compensation,
+        "return_freight": return_freight,
+        "decision_note": decision.note[:500],
+        "decided_at": occurred_at or now,
+        "decided_by": actor,
+    }
+    changed = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.SUBMITTED).update(**decided)
     if changed != 1:  # pragma: no cover - the order's row lock serialises deciders
         raise ClaimRefused("claim_decided_already", _("This claim has been decided already."))
-    claim.refresh_from_db()
+    for name, value in decided.items():
+        setattr(claim, name, value)
     entry = order_event_record(
         order=order,
         kind=CLAIM_DECIDED,
