@@ -14,25 +14,40 @@ from carriers.demo import CARRIERS as DEMO_CARRIERS
 from carriers.integrations import OutboundMessage, SendResult
 from carriers.integrations.standard_webhooks import StandardWebhooks
 from simulator import tasks
-from simulator.script import SIMULATOR
+from simulator.script import SIMULATOR, step_seconds
 
 ORDER_CREATED = "order.created"
+CLAIM_CREATED = "claim.created"
 
 
 class Simulator(StandardWebhooks):
-    """Takes ``order.created`` by starting the order's script; cancels and expiries need nothing
-    (the next step sees the terminal status and stops). Its callbacks are Standard Webhooks."""
+    """Takes ``order.created`` by starting the order's script, and ``claim.created`` by deciding
+    the claim; cancels and expiries need nothing (the next step sees the terminal status and stops).
+    Its callbacks are Standard Webhooks."""
 
     name = SIMULATOR
     label = gettext_lazy("Simulator (development only)")
 
     def send(self, message: OutboundMessage) -> SendResult:
+        if message.type == CLAIM_CREATED:
+            return self._claim_created(message)
         if message.type != ORDER_CREATED:
             return SendResult.delivered()
         try:
             tasks.schedule_step(carrier_code=message.carrier.code, created=dict(message.payload))
         except Exception as error:  # noqa: BLE001  (broker down: the outbox retries the message)
             return SendResult.retry(f"simulator: could not schedule the first step ({type(error).__name__})")
+        return SendResult.delivered()
+
+    def _claim_created(self, message: OutboundMessage) -> SendResult:
+        """A claim: the simulated carrier decides it a step later, from the message alone."""
+        try:
+            tasks.simulator_claim_decide.apply_async(
+                kwargs={"carrier_code": message.carrier.code, "claim": dict(message.payload)},
+                countdown=step_seconds(),
+            )
+        except Exception as error:  # noqa: BLE001  (broker down: the outbox retries the message)
+            return SendResult.retry(f"simulator: could not schedule the decision ({type(error).__name__})")
         return SendResult.delivered()
 
 

@@ -85,18 +85,25 @@ class SimulatorError(Exception):
 
 @dataclass(frozen=True)
 class SimulatedCarrier:
-    """What a carrier keeps on its side: its code, its webhook secret, whether it needs the code."""
+    """What a carrier keeps on its side: its code, its webhook secret, whether it needs the pickup
+    code, and the most it pays for a claim (its cap)."""
 
     code: str
     secret: str
     pickup_code_required: bool
+    claim_cap: Decimal
 
 
 def simulated_carriers() -> list[SimulatedCarrier]:
     """The carriers the simulator plays: integration ``simulator``, and the demo carriers left on
     ``manual`` while ``CARRIER_SIMULATOR`` is on. A demo carrier without a secret is issued one."""
     return [
-        SimulatedCarrier(code=c.code, secret=_secret(c), pickup_code_required=c.requires_pickup_code)
+        SimulatedCarrier(
+            code=c.code,
+            secret=_secret(c),
+            pickup_code_required=c.requires_pickup_code,
+            claim_cap=c.insurance_max_value,
+        )
         for c in carriers_served_by(SIMULATOR)
     ]
 
@@ -529,3 +536,41 @@ def lost_scripts(*, now: datetime | None = None, limit: int = 200) -> list[tuple
                 continue  # before its window, or at the door waiting for the code
             lost.append((_time(card.updated_at), carrier.code, card.number))
     return [(code, number) for _, code, number in sorted(lost)[:limit]]
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+
+def claim_decision(*, carrier: SimulatedCarrier, claim: dict) -> Step:
+    """The simulated carrier's decision on a claim (the ``claim.created`` message): approved at the
+    most it may pay (the lowest of the amount claimed, the declared value and its cap), no return
+    freight."""
+    limits = [Decimal(claim["amount"]["amount"]), carrier.claim_cap]
+    declared = (claim.get("declared_value") or {}).get("amount")
+    if declared and Decimal(declared):  # nothing declared: no receipt value to bound it
+        limits.append(Decimal(declared))
+    return Step(
+        name=f"claim_{claim['claim']}",
+        type="claim.decided",
+        data={
+            "claim": claim["claim"],
+            "decision": "approved",
+            "amount": f"{min(limits):.2f}",
+            "return_freight": "0.00",
+            "note": "模拟快递公司：已核实",
+        },
+    )
+
+
+def run_claim_decision(*, carrier_code: str, claim: dict, failures: int = 0) -> float | None:
+    """Post the decision on a claim the carrier received; the countdown to try again after a
+    transient failure (platform unreachable, 5xx), or None when done or given up (a claim decided
+    already is refused with 409 and changes nothing)."""
+    carrier = simulated_carrier(carrier_code)
+    if carrier is None:
+        return None
+    step = claim_decision(carrier=carrier, claim=claim)
+    status, _answer = post_event(carrier=carrier, number=claim["order"], step=step)
+    if (status is None or status >= 500) and failures + 1 < MAX_FAILURES:
+        return step_seconds() * (2**failures)
+    return None

@@ -36,6 +36,16 @@ def simulator_step(
 
 
 @shared_task(ignore_result=True)
+def simulator_claim_decide(carrier_code: str, claim: dict, failures: int = 0) -> None:
+    """The simulated carrier decides a claim it received (``claim.created``); safe to run twice."""
+    again = script.run_claim_decision(carrier_code=carrier_code, claim=claim, failures=failures)
+    if again is not None:
+        simulator_claim_decide.apply_async(
+            kwargs={"carrier_code": carrier_code, "claim": claim, "failures": failures + 1}, countdown=again
+        )
+
+
+@shared_task(ignore_result=True)
 def simulator_kick() -> int:
     """Periodic (every minute): restart simulated orders whose script was lost (``simulate_carriers``)."""
     return scripts_restart()

@@ -9,6 +9,7 @@ import io
 import json
 import threading
 from datetime import datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -24,8 +25,9 @@ from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
 from orders.api.carrier_serializers import CarrierOrderSerializer
 from orders.clock import next_local_midnight
-from orders.models import CancelReason, Order, OrderEvent, OutboxMessage, Status
+from orders.models import CancelReason, Claim, Order, OrderEvent, OutboxMessage, Status
 from orders.services.cancellation import order_cancel
+from orders.services.claims import claim_file
 from orders.services.outbox import order_created_payload
 from orders.tests.factories import OrderFactory
 from simulator import script as simulator
@@ -605,3 +607,75 @@ def test_kick_restarts_only_quiet_orders_still_moving(live_simulator, customer, 
     call_command("simulate_carriers", stdout=io.StringIO())
     assert [kwargs["number"] for kwargs in started] == [quiet.number, quiet.number]
     assert busy.number not in [kwargs["number"] for kwargs in started]
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_on_a_simulated_order_is_decided_through_the_real_endpoint(live_simulator, customer):
+    # Eager Celery: the claim's commit delivers claim.created to the simulator, which posts its
+    # signed claim.decided to the live server, decided from the message alone.
+    order = _book(customer)
+    collect_in_the_window(order)
+    order.refresh_from_db()
+    assert order.status == S.SIGNED
+
+    claim = claim_file(
+        order=order, user=customer, kind="lost", amount=Decimal("9999.00"), description="包裹内件丢失"
+    )
+
+    claim.refresh_from_db()
+    # Approved at the most the carrier may pay: the declared value, below the amount and the cap.
+    assert (claim.status, claim.compensation, claim.return_freight) == (
+        "approved",
+        order.declared_value,
+        Decimal("0.00"),
+    )
+    assert OrderEvent.objects.get(order=order, kind="claim.decided").source_event_id == (
+        f"sim_{order.number}_claim_{claim.pk}"
+    )
+    assert list(Claim.objects.filter(order=order).values_list("decided_by", flat=True)) == ["carrier"]
+
+
+@pytest.mark.parametrize(
+    ("claimed", "declared", "decided"),
+    [("9999.00", "300.00", "300.00"), ("120.00", "300.00", "120.00"), ("99999.00", "0.00", "30000.00")],
+)
+def test_the_decision_is_the_lowest_of_amount_declared_value_and_cap(simulated, claimed, declared, decided):
+    claim = {
+        "claim": 7,
+        "order": "CP1",
+        "amount": {"amount": claimed, "currency": "CNY"},
+        "declared_value": {"amount": declared, "currency": "CNY"},
+    }
+
+    step = simulator.claim_decision(carrier=sim_carrier(simulated), claim=claim)
+
+    assert (step.name, step.type) == ("claim_7", "claim.decided")
+    assert step.data == {
+        "claim": 7,
+        "decision": "approved",
+        "amount": decided,
+        "return_freight": "0.00",
+        "note": "模拟快递公司：已核实",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_decided_twice_changes_nothing_the_second_time(live_simulator, customer, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    order = order_for(live_simulator, user=customer, status=S.SIGNED)
+    claim = claim_file(order=order, user=customer, kind="lost", amount=Decimal("10.00"), description="丢失")
+    message = {
+        "claim": claim.pk,
+        "order": order.number,
+        "amount": {"amount": "10.00", "currency": "CNY"},
+        "declared_value": {"amount": str(order.declared_value), "currency": "CNY"},
+    }
+
+    assert simulator.run_claim_decision(carrier_code=live_simulator.code, claim=message) is None
+    assert simulator.run_claim_decision(carrier_code=live_simulator.code, claim=message) is None
+    claim.refresh_from_db()
+    assert (claim.status, claim.compensation) == ("approved", Decimal("10.00"))
+    assert OrderEvent.objects.filter(order=order, kind="claim.decided").count() == 1
