@@ -2,7 +2,7 @@
 
     make bench-callbacks            # or: .venv/bin/python bench/callbacks.py [--rounds 6] [--seconds 8]
 
-Both are served by gunicorn (2 sync workers each) on the same PostgreSQL database
+Both are served by gunicorn (``--workers`` sync workers each, 2 by default) on the same PostgreSQL database
 (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/courier_bench``, created and
 migrated here). The platform runs with production settings (no DEV_MODE), the floor is
 ``bench/callback_floor.py`` (HMAC check, JSON parse, one UPDATE and one INSERT in a transaction).
@@ -99,14 +99,14 @@ print(json.dumps({{"secret": secret, "numbers": numbers}}))
     return data["secret"], data["numbers"]
 
 
-def _serve(name: str, app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+def _serve(name: str, app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
     args = [
         GUNICORN,
         app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "2",
+        str(workers),
         "--worker-class",
         "sync",
         "--log-level",
@@ -201,6 +201,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6, help="rounds per target, interleaved")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of one round")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers of each")
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--port", type=int, default=8710, help="platform port; the floor uses the next one")
     args = parser.parse_args()
@@ -230,8 +231,8 @@ def main() -> int:
         "BENCH_SECRET": secret,
     }
     servers = [
-        _serve("platform", "courier_platform.wsgi:application", args.port, platform_env),
-        _serve("floor", "callback_floor:application", args.port + 1, floor_env),
+        _serve("platform", "courier_platform.wsgi:application", args.port, platform_env, args.workers),
+        _serve("floor", "callback_floor:application", args.port + 1, floor_env, args.workers),
     ]
     targets = {"platform": args.port, "floor": args.port + 1}
     results = {name: {"latencies": [], "elapsed": 0.0, "errors": {}} for name in targets}
