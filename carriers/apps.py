@@ -12,6 +12,7 @@ class CarriersConfig(AppConfig):
         from .integrations import integration_register
         from .integrations.kuaidi100 import Kuaidi100
         from .integrations.manual import Manual
+        from .integrations.sf import SF
         from .integrations.standard_webhooks import StandardWebhooks
         from .selectors import carriers_for_screening
         from .sending import register
@@ -24,4 +25,5 @@ class CarriersConfig(AppConfig):
         integration_register(StandardWebhooks(), replace=True)
         integration_register(Manual(), replace=True)
         integration_register(Kuaidi100(), replace=True)
+        integration_register(SF(), replace=True)
         register()  # the carrier channel of the delivery engine
