@@ -18,16 +18,11 @@ from .models import (
     ZoneRate,
 )
 from .services.credentials import carrier_credentials_rotate
+from .services.integrations import SECRET_MASK, integration_settings_masked
 
 REFUSAL_GROUPS = range(1, 12)
-SECRET_MASK = "********"
-
-
-def masked_settings(name: str, stored: dict) -> dict:
-    """The integration settings as the admin shows them: secrets replaced by the mask."""
-    integration = INTEGRATIONS.get(name)
-    secret = integration.secret_fields if integration else frozenset()
-    return {key: SECRET_MASK if key in secret and value else value for key, value in stored.items()}
+# One declaration of how secrets are shown (carriers.services.integrations).
+masked_settings = integration_settings_masked
 
 
 def _province_choices() -> list[tuple[str, str]]:
