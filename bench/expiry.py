@@ -90,7 +90,7 @@ def main() -> int:
     url = urlparse(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     prefix = url.path.lstrip("/")
     base = f"{prefix}_base_{args.orders}_{args.due}"
-    work = f"{prefix}_run"
+    work = f"{prefix}_run_{args.orders}_{args.due}"
     admin = _admin_connection(url)
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [base])
