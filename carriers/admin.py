@@ -14,6 +14,7 @@ from delivery.models import Message
 
 from . import regions
 from .integrations import INTEGRATIONS, integration_choices
+from .integrations.configuration import SECRET_MASK, integration_settings_masked
 from .integrations.form_wire import masked_text as mask
 from .models import (
     BagSize,
@@ -26,7 +27,6 @@ from .models import (
     ZoneRate,
 )
 from .services.credentials import carrier_credentials_rotate
-from .services.integrations import SECRET_MASK, integration_settings_masked
 
 REFUSAL_GROUPS = range(1, 12)
 # One declaration of how secrets are shown (carriers.services.integrations).

@@ -13,12 +13,12 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from carriers.models import Carrier
-from carriers.services.integrations import (
+from carriers.integrations.configuration import (
     IntegrationSettingsError,
     carrier_integration_configure,
     integration_settings_masked,
 )
+from carriers.models import Carrier
 
 
 def _pair(text: str) -> tuple[str, str]:

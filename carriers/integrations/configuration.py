@@ -11,8 +11,8 @@ from typing import Any
 
 from django.db import transaction
 
-from ..integrations.registry import INTEGRATIONS
 from ..models import Carrier
+from .registry import INTEGRATIONS
 
 SECRET_MASK = "********"
 # Protocols that carry no pickup code (DESIGN §7.5): the courier is confirmed by name and phone.
