@@ -32,7 +32,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -40,6 +40,8 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 SHANGHAI = timezone(timedelta(hours=8))
 CODE = "swift-express"
 PATH = f"/api/v1/carriers/{CODE}/events/"
+# --protocol kuaidi100: another demo carrier speaking Kuaidi100 (form post, MD5 sign over param + salt).
+K100_CODE, K100_SALT = "econ-post", "bench-salt"
 
 
 def _env(database_url: str) -> dict[str, str]:
@@ -67,7 +69,7 @@ def _create_database(database_url: str) -> None:
     conn.close()
 
 
-def _prepare(database_url: str, orders: int) -> tuple[str, list[str]]:
+def _prepare(database_url: str, orders: int, protocol: str = "standard") -> tuple[str, list[str]]:
     """Migrate, seed the carrier and ``orders`` orders in transit; returns (secret, numbers)."""
     env = {**_env(database_url), "DEV_MODE": "1"}
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -80,13 +82,21 @@ from carriers.services import carrier_credentials_rotate
 from carriers.selectors import current_contract
 from orders.models import Order, Status
 from orders.tests.factories import OrderFactory
-carrier = seed_demo_carriers()[{CODE!r}]
+code = {K100_CODE!r} if {protocol!r} == "kuaidi100" else {CODE!r}
+carrier = seed_demo_carriers()[code]
 secret = carrier_credentials_rotate(carrier=carrier)
-numbers = list(Order.objects.filter(carrier=carrier, status=Status.IN_TRANSIT, number__startswith="BENCH")
+numbers = list(Order.objects.filter(carrier=carrier, status=Status.IN_TRANSIT, number__startswith="BENCH" + code[:1])
                .values_list("number", flat=True)[:{orders}])
 for i in range(len(numbers), {orders}):
     numbers.append(OrderFactory(carrier=carrier, contract=current_contract(carrier), status=Status.IN_TRANSIT,
-                                number=f"BENCH{{i:08d}}").number)
+                                number=f"BENCH{{code[:1]}}{{i:08d}}").number)
+if {protocol!r} == "kuaidi100":
+    from carriers.integrations.configuration import carrier_integration_configure
+    from carriers.services.references import carrier_reference_store
+    carrier_integration_configure(carrier=carrier, integration="kuaidi100", values={{"salt": {K100_SALT!r}}})
+    for number in numbers:
+        carrier_reference_store(carrier=carrier, order_number=number, external_id="K" + number)
+    secret = {K100_SALT!r}
 with connection.cursor() as cursor:
     cursor.execute("CREATE TABLE IF NOT EXISTS bench_floor_event (id bigserial PRIMARY KEY, "
                    "webhook_id varchar(100) NOT NULL, type varchar(40) NOT NULL, payload jsonb NOT NULL)")
@@ -131,13 +141,35 @@ def _serve(name: str, app: str, port: int, env: dict[str, str], workers: int) ->
 class Load:
     """``concurrency`` threads posting signed scans for ``seconds``; keeps every latency."""
 
-    def __init__(self, *, port: int, key: bytes, numbers: list[str], concurrency: int):
+    def __init__(self, *, port: int, key: bytes, numbers: list[str], concurrency: int, k100: bool = False):
         self.port, self.key, self.numbers, self.concurrency = port, key, numbers, concurrency
+        self.k100 = k100
         self.latencies: list[float] = []
         self.errors: dict[int, int] = {}
         self._lock = threading.Lock()
 
+    def _kuaidi100(self, number: str) -> tuple[str, bytes, dict[str, str]]:
+        # A 运输中 status (a timeline callback) with a new updateTime each time: a new event id.
+        param = json.dumps(
+            {
+                "kuaidicom": "shunfeng", "kuaidinum": "SF1402938475612", "status": "101", "message": "已到达",
+                "data": {"orderId": "K" + number, "status": "101",
+                         "updateTime": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S.%f")},
+            },
+            ensure_ascii=False,
+        )  # fmt: skip
+        sign = hashlib.md5((param + K100_SALT).encode()).hexdigest().upper()  # noqa: S324
+        body = urlencode({"taskId": "T" + number, "param": param, "sign": sign}).encode()
+        return (
+            f"/api/v1/carriers/{K100_CODE}/events/",
+            body,
+            {"content-type": "application/x-www-form-urlencoded"},
+        )
+
     def _one(self, number: str) -> None:
+        if self.k100:
+            self._post(*self._kuaidi100(number))
+            return
         body = json.dumps(
             {
                 "order": number,
@@ -155,9 +187,12 @@ class Load:
             "webhook-timestamp": stamp,
             "webhook-signature": "v1," + base64.b64encode(digest).decode(),
         }
+        self._post(PATH, body, headers)
+
+    def _post(self, path: str, body: bytes, headers: dict[str, str]) -> None:
         started = time.perf_counter()
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        connection.request("POST", PATH, body=body, headers=headers)
+        connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
         connection.close()
@@ -204,11 +239,19 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers of each")
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--port", type=int, default=8710, help="platform port; the floor uses the next one")
+    parser.add_argument(
+        "--protocol",
+        choices=["standard", "kuaidi100"],
+        default="standard",
+        help="what the platform is sent: Standard Webhooks, or Kuaidi100 callbacks (the floor stays the same)",
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/courier_bench")
     _create_database(database_url)
     secret, numbers = _prepare(database_url, args.orders)
+    if args.protocol == "kuaidi100":  # the floor still checks Standard Webhooks with that secret
+        _salt, numbers = _prepare(database_url, args.orders, args.protocol)
     key = base64.b64decode(secret.removeprefix("whsec_"))
     url = urlparse(database_url)
 
@@ -235,19 +278,25 @@ def main() -> int:
         _serve("floor", "callback_floor:application", args.port + 1, floor_env, args.workers),
     ]
     targets = {"platform": args.port, "floor": args.port + 1}
+
+    def k100(port: int) -> bool:
+        return args.protocol == "kuaidi100" and port == args.port
+
     results = {name: {"latencies": [], "elapsed": 0.0, "errors": {}} for name in targets}
     load_before = os.getloadavg()
     round_ratios: list[float] = []
     try:
         for port in targets.values():  # warm-up: imports, connections, caches, in every worker
-            Load(port=port, key=key, numbers=numbers, concurrency=args.concurrency).run(2.0)
+            Load(port=port, key=key, numbers=numbers, concurrency=args.concurrency, k100=k100(port)).run(2.0)
         for round_no in range(args.rounds):
             order = list(targets.items())
             if round_no % 2:
                 order.reverse()
             per_second = {}
             for name, port in order:
-                load = Load(port=port, key=key, numbers=numbers, concurrency=args.concurrency)
+                load = Load(
+                    port=port, key=key, numbers=numbers, concurrency=args.concurrency, k100=k100(port)
+                )
                 elapsed = load.run(args.seconds)
                 results[name]["latencies"] += load.latencies
                 results[name]["elapsed"] += elapsed
