@@ -8,7 +8,9 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
+        from courier_platform.strict_text import text_fields_take_text_only
         from operations import logs, metrics
 
         logs.connect_task_signals()
         metrics.register()
+        text_fields_take_text_only()

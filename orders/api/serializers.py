@@ -11,7 +11,6 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -503,7 +502,7 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "url": request.build_absolute_uri(url) if request else url,
         }
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_rebooked_from(self, order: Order) -> str | None:
         # Only the number of an order the same user still sees; never someone else's.
         source = order.rebooked_from
