@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks check-deploy clean
+.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-expiry bench-broadcast check-deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,18 @@ bench: $(STAMP)
 # Carrier callbacks under gunicorn on PostgreSQL, against a bare-Django floor (BENCH_DATABASE_URL).
 bench-callbacks: $(STAMP) translations
 	$(PY) bench/callbacks.py
+
+# A broadcast to 10,000 and 100,000 users on PostgreSQL: peak RSS flat (BENCH_DATABASE_URL).
+bench-broadcast: $(STAMP) translations
+	$(PY) bench/broadcast.py
+
+# The midnight expiry against a one-statement SQL floor on PostgreSQL (BENCH_DATABASE_URL,
+# BENCH_REDIS_URL); ORDERS / DUE / ROUNDS choose the size.
+ORDERS ?= 200000
+DUE ?= 40000
+ROUNDS ?= 1
+bench-expiry: $(STAMP) translations
+	$(PY) bench/expiry.py --orders $(ORDERS) --due $(DUE) --rounds $(ROUNDS)
 
 clean:
 	rm -rf var

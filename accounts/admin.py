@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from carriers.admin_formats import shown_money, shown_phone
+
 from . import services
 from .identifiers import normalize_email, normalize_login, normalize_mobile
 from .models import (
@@ -148,7 +150,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = (
         "username",
         "display_name",
-        "phone",
+        "phone_shown",
         "email",
         "is_active",
         "is_staff",
@@ -173,6 +175,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = [AcceptanceInline, AddressInline, ViolationInline, RestrictionInline]
     actions = ["unlock", "suspend", "terminate"]
+    phone_shown = shown_phone(User, "phone")
     action_form = UserActionForm
 
     def get_inlines(self, request, obj):
@@ -312,7 +315,8 @@ class ServiceFeeAnnouncementAdmin(admin.ModelAdmin):
     """The platform service fee changes only by an announcement published ahead of its date (000 3.2)."""
 
     form = ServiceFeeAnnouncementForm
-    list_display = ("fee", "effective_at", "published_at", "state")
+    list_display = ("fee_shown", "effective_at", "published_at", "state")
+    fee_shown = shown_money(ServiceFeeAnnouncement, "fee")
     ordering = ("-effective_at",)
     actions = ["publish"]
 
@@ -369,11 +373,12 @@ class AgreementAcceptanceAdmin(admin.ModelAdmin):
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
-    list_display = ("user", "label", "name", "phone", "province", "city", "district", "is_default")
+    list_display = ("user", "label", "name", "phone_shown", "province", "city", "district", "is_default")
     list_filter = ("is_default", "province")
     search_fields = ("user__username", "user__phone", "user__email", "name", "phone", "address")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+    phone_shown = shown_phone(Address, "phone")
 
 
 class ViolationAdminForm(forms.ModelForm):

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -94,12 +95,20 @@ def contact_changes_pending(*, user: User) -> dict[str, str | None]:
     return pending
 
 
-def service_fee_schedule(*, now: datetime | None = None) -> tuple[Decimal | None, datetime | None]:
+class UpcomingServiceFee(NamedTuple):
+    """A published service fee that applies from ``effective_at`` on (CNY per order)."""
+
+    fee: Decimal
+    effective_at: datetime
+
+
+def service_fee_schedule(*, now: datetime | None = None) -> tuple[Decimal | None, UpcomingServiceFee | None]:
     """In one query: the fee (CNY per order) of the latest published announcement in force, or
-    None when none applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``), and when the next
-    published one takes effect (None: none announced). Announcements are few; all are read."""
+    None when none applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``), and the next
+    published one still to take effect (None: none announced). Announcements are few; all are
+    read."""
     now = now or timezone.now()
-    fee, next_change = None, None
+    fee, upcoming = None, None
     rows = (
         ServiceFeeAnnouncement.objects.filter(published_at__isnull=False)
         .order_by("-effective_at", "-id")
@@ -107,8 +116,8 @@ def service_fee_schedule(*, now: datetime | None = None) -> tuple[Decimal | None
     )
     for amount, effective_at in rows:
         if effective_at > now:
-            next_change = effective_at
+            upcoming = UpcomingServiceFee(fee=amount, effective_at=effective_at)
         else:
             fee = amount
             break
-    return fee, next_change
+    return fee, upcoming

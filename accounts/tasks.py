@@ -7,7 +7,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ContactChange, ContactField, PasswordResetCode
-from notifications.channels import DeliveryError, SmsChannel
+from notifications.backends.sms import sms_backend
+from notifications.errors import DeliveryError
 from notifications.services import user_language
 
 
@@ -18,7 +19,8 @@ def send_password_reset_code(reset_id: int, code: str) -> None:
     if reset is None:
         return  # replaced by a newer code, or used already
     user = reset.user
-    with translation.override(user_language(user)):
+    language = user_language(user)
+    with translation.override(language):
         text = _(
             "Your password reset code is %(code)s. It is valid for %(minutes)d minutes. "
             "Never share it with anyone."
@@ -27,7 +29,13 @@ def send_password_reset_code(reset_id: int, code: str) -> None:
     if reset.sent_to == "email" and user.email:
         send_mail(subject=subject, message=text, from_email=None, recipient_list=[user.email])
     elif user.phone:
-        SmsChannel().backend().send(phone=user.phone, text=text)
+        sms_backend().send(
+            phone=user.phone,
+            template="reset_code",
+            params={"code": code, "minutes": str(settings.PASSWORD_RESET_CODE_MINUTES)},
+            text=text,
+            language=language,
+        )
 
 
 @shared_task(ignore_result=True, autoretry_for=(DeliveryError, OSError), max_retries=3, retry_backoff=10)
@@ -36,7 +44,8 @@ def send_contact_code(change_id: int, code: str) -> None:
     change = ContactChange.objects.select_related("user").filter(pk=change_id, used_at__isnull=True).first()
     if change is None:
         return  # replaced by a newer request, or confirmed already
-    with translation.override(user_language(change.user)):
+    language = user_language(change.user)
+    with translation.override(language):
         text = _(
             "Your confirmation code is %(code)s. Enter it on your account page within %(minutes)d "
             "minutes to use this %(detail)s. Never share it with anyone."
@@ -49,4 +58,10 @@ def send_contact_code(change_id: int, code: str) -> None:
     if change.field == ContactField.EMAIL:
         send_mail(subject=subject, message=text, from_email=None, recipient_list=[change.new_value])
     else:
-        SmsChannel().backend().send(phone=change.new_value, text=text)
+        sms_backend().send(
+            phone=change.new_value,
+            template="contact_code",
+            params={"code": code, "minutes": str(settings.CONTACT_CODE_MINUTES)},
+            text=text,
+            language=language,
+        )

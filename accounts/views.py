@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carriers import formats
+
 from . import selectors, services
 from .continued_use import agreements_continued_use_check
 from .forms import (
@@ -30,7 +32,6 @@ from .forms import (
 )
 from .models import NOTIFICATION_CHANNEL_DEFAULTS, AgreementKind
 from .request_meta import client_ip, client_user_agent
-from .templatetags.accounts_tags import phone_display
 from .throttles import LoginRateThrottle, PasswordResetRateThrottle, page_throttled
 
 BACKEND = "accounts.backends.PhoneOrEmailBackend"
@@ -299,7 +300,7 @@ def _profile_initial(user) -> dict:
     return ProfileForm.initial_for(
         profile={
             "display_name": user.display_name,
-            "phone": phone_display(user.phone),
+            "phone": formats.phone(user.phone),
             "email": user.email or "",
             "language": user.language,
         },
@@ -314,7 +315,7 @@ def _profile_page(request: HttpRequest, *, form, confirm_forms: dict | None = No
     confirmations = [
         {
             "field": field,
-            "value": phone_display(value) if field == "phone" else value,
+            "value": formats.phone(value) if field == "phone" else value,
             "form": confirm_forms.get(field) or ContactConfirmForm(prefix=field),
         }
         for field, value in pending.items()
@@ -464,7 +465,7 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
             initial={
                 "label": address.label,
                 "name": address.name,
-                "phone": phone_display(address.phone),
+                "phone": formats.phone(address.phone),
                 "province": address.province,
                 "city": address.city,
                 "district": address.district,

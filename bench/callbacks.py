@@ -2,14 +2,16 @@
 
     make bench-callbacks            # or: .venv/bin/python bench/callbacks.py [--rounds 6] [--seconds 8]
 
-Both are served by gunicorn (2 sync workers each) on the same PostgreSQL database
+Both are served by gunicorn (``--workers`` sync workers each, 2 by default) on the same PostgreSQL database
 (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/courier_bench``, created and
 migrated here). The platform runs with production settings (no DEV_MODE), the floor is
 ``bench/callback_floor.py`` (HMAC check, JSON parse, one UPDATE and one INSERT in a transaction).
 Load: ``--concurrency`` (32) client threads, each posting signed ``order.in_transit`` scans to
 orders already in transit (a timeline callback, ``recorded``), every one with a new webhook id.
 The rounds alternate platform / floor so both see the same machine; printed: callbacks per second,
-p50 and p99 latency of each, and the ratio platform ÷ floor (goal ≥ 0.5, p99 < 100 ms).
+p50 and p99 latency of each, the ratio platform ÷ floor over the whole run and the median of the
+per-round ratios (goal ≥ 0.5, p99 < 100 ms), and the machine's load average before and after (other
+work on the machine slows both, but the rounds next to each other see about the same load).
 """
 
 from __future__ import annotations
@@ -97,14 +99,14 @@ print(json.dumps({{"secret": secret, "numbers": numbers}}))
     return data["secret"], data["numbers"]
 
 
-def _serve(name: str, app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+def _serve(name: str, app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
     args = [
         GUNICORN,
         app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "2",
+        str(workers),
         "--worker-class",
         "sync",
         "--log-level",
@@ -199,6 +201,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6, help="rounds per target, interleaved")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of one round")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers of each")
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--port", type=int, default=8710, help="platform port; the floor uses the next one")
     args = parser.parse_args()
@@ -228,18 +231,21 @@ def main() -> int:
         "BENCH_SECRET": secret,
     }
     servers = [
-        _serve("platform", "courier_platform.wsgi:application", args.port, platform_env),
-        _serve("floor", "callback_floor:application", args.port + 1, floor_env),
+        _serve("platform", "courier_platform.wsgi:application", args.port, platform_env, args.workers),
+        _serve("floor", "callback_floor:application", args.port + 1, floor_env, args.workers),
     ]
     targets = {"platform": args.port, "floor": args.port + 1}
     results = {name: {"latencies": [], "elapsed": 0.0, "errors": {}} for name in targets}
+    load_before = os.getloadavg()
+    round_ratios: list[float] = []
     try:
-        for port in targets.values():  # warm-up: imports, connections, caches
-            Load(port=port, key=key, numbers=numbers, concurrency=4).run(1.0)
+        for port in targets.values():  # warm-up: imports, connections, caches, in every worker
+            Load(port=port, key=key, numbers=numbers, concurrency=args.concurrency).run(2.0)
         for round_no in range(args.rounds):
             order = list(targets.items())
             if round_no % 2:
                 order.reverse()
+            per_second = {}
             for name, port in order:
                 load = Load(port=port, key=key, numbers=numbers, concurrency=args.concurrency)
                 elapsed = load.run(args.seconds)
@@ -248,11 +254,14 @@ def main() -> int:
                 for status, count in load.errors.items():
                     results[name]["errors"][status] = results[name]["errors"].get(status, 0) + count
                 round_summary = _summary(load.latencies, elapsed)
+                per_second[name] = round_summary["per_second"]
                 print(
                     f"round {round_no + 1} {name:8} {round_summary['per_second']:7.1f}/s "
                     f"p50 {round_summary['p50_ms']:6.1f} ms  p99 {round_summary['p99_ms']:6.1f} ms",
                     flush=True,
                 )
+            if per_second["floor"]:
+                round_ratios.append(per_second["platform"] / per_second["floor"])
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
@@ -268,7 +277,20 @@ def main() -> int:
             f"  {results[name]['errors'] or '-'}"
         )
     ratio = summary["platform"]["per_second"] / summary["floor"]["per_second"]
-    print(f"ratio platform / floor: {ratio:.2f}x  (goal >= 0.5x; p99 goal < 100 ms)")
+    print(
+        f"ratio platform / floor: {ratio:.2f}x over the run, median of the rounds {statistics.median(round_ratios):.2f}x"
+    )
+    print(
+        "  per round: " + " ".join(f"{r:.2f}" for r in round_ratios) + "  (goal >= 0.5x; p99 goal < 100 ms)"
+    )
+    load_after = os.getloadavg()
+    print(
+        "load average (1/5/15 min): before "
+        + "/".join(f"{x:.2f}" for x in load_before)
+        + ", after "
+        + "/".join(f"{x:.2f}" for x in load_after)
+        + f" on {os.cpu_count()} CPUs"
+    )
     return 0 if not any(r["errors"] for r in results.values()) else 1
 
 

@@ -7,7 +7,7 @@ builtin: no ``{% load %}`` needed).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -78,10 +78,31 @@ def masked_phone(value: str | None) -> str:
     return shown[:keep_head] + middle + shown[keep_tail:]
 
 
+def _local(value: datetime) -> datetime:
+    return value.astimezone(LOCAL_TZ) if value.tzinfo is not None else value
+
+
 def local_time(value: datetime | None) -> str:
     """2026-11-23 10:00, in Asia/Shanghai."""
-    if value is None:
+    if value is None or value == "":
         return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(LOCAL_TZ)
-    return value.strftime("%Y-%m-%d %H:%M")
+    return _local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(value: datetime | date | None) -> str:
+    """2026-11-23: the day in Asia/Shanghai."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value)
+    return value.strftime("%Y-%m-%d")
+
+
+def local_window(start: datetime | None, end: datetime | None) -> str:
+    """A pickup window: 2026-11-23 10:00–12:00, the end's date only when it is another day."""
+    if start is None or start == "":
+        return ""
+    if end is None or end == "":
+        return local_time(start)
+    shown_end = _local(end).strftime("%H:%M") if local_date(end) == local_date(start) else local_time(end)
+    return f"{local_time(start)}–{shown_end}"

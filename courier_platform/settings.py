@@ -74,6 +74,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# The signed carrier API's chain (courier_platform.handlers): the same answers' headers, but no
+# static files, session, user, messages or CSRF, which a carrier's signed JSON call never uses.
+CARRIER_API_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "operations.logs.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "courier_platform.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
 
 ROOT_URLCONF = "courier_platform.urls"
 WSGI_APPLICATION = "courier_platform.wsgi.application"
@@ -133,6 +146,7 @@ CANCELLATION_RESTRICTION_LIMIT = env.int("CANCELLATION_RESTRICTION_LIMIT", defau
 ACCOUNT_DATA_EXPORTERS = {
     "orders": "orders.services.personal_data.orders_export",
     "reviews": "reviews.personal_data.reviews_export",
+    "notice_addresses": "notifications.bindings.notice_addresses_export",
 }
 ACCOUNT_DATA_ERASERS = [
     "orders.services.personal_data.orders_erase",
@@ -163,6 +177,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["courier_platform.date_formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -232,7 +247,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The screening API and the booking API share the item types of DESIGN §7.3.
-    "ENUM_NAME_OVERRIDES": {"ItemTypeEnum": "orders.models.ItemType"},
+    "ENUM_NAME_OVERRIDES": {
+        "ItemTypeEnum": "orders.models.ItemType",
+        "RejectReasonEnum": "orders.models.RejectReason",
+        "ClaimKindEnum": "orders.models.ClaimKind",
+        "ClaimStatusEnum": "orders.models.ClaimStatus",
+        "StatusEnum": "orders.models.Status",
+    },
     # Every error each operation can answer, with its body (courier_platform.schema).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -275,6 +296,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.send_password_reset_code": {"queue": "deliveries"},
     "orders.tasks.expire_orders": {"queue": "periodic"},
     "delivery.tasks.sweep": {"queue": "periodic"},
+    "notifications.tasks.broadcast_send": {"queue": "deliveries"},
+    "notifications.tasks.broadcasts_resume": {"queue": "periodic"},
     "operations.tasks.beat_heartbeat": {"queue": "periodic"},
     "simulator.tasks.simulator_kick": {"queue": "periodic"},
 }
@@ -294,11 +317,23 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "delivery.tasks.sweep",
         "schedule": 60.0,
     },
+    # Go on with any broadcast to every user that a dead worker left midway (manage.py
+    # resume_broadcasts).
+    "notifications-broadcasts-resume": {
+        "task": "notifications.tasks.broadcasts_resume",
+        "schedule": 60.0,
+    },
     # 次日零点 (DESIGN §3.2): expire every order past its deadline (manage.py expire_orders).
     # crontab times are in CELERY_TIMEZONE, Asia/Shanghai.
     "orders-expire-at-midnight": {
         "task": "orders.tasks.expire_orders",
         "schedule": crontab(hour=0, minute=0),
+    },
+    # The catch-up: anything due and missed (a machine down at midnight, a run killed halfway).
+    # Off the hour's first minute, so it never starts together with the midnight run.
+    "orders-expire-catch-up": {
+        "task": "orders.tasks.expire_orders",
+        "schedule": crontab(minute="2-59/5"),
     },
 }
 
@@ -306,6 +341,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # admin's retry, per channel. With the backoff (30 s doubling, capped at 1 h) 12 attempts span about
 # five hours, 5 about eight minutes.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)  # carrier messages
+# How long the signed links to a claim's documents in claim.created stay valid (3 days: the
+# message's retries included).
+CLAIM_DOCUMENT_LINK_SECONDS = env.int("CLAIM_DOCUMENT_LINK_SECONDS", default=3 * 24 * 3600)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)  # notices, per channel
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=12)  # a channel nobody registered
 # A new message is queued when its transaction commits; the sweeper takes it only after this long.
@@ -339,6 +377,34 @@ PLATFORM_SERVICE_FEE = env.str("PLATFORM_SERVICE_FEE", default="0.00")
 CURRENCY_RATES_TO_CNY = {"CNY": "1", "HKD": env.str("HKD_TO_CNY", default="0.92")}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+
+# Notification channels (DESIGN §9). Which ones this installation sends on besides the in-app inbox:
+# any of email, sms, push, wechat (push needs the VAPID keys, wechat the official account's keys).
+NOTIFICATIONS_CHANNELS = env.list("NOTIFICATIONS_CHANNELS", default=["email", "sms"])
+# SMS: the console backend logs each message; the HTTP backend posts it to a provider, as one of the
+# provider's registered templates (id per notice kind, or per kind and language: ``kind.en``) with
+# its variables, under the registered sign name.
+NOTIFICATIONS_SMS_BACKEND = env.str(
+    "NOTIFICATIONS_SMS_BACKEND", default="notifications.backends.sms.ConsoleSmsBackend"
+)
+NOTIFICATIONS_SMS_URL = env.str("NOTIFICATIONS_SMS_URL", default="")
+NOTIFICATIONS_SMS_KEY = env.str("NOTIFICATIONS_SMS_KEY", default="")
+NOTIFICATIONS_SMS_SIGN_NAME = env.str("NOTIFICATIONS_SMS_SIGN_NAME", default="")
+# e.g. NOTIFICATIONS_SMS_TEMPLATES=pickup_exception=SMS_1001,expired=SMS_1002,reset_code=SMS_1009
+NOTIFICATIONS_SMS_TEMPLATES = env.dict("NOTIFICATIONS_SMS_TEMPLATES", default={})
+# Web Push: the VAPID key pair (base64url; ``vapid --gen`` of py-vapid, or any P-256 pair) and the
+# contact the push services may write to.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:ops@courier.localhost")
+# WeChat official account (template messages): its app id and secret, the API's base URL, the
+# OAuth page users bind their openid on, and the template id per notice kind
+# (WECHAT_TEMPLATES=pickup_exception=tmpl-1,accepted=tmpl-2; ``default`` for the other kinds).
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+WECHAT_API_BASE = env.str("WECHAT_API_BASE", default="https://api.weixin.qq.com")
+WECHAT_OAUTH_URL = env.str("WECHAT_OAUTH_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize")
+WECHAT_TEMPLATES = env.dict("WECHAT_TEMPLATES", default={})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@courier.localhost")
 
 # Production hardening; all on unless DEBUG (local http) or explicitly turned off.
@@ -432,6 +498,8 @@ LOGGING = {
 # Health and metrics (operations): /readyz wants beat's heartbeat newer than this, and /metrics
 # answers only with ``Authorization: Bearer <METRICS_TOKEN>`` (no token set: no /metrics).
 READYZ_BEAT_MAX_AGE = env.int("READYZ_BEAT_MAX_AGE", default=180)
+# /readyz is not ready when the expiry's last run is older than this (three catch-up intervals).
+READYZ_EXPIRY_MAX_AGE = env.int("READYZ_EXPIRY_MAX_AGE", default=900)
 READYZ_BROKER_TIMEOUT = env.float("READYZ_BROKER_TIMEOUT", default=2.0)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 

@@ -1,6 +1,8 @@
 """Notices are records: the admin reads them (and their deliveries) and can retry failed sends."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +10,14 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from delivery.admin import AttemptInline
 from delivery.tasks import messages_retry
-from notifications.models import ChannelCode, Delivery, DeliveryStatus, Notification, notification_id_of
+from notifications.models import (
+    Broadcast,
+    ChannelCode,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    notification_id_of,
+)
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -101,6 +110,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "notice",
+        "user",
         "channel",
         "event_type",
         "status",
@@ -108,8 +118,9 @@ class DeliveryAdmin(admin.ModelAdmin):
         "last_attempt_at",
         "sent_at",
     )
-    list_filter = ("status", "channel")
+    list_filter = ("status", "channel", "event_type")
     search_fields = ("=subject", "=recipient", "last_error")
+    search_help_text = _("A user's phone, e-mail or login; a notification (notification:7); an error.")
     readonly_fields = (
         "subject",
         "recipient",
@@ -126,6 +137,29 @@ class DeliveryAdmin(admin.ModelAdmin):
     exclude = ("payload", "rank")
     inlines = [AttemptInline]
     actions = ["retry"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find a user's deliveries by their phone, e-mail or login (``recipient`` is the user
+        id); ``?recipient=<user id>`` filters by user."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            users = (
+                get_user_model()
+                .objects.filter(
+                    Q(phone=term) | Q(email__iexact=term) | Q(username=term) | Q(phone=f"+86{term}")
+                )
+                .values_list("pk", flat=True)[:20]
+            )
+            results = results | queryset.filter(recipient__in=[str(pk) for pk in users])
+        return results, may_have_duplicates
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        return lookup == "recipient" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("user"))
+    def user(self, obj: Delivery) -> str:
+        return format_html('<a href="?recipient={}">#{}</a>', obj.recipient, obj.recipient)
 
     @admin.display(description=_("notification"))
     def notice(self, obj: Delivery) -> str:
@@ -151,4 +185,23 @@ class DeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(admin.ModelAdmin):
+    """Announcements to every user, sent in batches: how far each got (publishing a service-fee
+    announcement or an agreement starts one)."""
+
+    list_display = ("created_at", "kind", "dedupe_key", "status", "told", "cursor", "finished_at")
+    list_filter = ("status", "kind")
+    readonly_fields = [f.name for f in Broadcast._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -12,29 +12,25 @@ user gets is ``notifications.services.channels_for``.
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils.module_loading import import_string
+from django.utils import translation
 
-from notifications.models import ChannelCode
+from notifications.backends import wechat
+from notifications.backends.sms import SmsBackend, is_sms_mobile, sms_backend
+from notifications.backends.webpush import SubscriptionGone, push_send
+from notifications.errors import DeliveryError, PermanentDeliveryError
+from notifications.language import user_language
+from notifications.models import ChannelCode, PushSubscription, WechatBinding
+from notifications.texts import sms_variables
 
 if TYPE_CHECKING:
     from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
-
-
-class DeliveryError(Exception):
-    """The channel could not deliver now; a later attempt may succeed."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """The channel can never deliver this notice (no address, refused by the provider)."""
 
 
 class Channel:
@@ -82,63 +78,113 @@ class EmailChannel(Channel):
             raise DeliveryError(f"{type(error).__name__}: {error}") from error
 
 
-class SmsBackend:
-    def send(self, *, phone: str, text: str) -> None:
-        raise NotImplementedError
-
-
-class ConsoleSmsBackend(SmsBackend):
-    """The default: writes the message to the log, like Django's console e-mail backend."""
-
-    def send(self, *, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", phone, text)
-
-
-class HttpSmsBackend(SmsBackend):
-    """A provider reached by a JSON POST: ``NOTIFICATIONS_SMS_URL`` (and optional bearer
-    ``NOTIFICATIONS_SMS_TOKEN``). Not used unless ``NOTIFICATIONS_SMS_BACKEND`` names it."""
-
-    timeout = 10
-
-    def __init__(self, url: str | None = None, token: str | None = None):
-        self.url = url or getattr(settings, "NOTIFICATIONS_SMS_URL", "")
-        self.token = token if token is not None else getattr(settings, "NOTIFICATIONS_SMS_TOKEN", "")
-
-    def send(self, *, phone: str, text: str) -> None:
-        if not self.url.startswith(("https://", "http://")):
-            raise PermanentDeliveryError("NOTIFICATIONS_SMS_URL is not set")
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = json.dumps({"to": phone, "text": text}).encode()
-        request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                status = response.status
-        except OSError as error:  # URLError, HTTPError and timeouts are all OSErrors
-            raise DeliveryError(f"{type(error).__name__}: {error}") from error
-        if not 200 <= status < 300:
-            raise DeliveryError(f"SMS provider answered {status}")
-
-
 class SmsChannel(Channel):
+    """The SMS provider (``NOTIFICATIONS_SMS_BACKEND``): the kind's template with its variables, in
+    the user's language, to their mainland or Hong Kong mobile."""
+
     code = ChannelCode.SMS
 
     def backend(self) -> SmsBackend:
-        path = getattr(settings, "NOTIFICATIONS_SMS_BACKEND", "notifications.channels.ConsoleSmsBackend")
-        return import_string(path)()
+        return sms_backend()
 
     def send(self, notification: Notification) -> None:
         phone = notification.user.phone
-        if not phone:
-            raise PermanentDeliveryError("the user has no mobile number")
-        self.backend().send(phone=phone, text=f"{notification.title}\n{notification.body}")
+        if not is_sms_mobile(phone):
+            raise PermanentDeliveryError("the user has no mainland or Hong Kong mobile number")
+        language = user_language(notification.user)
+        with translation.override(language):
+            variables = sms_variables(
+                kind=notification.kind, order=notification.order, context=notification.data
+            )
+        self.backend().send(
+            phone=phone,
+            template=notification.kind,
+            params=variables,
+            text=f"{notification.title}\n{notification.body}",
+            language=language,
+        )
+
+
+def _link(notification: Notification) -> str:
+    """Where the notice leads on the site: its order's page, else the inbox."""
+    base = getattr(settings, "PLATFORM_URL", "").rstrip("/")
+    if notification.order_id and notification.order is not None:
+        return f"{base}/orders/{notification.order.number}/"
+    return f"{base}/notifications/"
+
+
+class PushChannel(Channel):
+    """Web Push to every browser the user subscribed on the account page; delivered when one of
+    them took it. A subscription the push service says is gone is forgotten."""
+
+    code = ChannelCode.PUSH
+
+    def send(self, notification: Notification) -> None:
+        subscriptions = list(PushSubscription.objects.filter(user_id=notification.user_id))
+        if not subscriptions:
+            raise PermanentDeliveryError("the user has no push subscription")
+        payload = {
+            "title": notification.title,
+            "body": notification.body,
+            "url": _link(notification),
+            "tag": f"notification-{notification.pk}",
+        }
+        delivered, retry = 0, None
+        for subscription in subscriptions:
+            try:
+                push_send(
+                    endpoint=subscription.endpoint,
+                    p256dh=subscription.p256dh,
+                    auth=subscription.auth,
+                    payload=payload,
+                )
+            except SubscriptionGone:
+                subscription.delete()
+            except PermanentDeliveryError:
+                continue
+            except DeliveryError as error:
+                retry = retry or error
+            else:
+                delivered += 1
+        if delivered:
+            return
+        if retry is not None:
+            raise retry
+        raise PermanentDeliveryError("no push subscription took it")
+
+
+class WechatChannel(Channel):
+    """A template message from the official account to the openid bound on the account page: the
+    title (``first``), the kind's variables (the same as the SMS's), the body (``remark``)."""
+
+    code = ChannelCode.WECHAT
+
+    def send(self, notification: Notification) -> None:
+        binding = WechatBinding.objects.filter(user_id=notification.user_id).first()
+        if binding is None:
+            raise PermanentDeliveryError("the user has not bound WeChat")
+        templates = settings.WECHAT_TEMPLATES
+        template_id = templates.get(notification.kind) or templates.get("default")
+        if not template_id:
+            raise PermanentDeliveryError(f"no WeChat template is configured for {notification.kind!r}")
+        with translation.override(user_language(notification.user)):
+            variables = sms_variables(
+                kind=notification.kind, order=notification.order, context=notification.data
+            )
+        wechat.template_send(
+            openid=binding.openid,
+            template_id=template_id,
+            data={"first": notification.title, **variables, "remark": notification.body},
+            url=_link(notification),
+        )
 
 
 CHANNELS: dict[str, Channel] = {
     ChannelCode.IN_APP: InAppChannel(),
     ChannelCode.EMAIL: EmailChannel(),
     ChannelCode.SMS: SmsChannel(),
+    ChannelCode.PUSH: PushChannel(),
+    ChannelCode.WECHAT: WechatChannel(),
 }
 
 

@@ -30,12 +30,16 @@ class Kind(models.TextChoices):
     AGREEMENT_UPDATED = "agreement_updated", _("User agreement updated")
     SERVICE_FEE_ANNOUNCEMENT = "service_fee_announcement", _("Service fee announcement")
     FEEDBACK_ANSWERED = "feedback_answered", _("Feedback answered")
+    RETURN_LEG = "return_leg", _("Parcel returning to you")
+    CLAIM_DECIDED = "claim_decided", _("Claim decided")
 
 
 class ChannelCode(models.TextChoices):
     IN_APP = "in_app", _("In-app")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    PUSH = "push", _("Web Push")
+    WECHAT = "wechat", _("WeChat")
 
 
 # The delivery engine's statuses: pending (due at its next attempt, whatever the last one did), sent,
@@ -125,3 +129,83 @@ class Delivery(Message):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.channel} {self.status}"
+
+
+class BroadcastStatus(models.TextChoices):
+    SENDING = "sending", _("Sending")
+    DONE = "done", _("Done")
+
+
+class Broadcast(models.Model):
+    """One notice to every active user (a service-fee announcement, an agreement change), written in
+    batches of users in id order. ``cursor`` is the last user id whose notice is written: each batch
+    commits with its cursor, so a worker that dies midway loses at most its open batch, and the next
+    run (``broadcasts_resume``, every minute) goes on from the cursor. Notices carry the broadcast's
+    ``dedupe_key``, so no user is told twice whatever happens."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    context = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    requires_action = models.BooleanField(_("requires action"), null=True, blank=True)
+    dedupe_key = models.CharField(_("de-duplication key"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.SENDING
+    )
+    cursor = models.BigIntegerField(_("last user id done"), default=0)
+    told = models.PositiveIntegerField(_("users told"), default=0)
+    # A running batch holds the broadcast until then; after it, a worker that died is assumed.
+    leased_until = models.DateTimeField(_("held by a worker until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.dedupe_key})"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (the account page subscribes): the push service's
+    endpoint and the keys its messages are encrypted with."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+        verbose_name=_("user"),
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("public key"), max_length=200)
+    auth = models.CharField(_("auth secret"), max_length=100)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.endpoint[:60]}"
+
+
+class WechatBinding(models.Model):
+    """The user's openid with the platform's WeChat official account (bound on the account page)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="wechat_binding",
+        verbose_name=_("user"),
+    )
+    openid = models.CharField(_("openid"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("WeChat binding")
+        verbose_name_plural = _("WeChat bindings")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} WeChat"

@@ -26,20 +26,23 @@ from delivery.models import Message
 from delivery.registry import Delivered, FailedForGood, Result, RetryLater, sender_register
 from delivery.services import Draft, messages_add
 from delivery.tasks import messages_queue_on_commit
+from notifications.backends.sms import is_sms_mobile
 from notifications.channels import PermanentDeliveryError, get_channel
+from notifications.language import user_language
 from notifications.models import (
     ChannelCode,
     DeliveryStatus,
     Kind,
     Notification,
+    PushSubscription,
+    WechatBinding,
     notification_id_of,
     notification_subject,
 )
-from notifications.texts import ACTION_KINDS, ORDER_KINDS, render
+from notifications.texts import ACTION_KINDS, ORDER_KINDS, SMS_ALWAYS_KINDS, render
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LANGUAGE = "zh-hans"
 BATCH_SIZE = 500
 DEDUPE_KEY_MAX = 200
 
@@ -49,28 +52,54 @@ def max_attempts() -> int:
     return getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)
 
 
-def user_language(user) -> str:
-    """The language the user's notices are written in: theirs if set, else simplified Chinese."""
-    language = (getattr(user, "language", "") or "").lower()
-    return language if language in {code for code, _name in settings.LANGUAGES} else DEFAULT_LANGUAGE
-
-
 # What a user who never chose gets; the same defaults as ``accounts.models.NOTIFICATION_CHANNEL_DEFAULTS``.
-_CHANNEL_DEFAULTS = {ChannelCode.EMAIL.value: True, ChannelCode.SMS.value: False}
+_CHANNEL_DEFAULTS = {"email": True, "sms": False, "push": False, "wechat": False}
 
 
-def channels_for(*, user, kind: str) -> list[str]:
-    """The channels a notice goes out on: in-app always; e-mail and SMS when the user chose them
-    (``User.notification_channels``, set on the account page and ``PATCH /api/v1/me/``) and has
-    the address. Push and WeChat are stored choices without a channel yet.
+def channels_active() -> frozenset[str]:
+    """The channels this installation sends on (``NOTIFICATIONS_CHANNELS``); in-app always."""
+    return frozenset({ChannelCode.IN_APP.value, *settings.NOTIFICATIONS_CHANNELS})
+
+
+def channels_for(*, user, kind: str, reachable: Mapping[str, set[int]] | None = None) -> list[str]:
+    """The channels a notice goes out on (DESIGN §9), among the active ones:
+
+    - in-app, always;
+    - SMS to a mainland or Hong Kong mobile for the kinds that need action (``SMS_ALWAYS_KINDS``:
+      pickup exception, dispatch failed, expiry, restriction), whatever the user chose;
+    - otherwise the channels the user chose (``User.notification_channels``, on the account page and
+      ``PATCH /api/v1/me/``) for which they have an address: an e-mail address, a mobile, a push
+      subscription, a bound WeChat (``reachable``: user ids per channel, from ``users_reachable``).
     """
-    chosen = getattr(user, "notification_channels", None) or {}
+    active = channels_active()
+    chosen = {**_CHANNEL_DEFAULTS, **(getattr(user, "notification_channels", None) or {})}
     channels = [ChannelCode.IN_APP.value]
-    if getattr(user, "email", None) and chosen.get("email", _CHANNEL_DEFAULTS["email"]):
+    if "email" in active and getattr(user, "email", None) and chosen["email"]:
         channels.append(ChannelCode.EMAIL.value)
-    if getattr(user, "phone", None) and chosen.get("sms", _CHANNEL_DEFAULTS["sms"]):
+    wants_sms = kind in SMS_ALWAYS_KINDS or chosen["sms"]
+    if "sms" in active and wants_sms and is_sms_mobile(getattr(user, "phone", None)):
         channels.append(ChannelCode.SMS.value)
+    if reachable is None:
+        reachable = users_reachable(user_ids=[user.pk])
+    for code in (ChannelCode.PUSH.value, ChannelCode.WECHAT.value):
+        if code in active and chosen.get(code) and user.pk in reachable.get(code, ()):
+            channels.append(code)
     return channels
+
+
+def users_reachable(*, user_ids: Iterable[int]) -> dict[str, set[int]]:
+    """Which of the users have a push subscription / a bound WeChat; a query per active channel."""
+    active, user_ids = channels_active(), list(user_ids)
+    reachable: dict[str, set[int]] = {}
+    if ChannelCode.PUSH.value in active:
+        reachable[ChannelCode.PUSH.value] = set(
+            PushSubscription.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
+        )
+    if ChannelCode.WECHAT.value in active:
+        reachable[ChannelCode.WECHAT.value] = set(
+            WechatBinding.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
+        )
+    return reachable
 
 
 def dedupe_key_for(*, kind: str, order=None, source: Any = "") -> str:
@@ -106,6 +135,14 @@ def _check_kind(kind: str) -> str:
         return Kind(kind).value
     except ValueError:
         raise ValueError(f"unknown notification kind {kind!r}") from None
+
+
+def check_broadcast_kind(kind: str) -> str:
+    """``kind`` if the same notice can go to many users (not one about an order)."""
+    kind = _check_kind(kind)
+    if kind in ORDER_KINDS:
+        raise ValueError(f"{kind} notices are about one order: use notify or notify_orders")
+    return kind
 
 
 def _render(*, user, kind: str, order, title, body, context) -> tuple[str, str]:
@@ -202,9 +239,7 @@ def notify_many(
     ``dedupe_key`` (e.g. ``"agreement_updated:v2"``) a second run skips users who already have it.
     Returns how many notices were created.
     """
-    kind = _check_kind(kind)
-    if kind in ORDER_KINDS:
-        raise ValueError(f"{kind} notices are about one order: use notify or notify_orders")
+    kind = check_broadcast_kind(kind)
     action = kind in ACTION_KINDS if requires_action is None else requires_action
     texts: dict[str, tuple[str, str]] = {}
     created = 0
@@ -238,12 +273,17 @@ def notify_orders(
     context: Mapping[str, Any] | None = None,
     source: Any = "",
     requires_action: bool | None = None,
+    unsent: list | None = None,
 ) -> int:
     """One notice per order to its owner, set-based (e.g. the midnight expiry job).
 
     Orders deleted by their user or without one are skipped. Each notice is keyed by
     ``dedupe_key_for(kind=kind, order=order, source=source)``, so a repeated run creates nothing.
     Pass orders with ``select_related("user")``. Returns how many notices were created.
+
+    With ``unsent`` (a list), the ids of the deliveries still to send are appended to it and the
+    caller queues them after commit (a batch job hands the engine one task per batch); without it
+    each is queued after commit here.
     """
     kind = _check_kind(kind)
     created = 0
@@ -266,7 +306,7 @@ def notify_orders(
                     dedupe_key=dedupe_key_for(kind=kind, order=order, source=source),
                 )
             )
-        created += _create_batch(drafts)
+        created += _create_batch(drafts, unsent=unsent)
     return created
 
 
@@ -274,6 +314,8 @@ def notifications_erase(*, user, needles: set[str] | None = None, by=None) -> in
     """Account deletion (DESIGN §6, one of ``ACCOUNT_DATA_ERASERS``): the user's notices and every
     delivery of them, sent or not, so nothing is sent to a deleted account. Returns how many
     notices were deleted."""
+    PushSubscription.objects.filter(user=user).delete()
+    WechatBinding.objects.filter(user=user).delete()
     ids = list(Notification.objects.filter(user=user).values_list("pk", flat=True))
     Message.objects.filter(
         channel__in=ChannelCode.values, subject__in=[notification_subject(pk) for pk in ids]
@@ -295,11 +337,13 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None) -> int:
 # --- creating rows -----------------------------------------------------------------------------
 
 
+# What choosing channels and the language reads of a user: all a batch of recipients loads.
+USER_FIELDS = ("pk", "email", "phone", "language", "notification_channels")
+
+
 def _user_rows(users: Iterable) -> Iterable:
     if hasattr(users, "only") and hasattr(users, "iterator"):  # a QuerySet: stream the few columns
-        return users.only("pk", "email", "phone", "language", "notification_channels").iterator(
-            chunk_size=BATCH_SIZE
-        )
+        return users.only(*USER_FIELDS).iterator(chunk_size=BATCH_SIZE)
     return users
 
 
@@ -314,7 +358,7 @@ def _batches(items: Iterable, size: int = BATCH_SIZE) -> Iterable[list]:
         yield batch
 
 
-def _create_batch(drafts: list[_Draft]) -> int:
+def _create_batch(drafts: list[_Draft], *, unsent: list | None = None) -> int:
     """Create a batch, skipping notices whose (user, dedupe_key) exists; one by one on a race."""
     keyed = {(d.user.pk, d.dedupe_key) for d in drafts if d.dedupe_key}
     if keyed:
@@ -329,19 +373,19 @@ def _create_batch(drafts: list[_Draft]) -> int:
         return 0
     try:
         with transaction.atomic():
-            return len(_create(drafts, bulk=True))
+            return len(_create(drafts, bulk=True, unsent=unsent))
     except IntegrityError:  # another run created some of them meanwhile: fall back to one by one
         count = 0
         for draft in drafts:
             try:
                 with transaction.atomic():
-                    count += len(_create([draft], bulk=False))
+                    count += len(_create([draft], bulk=False, unsent=unsent))
             except IntegrityError:
                 continue
         return count
 
 
-def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
+def _create(drafts: Sequence[_Draft], *, bulk: bool, unsent: list | None = None) -> list[Notification]:
     now = timezone.now()
     notifications = [
         Notification(
@@ -362,6 +406,7 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
     else:
         for notification in notifications:
             notification.save()
+    reachable = users_reachable(user_ids={n.user_id for n in notifications})
     drafts = [
         delivery_draft(
             notification=notification,
@@ -370,10 +415,15 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool) -> list[Notification]:
             sent=channel == ChannelCode.IN_APP,
         )
         for notification in notifications
-        for channel in channels_for(user=notification.user, kind=notification.kind)
+        for channel in channels_for(user=notification.user, kind=notification.kind, reachable=reachable)
     ]
     deliveries = messages_add(drafts=drafts, now=now)
-    messages_queue_on_commit([d.pk for d in deliveries if d.status == DeliveryStatus.PENDING])
+    pending = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
+    if unsent is None:
+        # A batch (a broadcast) is sent by one task per batch, not one per message.
+        messages_queue_on_commit(pending, per_task=BATCH_SIZE if bulk else 1)
+    else:
+        unsent.extend(pending)
     return notifications
 
 

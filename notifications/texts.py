@@ -16,7 +16,12 @@ picked_up                  ``waybill_no`` (default: order), ``fee`` {``amount``,
                            (default: the order's fee)
 problem                    ``description``
 signed                     ``signed_by``, ``remark``
-rejected                   ``reason``
+rejected                   ``reason`` (``refused`` | ``recipient_not_found`` | ``unacceptable``),
+                           ``note``
+return_leg                 ``state``: ``returning`` | ``returned`` | ``disposed`` (required);
+                           ``fee``, ``proceeds`` {``amount``, ``currency``}
+claim_decided              ``decision``: ``approved`` | ``rejected`` (required); ``amount``,
+                           ``return_freight``, ``paid_out`` (Decimal), ``currency``, ``note``
 cancelled                  ``by``: ``user`` | ``carrier`` | ``system`` | ``admin``; ``reason`` (a
                            ``CancelReason`` code or free text; default ``order.cancel_reason``)
 expired                    ``reason``: ``not_accepted`` | ``exception_unresolved`` (default: from
@@ -25,7 +30,7 @@ review_moderated           ``outcome``: ``published`` | ``hidden`` | ``removed``
 restriction_applied        ``scope``: ``ordering`` | ``reviewing`` | ``both`` (required); ``until``
                            (datetime, absent = permanent); ``reason``
 agreement_updated          ``version`` (required), ``effective_at`` (required), ``agreement_title``,
-                           ``url``
+                           ``url``, ``agreement_kind`` (``privacy`` for the privacy policy)
 service_fee_announcement   ``amount`` (required), ``currency`` (default CNY), ``effective_at`` (required)
 feedback_answered          ``reply`` (required), ``text`` (what the user wrote, shortened)
 =========================  ==========================================================================
@@ -37,9 +42,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from carriers import formats
@@ -57,10 +62,18 @@ ORDER_KINDS: frozenset[str] = frozenset(
         Kind.REJECTED,
         Kind.CANCELLED,
         Kind.EXPIRED,
+        Kind.RETURN_LEG,
+        Kind.CLAIM_DECIDED,
     }
 )
-# Kinds the user must act on: shown in the banner on every page until read (issue 3).
-ACTION_KINDS: frozenset[str] = frozenset({Kind.PICKUP_EXCEPTION, Kind.EXPIRED})
+# Kinds the user must act on: shown in the banner while the thing to act on is open
+# (``notifications.selectors.action_banner_for_user``).
+ACTION_KINDS: frozenset[str] = frozenset({Kind.DISPATCH_FAILED, Kind.PICKUP_EXCEPTION, Kind.EXPIRED})
+# Kinds that always go by SMS to a mainland or Hong Kong mobile, whatever the user chose (DESIGN §9:
+# "notices that require action … always go in-app and by SMS").
+SMS_ALWAYS_KINDS: frozenset[str] = frozenset(
+    {Kind.DISPATCH_FAILED, Kind.PICKUP_EXCEPTION, Kind.EXPIRED, Kind.RESTRICTION_APPLIED}
+)
 
 
 def when(value: Any) -> str:
@@ -68,9 +81,7 @@ def when(value: Any) -> str:
     if value in (None, ""):
         return ""
     if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return dateformat.format(value, "Y-m-d H:i")
+        return formats.local_time(value)
     if isinstance(value, str):
         try:
             return when(datetime.fromisoformat(value))
@@ -203,11 +214,66 @@ def _signed(p: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _rejected(p: Mapping[str, Any]) -> tuple[str, str]:
-    title = _("Order %(number)s refused by the recipient") % p
-    body = _lines(
-        _("The recipient refused the parcel. It goes back to you, at your cost."),
-        _optional(_("Reason: %(value)s"), _text(p.get("reason"))),
-    )
+    reason = _text(p.get("reason"))
+    if reason == "recipient_not_found":
+        title = _("Order %(number)s: the recipient could not be found") % p
+        why = _("The carrier could not find the recipient. The parcel goes back to you, at your cost.")
+    elif reason == "unacceptable":
+        title = _("Order %(number)s could not be delivered") % p
+        why = _("The parcel could not be accepted for delivery. It goes back to you, at your cost.")
+    else:
+        title = _("Order %(number)s refused by the recipient") % p
+        why = _("The recipient refused the parcel. It goes back to you, at your cost.")
+    return title, _lines(why, _optional(_("Carrier's note: %(value)s"), _text(p.get("note"))))
+
+
+def _return_leg(p: Mapping[str, Any]) -> tuple[str, str]:
+    state = _text(p.get("state"))
+    fee, proceeds = p.get("fee") or {}, p.get("proceeds") or {}
+    currency = fee.get("currency") or proceeds.get("currency") or ""
+    lines = []
+    if state == "disposed":
+        title = _("Order %(number)s: the parcel was disposed of") % p
+        lines.append(_("The carrier could not return the parcel and disposed of it."))
+        if proceeds.get("amount") not in (None, ""):
+            net = Decimal(str(proceeds["amount"])) - Decimal(str(fee.get("amount") or 0))
+            lines.append(
+                _("Proceeds %(proceeds)s, less fees %(fee)s: %(net)s is due to you.")
+                % {
+                    "proceeds": money(proceeds["amount"], currency),
+                    "fee": money(fee.get("amount") or 0, currency),
+                    "net": money(max(net, Decimal(0)), currency),
+                }
+            )
+    elif state == "returned":
+        title = _("Order %(number)s is back with you") % p
+        lines.append(_("The parcel has been returned to you."))
+    else:
+        title = _("Order %(number)s is on its way back to you") % p
+        lines.append(_("The parcel is on its way back to you."))
+    if state != "disposed" or proceeds.get("amount") in (None, ""):
+        lines.append(_optional(_("Return fee, at your cost: %(value)s"), money(fee.get("amount"), currency)))
+    return title, _lines(*lines)
+
+
+def _claim_decided(p: Mapping[str, Any]) -> tuple[str, str]:
+    currency = _text(p.get("currency"))
+    if p.get("decision") == "approved":
+        title = _("Your claim on order %(number)s is approved") % p
+        body = _lines(
+            _("Compensation: %(value)s") % {"value": money(p.get("amount"), currency)},
+            _optional(_("Return freight deducted: %(value)s"), money(p.get("return_freight"), currency))
+            if p.get("return_freight") not in (None, "", 0, Decimal(0))
+            else "",
+            _("Paid to you: %(value)s") % {"value": money(p.get("paid_out"), currency)},
+            _optional(_("Carrier's note: %(value)s"), _text(p.get("note"))),
+        )
+    else:
+        title = _("Your claim on order %(number)s is rejected") % p
+        body = _lines(
+            _("The carrier rejected your claim."),
+            _optional(_("Carrier's note: %(value)s"), _text(p.get("note"))),
+        )
     return title, body
 
 
@@ -299,7 +365,10 @@ def _restriction_applied(p: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _agreement_updated(p: Mapping[str, Any]) -> tuple[str, str]:
-    title = _("The user service agreement is changing")
+    if p.get("agreement_kind") == "privacy":
+        title = _("The privacy policy is changing")
+    else:
+        title = _("The user service agreement is changing")
     body = _lines(
         _("Version %(version)s of %(agreement)s takes effect on %(effective_at)s.")
         % {
@@ -353,6 +422,8 @@ RENDERERS: Mapping[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
     Kind.AGREEMENT_UPDATED: _agreement_updated,
     Kind.SERVICE_FEE_ANNOUNCEMENT: _service_fee_announcement,
     Kind.FEEDBACK_ANSWERED: _feedback_answered,
+    Kind.RETURN_LEG: _return_leg,
+    Kind.CLAIM_DECIDED: _claim_decided,
 }
 
 
@@ -375,13 +446,55 @@ def order_defaults(*, kind: str, order) -> dict[str, Any]:
     }
     if kind == Kind.CANCELLED:
         defaults["reason"] = order.cancel_reason
+    elif kind == Kind.REJECTED:
+        defaults["reason"] = order.reject_reason
     elif kind == Kind.EXPIRED:
         defaults["reason"] = "exception_unresolved" if order.exception_code else "not_accepted"
     return defaults
 
 
-def render(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -> tuple[str, str]:
-    """Title and body of a notice in the active language."""
+def _params(*, kind: str, order, context: Mapping[str, Any] | None) -> dict[str, Any]:
     params = order_defaults(kind=kind, order=order)
     params.update({k: v for k, v in (context or {}).items() if v is not None})
-    return RENDERERS[kind](params)
+    return params
+
+
+def render(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    """Title and body of a notice in the active language."""
+    return RENDERERS[kind](_params(kind=kind, order=order, context=context))
+
+
+# The variables of each kind's SMS template (providers send registered templates only, filled with
+# short variables): the order number where there is one, plus what the user needs to act.
+SMS_VARIABLES: Mapping[str, Callable[[Mapping[str, Any]], dict[str, str]]] = {
+    Kind.DISPATCH_FAILED: lambda p: {"deadline": when(p.get("deadline"))},
+    Kind.ACCEPTED: lambda p: {
+        "courier": _text(p.get("courier_name")),
+        "phone": formats.phone(_text(p.get("courier_phone"))),
+    },
+    Kind.PICKUP_EXCEPTION: lambda p: {
+        "problem": _pickup_problem(_text(p.get("code"))),
+        "deadline": when(p.get("deadline")) or _("the next midnight"),
+    },
+    Kind.PICKED_UP: lambda p: {"waybill": _text(p.get("waybill_no"))},
+    Kind.CANCELLED: lambda p: {"reason": _cancel_reason(_text(p.get("reason")))},
+    Kind.RESTRICTION_APPLIED: lambda p: {"until": when(p.get("until"))},
+    Kind.AGREEMENT_UPDATED: lambda p: {
+        "version": _text(p.get("version")),
+        "date": when(p.get("effective_at")),
+    },
+    Kind.SERVICE_FEE_ANNOUNCEMENT: lambda p: {
+        "fee": money(p.get("amount"), _text(p.get("currency")) or "CNY"),
+        "date": when(p.get("effective_at")),
+    },
+}
+
+
+def sms_variables(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The variables of the kind's SMS template, in the active language: ``number`` (the order's,
+    or empty) and the kind's own (``SMS_VARIABLES``)."""
+    params = _params(kind=kind, order=order, context=context)
+    variables = {"number": _text(params.get("number"))}
+    if kind in SMS_VARIABLES:
+        variables.update(SMS_VARIABLES[kind](params))
+    return variables

@@ -6,14 +6,29 @@ as users and carriers (with actor ``admin``) and so obey the same legal-move tab
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from carriers.admin_formats import shown_money, shown_phone, shown_weight
 from delivery.admin import AttemptInline, ReadOnlyMessageAdmin
-from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxMessage
-from orders.services import cancellation, lifecycle
+from orders.models import (
+    Actor,
+    CancelReason,
+    Claim,
+    ClaimDocument,
+    ClaimStatus,
+    Order,
+    OrderEvent,
+    OutboxMessage,
+)
+from orders.services import cancellation, claims, lifecycle
 
 
 class OrderEventInline(admin.TabularInline):
@@ -104,7 +119,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "sender_name",
-                    "sender_phone",
+                    "sender_phone_shown",
                     "sender_province",
                     "sender_city",
                     "sender_district",
@@ -117,7 +132,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "recipient_name",
-                    "recipient_phone",
+                    "recipient_phone_shown",
                     "recipient_province",
                     "recipient_city",
                     "recipient_district",
@@ -131,15 +146,15 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     "pickup_start",
                     "pickup_end",
-                    "weight_kg",
+                    "weight_kg_shown",
+                    "actual_weight_kg_shown",
                     "length_cm",
                     "width_cm",
                     "height_cm",
                     "item_type",
                     "description",
                     "quantity",
-                    "declared_value",
-                    "currency",
+                    "declared_value_shown",
                     "insured",
                     "original_packaging",
                     "keep_upright",
@@ -154,14 +169,12 @@ class OrderAdmin(admin.ModelAdmin):
             _("Carriage"),
             {
                 "fields": [
-                    "estimate_amount",
-                    "estimate_currency",
+                    "estimate_amount_shown",
                     "estimate_breakdown",
-                    "fee_amount",
-                    "fee_currency",
+                    "fee_amount_shown",
                     "waybill_no",
                     "courier_name",
-                    "courier_phone",
+                    "courier_phone_shown",
                     "courier_employee_id",
                     "pickup_code_masked",
                     "exception_code",
@@ -174,8 +187,29 @@ class OrderAdmin(admin.ModelAdmin):
         (_("History"), {"fields": ["rebooked_from", "hidden_by_user_at", "created_at", "updated_at"]}),
     ]
 
+    # The change form is read-only: phones, money and weights in the platform's formats.
+    sender_phone_shown = shown_phone(Order, "sender_phone")
+    recipient_phone_shown = shown_phone(Order, "recipient_phone")
+    courier_phone_shown = shown_phone(Order, "courier_phone")
+    weight_kg_shown = shown_weight(Order, "weight_kg")
+    actual_weight_kg_shown = shown_weight(Order, "actual_weight_kg")
+    declared_value_shown = shown_money(Order, "declared_value", currency="currency")
+    estimate_amount_shown = shown_money(Order, "estimate_amount", currency="estimate_currency")
+    fee_amount_shown = shown_money(Order, "fee_amount", currency="fee_currency")
+    SHOWN = [
+        "sender_phone_shown",
+        "recipient_phone_shown",
+        "courier_phone_shown",
+        "weight_kg_shown",
+        "actual_weight_kg_shown",
+        "declared_value_shown",
+        "estimate_amount_shown",
+        "fee_amount_shown",
+    ]
+
     def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return [f.name for f in Order._meta.fields if f.name != "pickup_code"] + ["pickup_code_masked"]
+        fields = [f.name for f in Order._meta.fields if f.name != "pickup_code"]
+        return [*fields, "pickup_code_masked", *self.SHOWN]
 
     @admin.display(description=_("pickup code"))
     def pickup_code_masked(self, obj: Order) -> str:
@@ -260,3 +294,127 @@ class OutboxMessageAdmin(ReadOnlyMessageAdmin):
     search_fields = ["=message__id", "=order__number"]
     list_select_related = ["order", "carrier"]
     inlines = [AttemptInline]
+
+
+# --- claims (DESIGN §10) ---------------------------------------------------------------------------
+
+
+class ClaimDocumentInline(admin.TabularInline):
+    model = ClaimDocument
+    extra = 0
+    can_delete = False
+    fields = ["link", "content_type", "size", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("document"))
+    def link(self, document: ClaimDocument) -> str:
+        url = reverse("orders:claim_document", args=[document.claim.order.number, document.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ClaimDecisionForm(forms.ModelForm):
+    """The carrier's decision, recorded by an admin (e.g. one the carrier sent by letter)."""
+
+    decision = forms.ChoiceField(
+        label=_("record decision"),
+        required=False,
+        choices=[("", "—"), (ClaimStatus.APPROVED, _("Approved")), (ClaimStatus.REJECTED, _("Rejected"))],
+    )
+    decided_amount = forms.DecimalField(
+        label=_("compensation"), required=False, min_value=0, decimal_places=2
+    )
+    decided_return_freight = forms.DecimalField(
+        label=_("return freight deducted"), required=False, min_value=0, decimal_places=2
+    )
+    note = forms.CharField(label=_("carrier's note"), required=False, max_length=500)
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def decision_given(self) -> claims.Decision | None:
+        data = self.cleaned_data
+        if not data.get("decision"):
+            return None
+        return claims.Decision(
+            decision=data["decision"],
+            amount=data.get("decided_amount"),
+            return_freight=data.get("decided_return_freight") or Decimal("0"),
+            note=data.get("note") or "",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = self.decision_given()
+        if decision is not None:
+            refusal = claims.decision_refusal(
+                claim=self.instance, order=self.instance.order, decision=decision
+            )
+            if refusal is not None:
+                raise forms.ValidationError(refusal.message)
+        return cleaned
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    """Claims are filed by users and decided by carriers; an admin may record a carrier's decision."""
+
+    form = ClaimDecisionForm
+    list_display = ["id", "order", "kind", "amount", "currency", "status", "created_at", "documents_due_at"]
+    list_filter = ["status", "kind", "order__carrier"]
+    search_fields = ["order__number", "order__waybill_no"]
+    list_select_related = ["order"]
+    inlines = [ClaimDocumentInline]
+    readonly_fields = [
+        "order",
+        "kind",
+        "amount",
+        "currency",
+        "description",
+        "status",
+        "created_at",
+        "documents_due_at",
+        "decided_at",
+        "decided_by",
+        "compensation",
+        "return_freight",
+        "decision_note",
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": self.readonly_fields})]
+        if obj is not None and obj.status == ClaimStatus.SUBMITTED:
+            fieldsets.append(
+                (
+                    _("Record the carrier's decision"),
+                    {"fields": ["decision", "decided_amount", "decided_return_freight", "note"]},
+                )
+            )
+        return fieldsets
+
+    def has_add_permission(self, request) -> bool:
+        return False  # users file claims; the rules are the service's
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        decision = form.decision_given()
+        if decision is None:
+            return
+        try:
+            claims.claim_decide(
+                order=obj.order,
+                claim_id=obj.pk,
+                decision=decision,
+                actor=Actor.ADMIN,
+                actor_user=request.user,
+            )
+        except claims.ClaimRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)

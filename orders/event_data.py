@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from orders.models import PickupException
+from orders.models import PickupException, RejectReason
 
 CORRECTIONS_MAX_FIELDS = 30
 PHONE_PATTERN = r"^[0-9+\-() ,#*]{3,24}$"  # virtual numbers with extensions too (95338,1234#)
@@ -23,6 +23,21 @@ class CarrierMoneySerializer(serializers.Serializer):
     currency = serializers.RegexField(
         r"^[A-Z]{3}$", error_messages={"invalid": _("Give an ISO 4217 currency code, e.g. CNY.")}
     )
+
+
+class PickupFeeSerializer(CarrierMoneySerializer):
+    paid = serializers.BooleanField(
+        required=False,
+        help_text="Whether the freight was paid at pickup; false for 到付 (the recipient pays on "
+        "delivery). Absent: paid unless the order's payer is the recipient.",
+    )
+
+
+class InspectionSerializer(serializers.Serializer):
+    """The courier's inspection of the goods at pickup (000 4.7)."""
+
+    passed = serializers.BooleanField()
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class CarrierCourierSerializer(serializers.Serializer):
@@ -101,11 +116,15 @@ class ExceptionResolvedDataSerializer(serializers.Serializer):
 
 
 class PickedUpDataSerializer(serializers.Serializer):
-    """``order.picked_up``: waybill, actual weight and fee; the pickup code if you require it."""
+    """``order.picked_up``: waybill, actual weight and fee; the pickup code if you require it.
+
+    Weight and fee may follow later in ``order.fee_settled`` (carriers that weigh at the depot)."""
 
     waybill_no = serializers.CharField(max_length=40)
-    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal("0.001"))
-    fee = CarrierMoneySerializer()
+    weight_kg = serializers.DecimalField(
+        max_digits=10, decimal_places=3, min_value=Decimal("0.001"), required=False
+    )
+    fee = PickupFeeSerializer(required=False)
     pickup_code = serializers.CharField(
         max_length=20,
         required=False,
@@ -113,6 +132,22 @@ class PickedUpDataSerializer(serializers.Serializer):
         help_text="The code the user told the courier; required by carriers that require it.",
     )
     corrections = CorrectionsField(required=False)
+    inspection = InspectionSerializer(required=False)
+
+
+class FeeSettledDataSerializer(serializers.Serializer):
+    """``order.fee_settled``: the final weight and fee after pickup (no status change)."""
+
+    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal("0.001"))
+    fee = CarrierMoneySerializer()
+
+
+class CarrierNoteDataSerializer(serializers.Serializer):
+    """``order.carrier_note``: a report in the carrier's own terms that the platform has no type for
+    (a status code it does not know): kept in the timeline, nothing else changes."""
+
+    code = serializers.CharField(max_length=40)
+    description = serializers.CharField(max_length=500, allow_blank=True)
 
 
 class InTransitDataSerializer(serializers.Serializer):
@@ -145,12 +180,22 @@ class SignedDataSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Damage noted at signing; without one the parcel counts as delivered intact.",
     )
+    fee_paid = serializers.BooleanField(
+        required=False, help_text="Whether the freight is paid (for 到付: whether the recipient paid it)."
+    )
 
 
 class ReasonDataSerializer(serializers.Serializer):
-    """``order.rejected`` and ``order.cancelled`` (before pickup only)."""
+    """``order.cancelled`` (before pickup only)."""
 
     reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class RejectedDataSerializer(serializers.Serializer):
+    """``order.rejected``: the parcel goes back to the sender, at the sender's cost (003 §8b)."""
+
+    reason = serializers.ChoiceField(choices=RejectReason.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class ContrabandDataSerializer(serializers.Serializer):
@@ -164,4 +209,40 @@ class ReturnLegDataSerializer(serializers.Serializer):
     """``order.returning``, ``order.returned``, ``order.disposed``: after ``rejected`` only."""
 
     reason = serializers.CharField(max_length=500, allow_blank=True)
-    fee = CarrierMoneySerializer(required=False, allow_null=True)
+    fee = CarrierMoneySerializer(
+        required=False, allow_null=True, help_text="What the return costs the sender."
+    )
+    proceeds = CarrierMoneySerializer(
+        required=False,
+        allow_null=True,
+        help_text="order.disposed: what the sale brought; the sender gets it less the fee.",
+    )
+
+    def validate(self, attrs):
+        fee, proceeds = attrs.get("fee"), attrs.get("proceeds")
+        if fee and proceeds and fee["currency"] != proceeds["currency"]:
+            raise serializers.ValidationError(_("Give the fee and the proceeds in one currency."))
+        return attrs
+
+
+class ClaimDecidedDataSerializer(serializers.Serializer):
+    """``claim.decided``: the carrier's decision on a claim the platform forwarded (``claim.created``).
+
+    Amounts are in the claim's currency. An approved compensation may not exceed the lowest of the
+    amount claimed, the receipt (declared) value and your cap; the return freight is deducted from it.
+    """
+
+    claim = serializers.IntegerField(min_value=1, help_text="The claim id of claim.created.")
+    decision = serializers.ChoiceField(choices=["approved", "rejected"])
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    return_freight = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, default=Decimal("0")
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["decision"] == "approved" and attrs.get("amount") is None:
+            raise serializers.ValidationError({"amount": [_("An approved claim needs its amount.")]})
+        return attrs

@@ -59,6 +59,9 @@ CONTRABAND_FOUND = "order.contraband_found"
 RETURNING = "order.returning"
 RETURNED = "order.returned"
 DISPOSED = "order.disposed"
+FEE_SETTLED = "order.fee_settled"
+CARRIER_NOTE = "order.carrier_note"
+CLAIM_DECIDED = "claim.decided"
 
 REGISTRY: Mapping[str, EventType] = {
     t.code: t
@@ -98,7 +101,7 @@ REGISTRY: Mapping[str, EventType] = {
         EventType(OUT_FOR_DELIVERY, d.OutForDeliveryDataSerializer, moves_to=S.OUT_FOR_DELIVERY),
         EventType(PROBLEM, d.ProblemDataSerializer, moves_to=S.PROBLEM, notice=Kind.PROBLEM),
         EventType(SIGNED, d.SignedDataSerializer, moves_to=S.SIGNED, notice=Kind.SIGNED),
-        EventType(REJECTED, d.ReasonDataSerializer, moves_to=S.REJECTED, notice=Kind.REJECTED),
+        EventType(REJECTED, d.RejectedDataSerializer, moves_to=S.REJECTED, notice=Kind.REJECTED),
         EventType(CANCELLED, d.ReasonDataSerializer, moves_to=S.CANCELLED, notice=Kind.CANCELLED),
         # Moves to problem too, by its own rule (a finding while already a problem is one more entry).
         EventType(
@@ -113,6 +116,7 @@ REGISTRY: Mapping[str, EventType] = {
             timeline_label=_("Returning to sender"),
             aspect=RETURN_LEG,
             return_state=ReturnState.RETURNING,
+            notice=Kind.RETURN_LEG,
         ),
         EventType(
             RETURNED,
@@ -120,6 +124,7 @@ REGISTRY: Mapping[str, EventType] = {
             timeline_label=_("Returned to sender"),
             aspect=RETURN_LEG,
             return_state=ReturnState.RETURNED,
+            notice=Kind.RETURN_LEG,
         ),
         EventType(
             DISPOSED,
@@ -127,6 +132,18 @@ REGISTRY: Mapping[str, EventType] = {
             timeline_label=_("Disposed of"),
             aspect=RETURN_LEG,
             return_state=ReturnState.DISPOSED,
+            notice=Kind.RETURN_LEG,
+        ),
+        # Final weight and fee after pickup (DESIGN §7.5): carriers that weigh at the depot.
+        EventType(FEE_SETTLED, d.FeeSettledDataSerializer, timeline_label=_("Weight and fee settled")),
+        # A carrier status the platform has no type for: kept, never a failed callback (§7.5).
+        EventType(CARRIER_NOTE, d.CarrierNoteDataSerializer, timeline_label=_("Carrier update")),
+        # Judged by the claims service (orders.services.claims), which also sends the notice.
+        EventType(
+            CLAIM_DECIDED,
+            d.ClaimDecidedDataSerializer,
+            timeline_label=_("Claim decided"),
+            notice=Kind.CLAIM_DECIDED,
         ),
     )
 }
@@ -162,6 +179,8 @@ BEFORE_PICKUP: frozenset[str] = frozenset({S.PLACED, S.DISPATCHING, S.ACCEPTED})
 NOT_ACCEPTED: frozenset[str] = frozenset({S.PLACED, S.DISPATCHING})
 # Prohibited goods are found in a parcel the carrier holds (003 附件 第十一条).
 CONTRABAND_FROM: frozenset[str] = frozenset({S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.PROBLEM})
+# The carrier settles weight and fee once it holds the parcel, up to and after delivery.
+FEE_SETTLED_FROM: frozenset[str] = CONTRABAND_FROM | {S.SIGNED, S.REJECTED}
 # The return leg after rejected (003 §8b): on the way back, then back or disposed of. A carrier may
 # report the end without the start.
 RETURN_MOVES: Mapping[str, frozenset[str]] = {
@@ -174,3 +193,4 @@ RETURN_MOVES: Mapping[str, frozenset[str]] = {
 ILLEGAL = "illegal_transition"
 PICKUP_CODE_MISMATCH = "pickup_code_mismatch"
 ORDER_NOT_FOUND = "order_not_found"
+CLAIM_REFUSED = "claim_refused"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import Carrier, ContractTerms, Payer
@@ -58,6 +59,14 @@ class PickupException(models.TextChoices):
     DUPLICATE_ORDER = "duplicate_order", _("The customer booked twice")
 
 
+class RejectReason(models.TextChoices):
+    """Why a parcel goes back to the sender (003 §8b), as ``order.rejected`` reports it."""
+
+    REFUSED = "refused", _("The recipient refused the parcel")
+    RECIPIENT_NOT_FOUND = "recipient_not_found", _("The recipient could not be found")
+    UNACCEPTABLE = "unacceptable", _("The parcel could not be accepted for delivery")
+
+
 class ReturnState(models.TextChoices):
     NONE = "", _("None")
     RETURNING = "returning", _("Returning to sender")
@@ -68,9 +77,15 @@ class ReturnState(models.TextChoices):
 class Order(models.Model):
     number = models.CharField(_("order number"), max_length=20, unique=True, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="orders",
+        verbose_name=_("user"),
     )
-    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="orders")
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="orders", verbose_name=_("carrier")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PLACED, db_index=True
     )
@@ -129,26 +144,46 @@ class Order(models.Model):
     )
     fee_amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, null=True, blank=True)
     fee_currency = models.CharField(_("fee currency"), max_length=3, blank=True)
+    # Whether the freight was paid, as the carrier reports it at pickup and at signing (None: not
+    # reported yet). A claim is not accepted while it is unpaid (003 §11c).
+    fee_paid = models.BooleanField(_("freight paid"), null=True, blank=True)
     waybill_no = models.CharField(_("waybill number"), max_length=40, blank=True)
     courier_name = models.CharField(_("courier name"), max_length=60, blank=True)
     courier_phone = models.CharField(_("courier phone"), max_length=24, blank=True)
     courier_employee_id = models.CharField(_("courier employee number"), max_length=40, blank=True)
     pickup_code = models.CharField(_("pickup code"), max_length=6)
 
-    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     exception_code = models.CharField(
         _("open pickup exception"), max_length=30, choices=PickupException.choices, blank=True
     )
     exception_note = models.CharField(_("exception note"), max_length=500, blank=True)
+    reject_reason = models.CharField(
+        _("reason for the return"), max_length=20, choices=RejectReason.choices, blank=True
+    )
     return_state = models.CharField(
         _("return state"), max_length=12, choices=ReturnState.choices, blank=True, default=""
     )
+    # The return leg's cost to the sender (003 §8b) and, for a disposed parcel, what its sale
+    # brought before that cost; both in ``return_currency``.
+    return_fee_amount = models.DecimalField(
+        _("return fee"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    disposal_proceeds_amount = models.DecimalField(
+        _("disposal proceeds"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    return_currency = models.CharField(_("return currency"), max_length=3, blank=True)
     cancel_reason = models.CharField(
         _("cancel reason"), max_length=20, choices=CancelReason.choices, blank=True
     )
     hidden_by_user_at = models.DateTimeField(_("deleted by user at"), null=True, blank=True)
     rebooked_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebooks"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rebooks",
+        verbose_name=_("rebooked from"),
     )
 
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
@@ -156,7 +191,13 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "hidden_by_user_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "hidden_by_user_at", "-created_at"]),
+            # The expiry takes due orders by deadline (DESIGN §3.2); most orders have none.
+            models.Index(
+                fields=["deadline", "id"], name="order_due", condition=models.Q(deadline__isnull=False)
+            ),
+        ]
         constraints = [
             # The services guard every move; the database refuses a status no code knows.
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="order_status_known"),
@@ -183,13 +224,18 @@ class Order(models.Model):
 class OrderEvent(models.Model):
     """One line of an order's timeline: a status change, or a tracking entry without one."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=40)  # e.g. "status", "order.in_transit"
     old_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     new_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
     actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor user"),
     )
     source_event_id = models.CharField(_("source event id"), max_length=100, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
@@ -212,6 +258,8 @@ class OutboxEventType(models.TextChoices):
     CREATED = "order.created", _("Order created")
     CANCELLED = "order.cancelled", _("Order cancelled")
     EXPIRED = "order.expired", _("Order expired")
+    CLAIM_CREATED = "claim.created", _("Claim filed")
+    CLAIM_DOCUMENTS_ADDED = "claim.documents_added", _("Claim documents added")
 
 
 # The engine's statuses: pending (due at next_attempt_at), sent, failed (gave up: a dead letter).
@@ -249,3 +297,86 @@ class OutboxMessage(Message):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.order_id} ({self.pk})"
+
+
+# --- claims (DESIGN §10; 003 §11–12) -----------------------------------------------------------
+
+
+class ClaimKind(models.TextChoices):
+    LOST = "lost", _("Lost")
+    DAMAGED = "damaged", _("Damaged")
+    SHORT = "short", _("Short (goods missing)")
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted to the carrier")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Claim(models.Model):
+    """The owner's one claim about a parcel, forwarded to its carrier, which decides it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="claims", verbose_name=_("order"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ClaimKind.choices)
+    amount = models.DecimalField(_("amount claimed"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    description = models.TextField(_("description"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED
+    )
+    created_at = models.DateTimeField(_("filed at"))
+    documents_due_at = models.DateTimeField(_("documents due by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    compensation = models.DecimalField(
+        _("compensation"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # Deducted from the compensation when the parcel goes back to the sender (003 §11a).
+    return_freight = models.DecimalField(
+        _("return freight deducted"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    decision_note = models.CharField(_("carrier's note"), max_length=500, blank=True)
+    decided_by = models.CharField(_("decided by"), max_length=10, choices=Actor.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One claim per parcel (003 §11b): the service checks, the database makes sure.
+            models.UniqueConstraint(fields=["order"], name="claim_one_per_order"),
+        ]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.pk} {self.kind}"
+
+    @property
+    def paid_out(self):
+        """What reaches the sender: the compensation less the return freight."""
+        if self.compensation is None:
+            return None
+        return max(self.compensation - (self.return_freight or 0), 0)
+
+
+def claim_document_path(instance, filename: str) -> str:
+    return f"claims/{timezone.now():%Y/%m}/{filename}"
+
+
+class ClaimDocument(models.Model):
+    """A receipt or photo for a claim: checked by content (PDF, JPEG, PNG); images re-encoded."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="documents", verbose_name=_("claim")
+    )
+    file = models.FileField(_("file"), upload_to=claim_document_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["claim_id", "id"]
+        verbose_name = _("claim document")
+        verbose_name_plural = _("claim documents")
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}/{self.pk}"

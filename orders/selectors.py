@@ -4,13 +4,14 @@ and each carrier's acceptance for the recommendation."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from carriers.models import Carrier
 from carriers.selectors import ACCEPTANCE_WINDOW
-from orders.models import Order, OrderEvent, Status
+from orders.models import Claim, Order, OrderEvent, Status
+from orders.services.statuses import AFTER_PICKUP
 
 
 def order_list_for_user(*, user, status: str | None = None) -> QuerySet[Order]:
@@ -43,6 +44,10 @@ def order_get_for_user(*, user, number: str) -> Order:
     )
     if order is None:
         raise Http404
+    if order.status in AFTER_PICKUP:  # only a parcel the carrier collected can have a claim
+        prefetch_related_objects(
+            [order], Prefetch("claims", queryset=Claim.objects.prefetch_related("documents"))
+        )
     return order
 
 

@@ -12,4 +12,8 @@ urlpatterns = [
     path("orders/<str:number>/delete/", views.order_delete, name="delete"),
     path("orders/<str:number>/receipt/", views.order_receipt, name="receipt"),
     path("orders/<str:number>/receipt.pdf", views.order_receipt_pdf, name="receipt_pdf"),
+    path("orders/<str:number>/claim/", views.claim_file, name="claim_file"),
+    path("orders/<str:number>/claim/documents/", views.claim_documents_add, name="claim_documents_add"),
+    path("orders/<str:number>/claim/documents/<int:pk>/", views.claim_document, name="claim_document"),
+    path("claims/documents/<str:token>/", views.claim_document_link, name="claim_document_link"),
 ]

@@ -98,7 +98,9 @@ class Section(models.Model):
 
 
 class Term(models.Model):
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="terms")
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="terms", verbose_name=_("section")
+    )
     term = models.CharField(_("term"), max_length=100)
     script = models.CharField(_("script"), max_length=8, choices=Script.choices)
     clause = models.CharField(
@@ -137,8 +139,8 @@ class Term(models.Model):
 class CatalogueVersion(models.Model):
     """One row; its number goes up on every catalogue change (see ``catalogue_touch``)."""
 
-    version = models.PositiveBigIntegerField(default=1)
-    changed_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveBigIntegerField(_("version"), default=1)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("catalogue version")

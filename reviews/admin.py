@@ -310,6 +310,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "evidence",
     ]
     list_filter = ["status", "carrier"]
+    search_fields = ["=review__id", "=review__order__number", "reason", "evidence"]
     ordering = ["created_at", "id"]
     actions = [
         _resolve(
@@ -378,8 +379,9 @@ def _replies(approve: bool, title, done):
 
 @admin.register(CarrierReply)
 class CarrierReplyAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at", "status", "carrier", "review_id", "text", "reasons"]
+    list_display = ["id", "created_at", "status", "carrier", "review_number", "text", "reasons"]
     list_filter = ["status", "carrier"]
+    search_fields = ["=review__id", "=review__order__number", "text"]
     ordering = ["created_at", "id"]
     actions = [
         _replies(
@@ -405,6 +407,10 @@ class CarrierReplyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description=_("review number"), ordering="review_id")
+    def review_number(self, reply) -> int:
+        return reply.review_id
+
     @admin.display(description=_("screening reasons"))
     def reasons(self, reply) -> str:
         return "；".join(reason_label(r) for r in reply.screening_reasons) or "—"
@@ -416,6 +422,7 @@ class ModerationLogAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "actor", "action", "review_ref", "old_status", "new_status", "reason"]
     list_filter = ["action"]
+    search_fields = ["=review_ref", "reason"]
     ordering = ["-created_at", "-id"]
     fields = [
         "created_at",

@@ -88,7 +88,9 @@ def photo_path(instance, filename: str) -> str:
 class ReviewPhoto(models.Model):
     """A photo as stored: re-encoded to JPEG without any metadata, with a thumbnail."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="photos", verbose_name=_("review")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     image = models.FileField(_("image"), upload_to=photo_path, max_length=200)
     thumbnail = models.FileField(_("thumbnail"), upload_to=photo_path, max_length=200)
@@ -115,8 +117,12 @@ class ReplyStatus(models.TextChoices):
 class CarrierReply(models.Model):
     """The carrier's one reply to a review, screened like the review text."""
 
-    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="reply")
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="+")
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, related_name="reply", verbose_name=_("review")
+    )
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="+", verbose_name=_("carrier")
+    )
     text = models.TextField(_("text"), max_length=1000)
     status = models.CharField(_("status"), max_length=10, choices=ReplyStatus.choices)
     screening_reasons = models.JSONField(_("screening reasons"), default=list, blank=True)
@@ -133,8 +139,12 @@ class CarrierReply(models.Model):
 class ReviewReport(models.Model):
     """A signed-in user's report of a published review; puts it back in the queue."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="reports", verbose_name=_("review")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reported by")
+    )
     reason = models.CharField(_("reason"), max_length=500)
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     # Set when a moderator acts on the review after the report.
@@ -161,8 +171,12 @@ class ComplaintStatus(models.TextChoices):
 class Complaint(models.Model):
     """A carrier's complaint that a review is malicious (000 5.4.1), with its evidence."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="complaints")
-    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("review")
+    )
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="+", verbose_name=_("carrier")
+    )
     reason = models.CharField(_("reason"), max_length=500)
     evidence = models.TextField(_("evidence"), max_length=4000, blank=True)
     status = models.CharField(
@@ -174,7 +188,12 @@ class Complaint(models.Model):
     )
     resolution = models.CharField(_("resolution"), max_length=500, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
@@ -203,10 +222,17 @@ class ModerationLog(models.Model):
     """Who did what to which review, when and why. Written by the services only; the admin shows it
     read-only to everybody, superusers included."""
 
-    review = models.ForeignKey(Review, on_delete=models.SET_NULL, null=True, related_name="log")
+    review = models.ForeignKey(
+        Review, on_delete=models.SET_NULL, null=True, related_name="log", verbose_name=_("review")
+    )
     review_ref = models.PositiveBigIntegerField(_("review number"))  # kept when the review is deleted
     complaint = models.ForeignKey(
-        Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Complaint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("complaint"),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

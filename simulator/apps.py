@@ -1,10 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SimulatorConfig(AppConfig):
     """The carrier simulator (development only): installed while ``CARRIER_SIMULATOR`` is on."""
 
     name = "simulator"
+    verbose_name = _("Carrier simulator")
 
     def ready(self) -> None:
         from carriers.integrations import integration_override_register, integration_register

@@ -18,9 +18,9 @@ BASE = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not shutil.which("make"), reason="needs make")
 
 
-def _in_a_terminal(argv: list[str], *, ctrl_c_when: bytes, timeout: float = 30) -> tuple[int, str]:
-    """Run argv on a pseudo-terminal, type Ctrl-C once ``ctrl_c_when`` has been printed; its exit
-    status and output."""
+def _in_a_terminal(argv: list[str], *, ctrl_c_when: list[bytes], timeout: float = 30) -> tuple[int, str]:
+    """Run argv on a pseudo-terminal, type Ctrl-C once every line of ``ctrl_c_when`` has been
+    printed; its exit status and output."""
     pid, fd = os.forkpty()
     if pid == 0:  # pragma: no cover  (the child)
         os.chdir(BASE)
@@ -36,7 +36,7 @@ def _in_a_terminal(argv: list[str], *, ctrl_c_when: bytes, timeout: float = 30) 
             if not data:
                 break
             output += data
-        if not typed and output.count(ctrl_c_when) >= 2:
+        if not typed and all(line in output for line in ctrl_c_when):
             os.write(fd, b"\x03")
             typed = True
     else:
@@ -56,7 +56,11 @@ def test_ctrl_c_stops_every_process_and_make_exits_0(tmp_path):
         f"run:\n\t@{sys.executable} -m courier_platform.devrun {tmp_path / 'Procfile'}\n"
     )
 
-    status, output = _in_a_terminal(["make", "-f", str(tmp_path / "Makefile"), "run"], ctrl_c_when=b"started")
+    # Ctrl-C once honcho has seen both processes start (it reports each pid as it learns it).
+    status, output = _in_a_terminal(
+        ["make", "-f", str(tmp_path / "Makefile"), "run"],
+        ctrl_c_when=[b"one.1 started (pid=", b"two.1 started (pid="],
+    )
 
     assert status == 0, output
     assert "Interrupt" not in output

@@ -77,3 +77,29 @@ def test_filters_are_builtins_of_every_template():
         )
     )
     assert html == "138 0013 8000 HK$8.00 1.5 kg 2026-01-01 08:00"
+
+
+def test_date_is_the_day_in_shanghai():
+    assert formats.local_date(datetime(2026, 11, 22, 16, 30, tzinfo=UTC)) == "2026-11-23"
+    assert formats.local_date(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (
+            datetime(2026, 11, 23, 2, tzinfo=UTC),
+            datetime(2026, 11, 23, 4, tzinfo=UTC),
+            "2026-11-23 10:00–12:00",
+        ),
+        (
+            datetime(2026, 11, 23, 14, tzinfo=UTC),
+            datetime(2026, 11, 23, 17, tzinfo=UTC),
+            "2026-11-23 22:00–2026-11-24 01:00",
+        ),
+        (datetime(2026, 11, 23, 2, tzinfo=UTC), None, "2026-11-23 10:00"),
+        (None, None, ""),
+    ],
+)
+def test_a_window_shows_its_date_once(start, end, shown):
+    assert formats.local_window(start, end) == shown

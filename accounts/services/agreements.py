@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AcceptanceMethod, Agreement, AgreementAcceptance, AgreementKind, User
 from accounts.selectors import agreements_in_force
+from notifications.announcements import broadcast_start
 from notifications.models import Kind
-from notifications.services import notify_many
 
 
 def _clean_ip(ip: str | None) -> str | None:
@@ -49,9 +49,10 @@ def agreement_accept(
 
 @transaction.atomic
 def agreement_publish(*, agreement: Agreement, now: datetime | None = None) -> int:
-    """Publish a draft version with its effective date and tell every active user.
+    """Publish a draft version with its effective date and tell every active user (a batched
+    broadcast after commit).
 
-    Returns how many users were told. The effective date may be now or later, never earlier: users
+    Returns how many users are told. The effective date may be now or later, never earlier: users
     cannot have accepted by using the service before they were told.
     """
     now = now or timezone.now()
@@ -62,17 +63,15 @@ def agreement_publish(*, agreement: Agreement, now: datetime | None = None) -> i
         raise ValidationError(_("The effective date must not be in the past."))
     agreement.published_at = now
     agreement.save(update_fields=["published_at"])
-    title = str(agreement.title)
-    return notify_many(
-        users=User.objects.filter(is_active=True).only("pk", "language"),
+    return broadcast_start(
         kind=Kind.AGREEMENT_UPDATED,
         context={
             "version": agreement.version,
             "effective_at": agreement.effective_at,
-            "agreement_title": title,
+            "agreement_title": str(agreement.title),
+            "agreement_kind": "privacy" if agreement.kind == AgreementKind.PRIVACY else "terms",
             "url": agreement.get_absolute_url(),
         },
-        title=_("The privacy policy is changing") if agreement.kind == AgreementKind.PRIVACY else None,
         requires_action=True,
         dedupe_key=f"agreement:{agreement.kind}:{agreement.version}",
     )

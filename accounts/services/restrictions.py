@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -24,6 +24,7 @@ from accounts.models import (
     Violation,
     ViolationKind,
 )
+from carriers.formats import local_time
 from notifications.models import Kind
 from notifications.services import notify, user_language
 
@@ -57,9 +58,7 @@ class Restricted(PermissionDenied):
         if self.ends_at is None:
             until = _("This restriction is permanent.")
         else:
-            until = _("It ends on %(until)s.") % {
-                "until": formats.date_format(timezone.localtime(self.ends_at), "Y-m-d H:i")
-            }
+            until = _("It ends on %(until)s.") % {"until": local_time(self.ends_at)}
         return _("%(action)s Reason: %(reason)s. %(until)s") % {
             "action": action,
             "reason": self.reason,

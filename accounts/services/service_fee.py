@@ -8,16 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ServiceFeeAnnouncement, User
+from accounts.models import ServiceFeeAnnouncement
 from accounts.service_fee import service_fee_forget
+from notifications.announcements import broadcast_start
 from notifications.models import Kind
-from notifications.services import notify_many
 
 
 def service_fee_announcement_publish(
     *, announcement: ServiceFeeAnnouncement, now: datetime | None = None
 ) -> int:
-    """Publish an announcement and tell every active user; returns how many were told.
+    """Publish an announcement and tell every active user (a batched broadcast after commit);
+    returns how many users are told.
 
     Refused when it is published already or its effective date is not later than now (the moment
     of publication): nobody may pay a fee they were not told about first.
@@ -34,8 +35,7 @@ def service_fee_announcement_publish(
             )
         announcement.published_at = now
         announcement.save(update_fields=["published_at"])
-        told = notify_many(
-            users=User.objects.filter(is_active=True),
+        told = broadcast_start(
             kind=Kind.SERVICE_FEE_ANNOUNCEMENT,
             context={
                 "amount": str(announcement.fee),

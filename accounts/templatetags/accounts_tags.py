@@ -6,18 +6,10 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from carriers import formats
-
 register = template.Library()
 
 _SECTION = re.compile(r"^(?:[一二三四五六七八九十]+、|附件)")
 _CLAUSE = re.compile(r"^(\d+(?:\.\d+)+\.?)\s*")
-
-
-@register.filter
-def phone_display(value: str | None) -> str:
-    """How people write a stored number (``carriers.formats.phone``)."""
-    return formats.phone(value)
 
 
 @register.filter

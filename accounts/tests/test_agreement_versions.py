@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -14,6 +14,12 @@ from accounts.models import AcceptanceMethod, Agreement, AgreementAcceptance, Ag
 from accounts.services.agreements import agreement_accept, agreement_publish
 from notifications.models import Kind, Notification
 from tests.factories import PASSWORD, UserFactory
+
+
+def publish(agreement):
+    """Publish; every user is told by a broadcast after commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return agreement_publish(agreement=agreement)
 
 
 @pytest.fixture
@@ -38,13 +44,16 @@ def _login(client, phone="13800138000"):
 
 
 def test_admin_publishes_a_version_and_every_user_is_told(
-    client, moderator, signed_up, other_customer, draft_v2
+    client, moderator, signed_up, other_customer, draft_v2, django_capture_on_commit_callbacks
 ):
     inactive = UserFactory(is_active=False)
     client.force_login(moderator)
-    response = client.post(
-        "/admin/accounts/agreement/", {"action": "publish", "_selected_action": [draft_v2.pk]}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the broadcast goes after commit
+        response = client.post(
+            "/admin/accounts/agreement/",
+            {"action": "publish", "_selected_action": [draft_v2.pk]},
+            follow=True,
+        )
     assert response.status_code == 200
     draft_v2.refresh_from_db()
     assert draft_v2.published_at is not None
@@ -62,7 +71,7 @@ def test_admin_publishes_a_version_and_every_user_is_told(
 
 
 def test_banner_shows_until_acknowledged(signed_up, draft_v2):
-    agreement_publish(agreement=draft_v2)
+    publish(draft_v2)
     browser = Client()
     browser.force_login(signed_up)
     page = browser.get("/accounts/profile/").content.decode()
@@ -86,7 +95,7 @@ def test_a_past_effective_date_is_refused(agreement_v1):
 
 
 def test_continued_use_after_the_effective_date_is_acceptance(signed_up, draft_v2):
-    agreement_publish(agreement=draft_v2)
+    publish(draft_v2)
     # Before the date, using the platform accepts nothing new.
     assert _login(Client(REMOTE_ADDR="198.51.100.4")).status_code == 302
     assert not AgreementAcceptance.objects.filter(user=signed_up, agreement=draft_v2).exists()
@@ -110,7 +119,7 @@ def test_continued_use_after_the_effective_date_is_acceptance(signed_up, draft_v
 
 
 def test_continued_use_over_the_api_with_a_token(signed_up, draft_v2):
-    agreement_publish(agreement=draft_v2)
+    publish(draft_v2)
     token = Token.objects.create(user=signed_up)
     api = APIClient(REMOTE_ADDR="203.0.113.8")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -121,7 +130,7 @@ def test_continued_use_over_the_api_with_a_token(signed_up, draft_v2):
 
 
 def test_acceptance_history_in_the_admin_and_the_export(client, moderator, signed_up, draft_v2):
-    agreement_publish(agreement=draft_v2)
+    publish(draft_v2)
     with time_machine.travel(draft_v2.effective_at + timedelta(minutes=2), tick=False):
         _login(Client())
     client.force_login(moderator)
@@ -154,7 +163,7 @@ def test_privacy_policy_page_is_versioned_and_linked(client, agreement_v1):
         body="上门快递隐私政策 v2",
         effective_at=timezone.now() + timedelta(days=3),
     )
-    agreement_publish(agreement=v2)
+    publish(v2)
     assert "上门快递隐私政策 v2" in client.get("/privacy/v2/").content.decode()
     assert "上门快递隐私政策 v2" not in client.get("/privacy/").content.decode()
     # The user agreement is unaffected by privacy versions.

@@ -22,7 +22,7 @@ NEW_PHONE = "+8613700137001"
 class RecordingSmsBackend:
     sent: list = []
 
-    def send(self, *, phone: str, text: str) -> None:
+    def send(self, *, phone: str, text: str, **_template) -> None:
         self.sent.append((phone, text))
 
 

@@ -43,7 +43,7 @@ def sms(settings):
 class RecordingSmsBackend:
     sent: list = []
 
-    def send(self, *, phone: str, text: str) -> None:
+    def send(self, *, phone: str, text: str, **_template) -> None:
         self.sent.append((phone, text))
 
 

@@ -155,11 +155,13 @@ def test_export_holds_everything(person, history):
         "orders",
         "reviews",
         "notifications",
+        "notice_addresses",
         "agreement_acceptances",
         "violations",
         "restrictions",
         "feedback",
     }
+    assert data["notice_addresses"] == {"push_subscriptions": [], "wechat_openid": None}
     assert data["profile"] == {
         "username": PHONE,
         "name": NAME,

@@ -33,7 +33,9 @@ def _prices(api_client) -> dict[str, str]:
     return {e["carrier"]: e["price"]["amount"] for e in response.json()["estimates"] if e["price"]}
 
 
-def test_the_fee_applies_from_its_date_never_before(api_client, demo_carriers, customer, other_customer):
+def test_the_fee_applies_from_its_date_never_before(
+    api_client, demo_carriers, customer, other_customer, django_capture_on_commit_callbacks
+):
     UserFactory(phone="+8613500135000", is_active=False)
     with time_machine.travel(T0, tick=False):
         before = _prices(api_client)
@@ -41,7 +43,9 @@ def test_the_fee_applies_from_its_date_never_before(api_client, demo_carriers, c
             fee=Decimal("2.00"), effective_at=T0 + timedelta(days=7)
         )
 
-        told = service_fee_announcement_publish(announcement=announcement)
+        # Every active user is told by a broadcast after commit.
+        with django_capture_on_commit_callbacks(execute=True):
+            told = service_fee_announcement_publish(announcement=announcement)
 
         assert told == 2  # every active user, nobody else
         notices = Notification.objects.filter(kind=Kind.SERVICE_FEE_ANNOUNCEMENT)
@@ -67,13 +71,14 @@ def test_publishing_on_or_after_the_effective_date_is_refused(customer):
     assert Notification.objects.count() == 0
 
 
-def test_a_published_announcement_cannot_be_published_again(customer):
+def test_a_published_announcement_cannot_be_published_again(customer, django_capture_on_commit_callbacks):
     with time_machine.travel(T0, tick=False):
         announcement = ServiceFeeAnnouncement.objects.create(
             fee=Decimal("1.00"), effective_at=T0 + timedelta(days=1)
         )
-        service_fee_announcement_publish(announcement=announcement)
-        with pytest.raises(ValidationError):
+        with django_capture_on_commit_callbacks(execute=True):
+            service_fee_announcement_publish(announcement=announcement)
+        with pytest.raises(ValidationError), django_capture_on_commit_callbacks(execute=True):
             service_fee_announcement_publish(announcement=announcement)
     assert Notification.objects.count() == 1
 
@@ -89,7 +94,9 @@ def test_the_admin_refuses_an_effective_date_not_in_the_future(client, moderator
     assert ServiceFeeAnnouncement.objects.count() == 0
 
 
-def test_the_admin_publishes_and_then_keeps_it_as_it_was(client, moderator, customer):
+def test_the_admin_publishes_and_then_keeps_it_as_it_was(
+    client, moderator, customer, django_capture_on_commit_callbacks
+):
     client.force_login(moderator)
     with time_machine.travel(T0, tick=False):
         added = client.post(
@@ -97,7 +104,10 @@ def test_the_admin_publishes_and_then_keeps_it_as_it_was(client, moderator, cust
         )
         assert added.status_code == 302
         announcement = ServiceFeeAnnouncement.objects.get()
-        client.post(CHANGELIST, {"action": "publish", ACTION_CHECKBOX_NAME: [announcement.pk], "index": "0"})
+        with django_capture_on_commit_callbacks(execute=True):  # the broadcast goes after commit
+            client.post(
+                CHANGELIST, {"action": "publish", ACTION_CHECKBOX_NAME: [announcement.pk], "index": "0"}
+            )
     announcement.refresh_from_db()
     assert announcement.published_at == T0
     assert Notification.objects.filter(user=customer, kind=Kind.SERVICE_FEE_ANNOUNCEMENT).count() == 1

@@ -18,6 +18,7 @@ from .base import (
 )
 from .registry import (
     INTEGRATIONS,
+    carriers_served_by,
     effective_integration_name,
     integration_choices,
     integration_for,
@@ -37,6 +38,7 @@ __all__ = [
     "RequestRefused",
     "SendResult",
     "SendStatus",
+    "carriers_served_by",
     "effective_integration_name",
     "integration_choices",
     "integration_for",

@@ -54,3 +54,13 @@ def integration_for(carrier: Carrier) -> Integration:
         return INTEGRATIONS[name]
     except KeyError:
         raise LookupError(f"no integration registered for '{name}' (carrier {carrier.code})") from None
+
+
+def carriers_served_by(name: str) -> list[Carrier]:
+    """The active carriers the integration ``name`` serves right now (as their own integration, or
+    by an override, as the simulator plays the demo carriers)."""
+    return [
+        carrier
+        for carrier in Carrier.objects.filter(active=True).order_by("code")
+        if effective_integration_name(carrier) == name
+    ]

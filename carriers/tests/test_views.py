@@ -49,16 +49,16 @@ def test_contract_page_shows_the_current_terms(client, demo_carriers, django_ass
     html = response.content.decode()
     assert "港邮快递袋服务条款" in html
     assert "最高赔偿额为港币20,000元" in html
-    assert "20000.00 HKD" in html
+    assert "HK$20000.00" in html
     assert "现行版本" in html  # zh-hans, the default language
-    assert "保价金额的 1%，最低 10.00 HKD" in html
-    assert "服务费 12.00 HKD，另加预估进口税（申报价值的 13%）" in html
+    assert "保价金额的 1%，最低 HK$10.00" in html
+    assert "服务费 HK$12.00，另加预估进口税（申报价值的 13%）" in html
 
 
 def test_contract_page_in_english(client, demo_carriers):
     html = client.get("/carriers/swift-express/contract/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Current" in html
-    assert "0.5% of the insured value, at least 1.00 CNY" in html
+    assert "0.5% of the insured value, at least ¥1.00" in html
     assert "迅捷快递电子契约条款" in html  # the terms themselves stay Chinese
 
 

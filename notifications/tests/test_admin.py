@@ -59,3 +59,29 @@ def test_deliveries_are_listed_with_a_link_to_their_notice(admin_client, emailed
     assert [d.subject for d in response.context["cl"].result_list] == [f"notification:{notice.pk}"]
     link = reverse("admin:notifications_notification_change", args=[notice.pk])
     assert f'href="{link}"' in response.content.decode()
+
+
+def test_deliveries_are_found_by_the_users_phone_or_email_and_filtered_by_status_and_user(
+    admin_client, emailed_customer, customer, django_assert_max_num_queries
+):
+    mine = notify(user=emailed_customer, kind=Kind.SIGNED, order=OrderFactory(user=emailed_customer))
+    theirs = notify(user=customer, kind=Kind.SIGNED, order=OrderFactory(user=customer))
+    Delivery.objects.of(mine).filter(channel=ChannelCode.EMAIL).update(status=DeliveryStatus.FAILED)
+
+    def listed(params) -> list[tuple[str, str]]:
+        with django_assert_max_num_queries(12):  # constant: no query per row
+            response = admin_client.get("/admin/notifications/delivery/", params)
+        assert response.status_code == 200
+        return sorted((d.subject, d.channel) for d in response.context["cl"].result_list)
+
+    mine_subject, theirs_subject = f"notification:{mine.pk}", f"notification:{theirs.pk}"
+    assert listed({"q": "wang@example.com"}) == [(mine_subject, "email"), (mine_subject, "in_app")]
+    assert listed({"q": "13600136000"}) == [(mine_subject, "email"), (mine_subject, "in_app")]
+    assert listed({"q": "+8613800138000"}) == [(theirs_subject, "in_app")]
+    assert listed({"recipient": str(customer.pk)}) == [(theirs_subject, "in_app")]
+    assert listed({"status__exact": "failed"}) == [(mine_subject, "email")]
+    assert listed({"status__exact": "sent", "channel__exact": "in_app"}) == [
+        (mine_subject, "in_app"),
+        (theirs_subject, "in_app"),
+    ]
+    assert listed({"q": "nobody@example.com"}) == []

@@ -1,7 +1,4 @@
-import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import time_machine
@@ -13,7 +10,6 @@ from delivery import services as engine
 from delivery import tasks
 from delivery.services import Outcome, message_add, message_deliver
 from delivery.tasks import messages_sweep
-from notifications.channels import DeliveryError, HttpSmsBackend, PermanentDeliveryError
 from notifications.models import ChannelCode, Delivery, DeliveryStatus, Kind, Notification
 from notifications.services import delivery_draft, notify
 from notifications.tests.mail_backends import FlakyBackend
@@ -261,47 +257,6 @@ def test_sms_channel_defaults_to_the_log(customer, order, caplog):
 
     # The log never shows a full phone number (operations.logs masks it in every line).
     assert f"SMS to +86 138****8000: 订单 {order.number} 已签收" in caplog.text
-
-
-class _Provider(BaseHTTPRequestHandler):
-    answers: list[int] = []
-    received: list[dict] = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Provider.received.append({"auth": self.headers.get("Authorization"), **json.loads(body)})
-        self.send_response(_Provider.answers.pop(0))
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def sms_provider():
-    server = HTTPServer(("127.0.0.1", 0), _Provider)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _Provider.received = []
-    yield f"http://127.0.0.1:{server.server_port}/send"
-    server.shutdown()
-    server.server_close()
-
-
-def test_http_sms_backend_posts_to_the_provider(sms_provider):
-    _Provider.answers = [503, 200]
-    backend = HttpSmsBackend(url=sms_provider, token="t0k")
-
-    with pytest.raises(DeliveryError, match="503"):
-        backend.send(phone="+8613800138000", text="您好")
-    backend.send(phone="+8613800138000", text="您好")
-
-    assert _Provider.received == [{"auth": "Bearer t0k", "to": "+8613800138000", "text": "您好"}] * 2
-
-
-def test_http_sms_backend_needs_a_url():
-    with pytest.raises(PermanentDeliveryError):
-        HttpSmsBackend(url="", token="").send(phone="+8613800138000", text="x")
 
 
 def test_deleting_the_account_deletes_every_delivery_of_its_notices(

@@ -183,7 +183,7 @@ CONTEXTS = {
     Kind.PICKED_UP: {"waybill_no": "SF1234567890", "fee": {"amount": "23.00", "currency": "CNY"}},
     Kind.PROBLEM: {"description": "地址不详"},
     Kind.SIGNED: {"signed_by": "本人", "remark": "外包装破损"},
-    Kind.REJECTED: {"reason": "收件人拒收"},
+    Kind.REJECTED: {"reason": "recipient_not_found", "note": "电话无人接听"},
     Kind.CANCELLED: {"by": "carrier", "reason": "courier_no_show"},
     Kind.EXPIRED: {"reason": "exception_unresolved"},
     Kind.REVIEW_MODERATED: {"outcome": "hidden", "reason": "含联系方式"},
@@ -194,6 +194,19 @@ CONTEXTS = {
         "effective_at": datetime(2027, 1, 1, tzinfo=SHANGHAI),
     },
     Kind.FEEDBACK_ANSWERED: {"reply": "下单时勾选保价即可。", "text": "怎么保价？"},
+    Kind.RETURN_LEG: {
+        "state": "disposed",
+        "fee": {"amount": "30.00", "currency": "HKD"},
+        "proceeds": {"amount": "100.00", "currency": "HKD"},
+    },
+    Kind.CLAIM_DECIDED: {
+        "decision": "approved",
+        "amount": Decimal("500.00"),
+        "return_freight": Decimal("20.00"),
+        "paid_out": Decimal("480.00"),
+        "currency": "HKD",
+        "note": "已核实",
+    },
 }
 
 

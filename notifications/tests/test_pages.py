@@ -19,8 +19,16 @@ def logged_in(client, customer):
     return client
 
 
+# An order in the state each kind is about (a pickup exception open, an order expired).
+ORDER_STATE = {
+    Kind.PICKUP_EXCEPTION: {"status": "accepted", "exception_code": "unreachable"},
+    Kind.EXPIRED: {"status": "expired"},
+}
+
+
 def _notice(user, kind=Kind.SIGNED, minutes_ago=0, **kwargs):
-    notice = notify(user=user, kind=kind, order=OrderFactory(user=user), **kwargs)
+    order = OrderFactory(user=user, **ORDER_STATE.get(kind, {}))
+    notice = notify(user=user, kind=kind, order=order, **kwargs)
     Notification.objects.filter(pk=notice.pk).update(
         created_at=timezone.now() - timedelta(minutes=minutes_ago)
     )

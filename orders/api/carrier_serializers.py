@@ -133,7 +133,10 @@ class EventResultSerializer(serializers.Serializer):
 
 class CarrierErrorSerializer(serializers.Serializer):
     error = serializers.CharField(
-        help_text="invalid_payload, order_not_found, illegal_transition or pickup_code_mismatch."
+        help_text="invalid_payload, order_not_found, illegal_transition or pickup_code_mismatch; for "
+        "claim.decided: claim_not_found, claim_decided_already, compensation_over_limit (above the "
+        "lowest of the amount claimed, the declared value and your cap) or "
+        "return_freight_over_compensation."
     )
     detail = serializers.JSONField(
         required=False, help_text="A readable reason, or the field errors of an invalid payload."

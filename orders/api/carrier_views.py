@@ -296,6 +296,7 @@ class _UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
 
 
 class CarrierOrderFilter(django_filters.FilterSet):
+    number = django_filters.CharFilter(help_text="Only the order with this number (to re-read one order).")
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices, help_text="Only orders in these statuses (repeat the parameter for several)."
     )
@@ -307,7 +308,7 @@ class CarrierOrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = Order
-        fields = ["status", "updated_since"]
+        fields = ["number", "status", "updated_since"]
 
 
 class CarrierOrderListView(generics.ListAPIView):

@@ -18,7 +18,17 @@ from accounts.api.fields import AwareDateTimeField
 from accounts.names import validate_visible_name
 from carriers.models import Carrier, Payer
 from carriers.shipment import CustomsLine, Party, Shipment
-from orders.models import CancelReason, ItemType, Order, OrderEvent
+from orders.models import (
+    CancelReason,
+    Claim,
+    ClaimDocument,
+    ClaimKind,
+    ClaimStatus,
+    ItemType,
+    Order,
+    OrderEvent,
+)
+from orders.services.statuses import AFTER_PICKUP
 from orders.validators import (
     CONTRACT_NOT_ACCEPTED,
     validate_address_detail,
@@ -429,6 +439,8 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
     contract = serializers.SerializerMethodField()
     rebooked_from = serializers.SerializerMethodField()
     cancel_reason = CancelReasonOrBlankField(read_only=True)
+    return_fee = serializers.SerializerMethodField()
+    disposal_proceeds = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -464,7 +476,11 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "courier",
             "pickup_code",
             "exception",
+            "fee_paid",
+            "reject_reason",
             "return_state",
+            "return_fee",
+            "disposal_proceeds",
             "cancel_reason",
             "contract",
             "rebooked_from",
@@ -478,6 +494,20 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "currency": order.estimate_currency,
             "breakdown": order.estimate_breakdown,
         }
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_return_fee(self, order: Order) -> dict | None:
+        """What the return leg costs the sender (003 §8b)."""
+        if order.return_fee_amount is None:
+            return None
+        return {"amount": str(order.return_fee_amount), "currency": order.return_currency}
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_disposal_proceeds(self, order: Order) -> dict | None:
+        """A disposed parcel's sale proceeds; the sender gets them less the return fee."""
+        if order.disposal_proceeds_amount is None:
+            return None
+        return {"amount": str(order.disposal_proceeds_amount), "currency": order.return_currency}
 
     @extend_schema_field(ExceptionSerializer(allow_null=True))
     def get_exception(self, order: Order) -> dict | None:
@@ -511,11 +541,96 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
         return source.number
 
 
+class ClaimDocumentOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClaimDocument
+        fields = ["id", "content_type", "size", "created_at"]
+        read_only_fields = fields
+
+
+class ClaimDecisionSerializer(serializers.Serializer):
+    amount = MoneySerializer(allow_null=True)
+    return_freight = MoneySerializer(allow_null=True)
+    paid_out = MoneySerializer(allow_null=True, help_text="The compensation less the return freight.")
+    note = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim and, once the carrier decided, its outcome."""
+
+    amount = serializers.SerializerMethodField()
+    documents = ClaimDocumentOutSerializer(many=True, read_only=True)
+    decision = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "kind",
+            "amount",
+            "description",
+            "status",
+            "created_at",
+            "documents_due_at",
+            "documents",
+            "decision",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneySerializer)
+    def get_amount(self, claim: Claim) -> dict:
+        return {"amount": str(claim.amount), "currency": claim.currency}
+
+    @extend_schema_field(ClaimDecisionSerializer(allow_null=True))
+    def get_decision(self, claim: Claim) -> dict | None:
+        if claim.status == ClaimStatus.SUBMITTED:
+            return None
+
+        def money(value):
+            return None if value is None else {"amount": str(value), "currency": claim.currency}
+
+        return {
+            "amount": money(claim.compensation),
+            "return_freight": money(claim.return_freight),
+            "paid_out": money(claim.paid_out),
+            "note": claim.decision_note,
+            "decided_at": serializers.DateTimeField().to_representation(claim.decided_at),
+        }
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    """``multipart/form-data``; ``documents`` repeated (PDF, JPEG or PNG, checked by content)."""
+
+    kind = serializers.ChoiceField(choices=ClaimKind.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    description = serializers.CharField(max_length=2000)
+    documents = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class ClaimDocumentsAddSerializer(serializers.Serializer):
+    documents = serializers.ListField(child=serializers.FileField(), min_length=1)
+
+
+class ClaimCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    documents_due_at = serializers.DateTimeField()
+
+
 class OrderSerializer(OrderListSerializer):
-    """One order with its timeline (``events``, oldest first)."""
+    """One order with its timeline (``events``, oldest first) and its claim (``claims``)."""
 
     events = EventSerializer(many=True, read_only=True)
+    claims = serializers.SerializerMethodField()
 
     class Meta(OrderListSerializer.Meta):
-        fields = [*OrderListSerializer.Meta.fields, "events"]
+        fields = [*OrderListSerializer.Meta.fields, "claims", "events"]
         read_only_fields = fields
+
+    @extend_schema_field(ClaimSerializer(many=True))
+    def get_claims(self, order: Order) -> list:
+        # Only a parcel the carrier collected can have a claim (and only then are they prefetched).
+        if order.status not in AFTER_PICKUP:
+            return []
+        return ClaimSerializer(order.claims.all(), many=True).data

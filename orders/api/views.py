@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +23,10 @@ from orders import selectors
 from orders.api.serializers import (
     BookingSerializer,
     CancelSerializer,
+    ClaimCreatedSerializer,
+    ClaimCreateSerializer,
+    ClaimDocumentOutSerializer,
+    ClaimDocumentsAddSerializer,
     EstimateListSerializer,
     EstimateRequestSerializer,
     OrderListSerializer,
@@ -28,7 +35,7 @@ from orders.api.serializers import (
     ShipmentSerializer,
 )
 from orders.models import Order, Status
-from orders.services import booking, cancellation, lifecycle
+from orders.services import booking, cancellation, claims, lifecycle
 
 QUOTE_FIELDS = (
     "carrier",
@@ -44,6 +51,33 @@ QUOTE_FIELDS = (
 )
 
 ConflictSerializer = inline_serializer("OrderConflict", fields={"error": serializers.CharField()})
+ClaimConflictSerializer = inline_serializer(
+    "ClaimConflict",
+    fields={
+        "error": serializers.CharField(help_text="The rule, in words."),
+        "rule": serializers.ChoiceField(
+            choices=[
+                "not_picked_up",
+                "claim_window_closed",
+                "claim_exists",
+                "freight_unpaid",
+                "delivered_intact",
+                "documents_window_closed",
+            ]
+        ),
+    },
+)
+
+
+def _claim_refused(refused: claims.ClaimRefused) -> Response:
+    return Response({"error": refused.message, "rule": refused.rule}, status=status.HTTP_409_CONFLICT)
+
+
+def _claim_invalid(error: ValidationError) -> Response:
+    body = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
 BookingRefusedSerializer = inline_serializer(
     "BookingRefused",
     fields={
@@ -222,3 +256,76 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         # Hiding, never Model.delete(): the order goes on for the carrier (000 4.6).
         cancellation.order_delete(order=self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="order_claim_create",
+        summary="Claim for a lost, damaged or short parcel (one per parcel)",
+        request={"multipart/form-data": ClaimCreateSerializer},
+        responses={
+            201: ClaimCreatedSerializer,
+            400: OpenApiResponse(description="Field errors: kind, amount, description, documents."),
+            409: OpenApiResponse(
+                ClaimConflictSerializer,
+                description="Not picked up, past the carrier's claim window, a claim exists, the "
+                "freight is unpaid, or damage / shortage on a parcel signed without a damage remark.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="claims", parser_classes=[MultiPartParser, FormParser])
+    def claim_create(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        serializer = ClaimCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            claim = claims.claim_file(
+                order=order,
+                user=request.user,
+                kind=data["kind"],
+                amount=data["amount"],
+                description=data["description"],
+                uploads=data.get("documents", []),
+            )
+        except claims.ClaimRefused as refused:
+            return _claim_refused(refused)
+        except ValidationError as error:
+            return _claim_invalid(error)
+        return Response(
+            ClaimCreatedSerializer(
+                {"id": claim.pk, "status": claim.status, "documents_due_at": claim.documents_due_at}
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        operation_id="order_claim_documents_add",
+        summary="Add documents to my claim (until documents_due_at)",
+        request={"multipart/form-data": ClaimDocumentsAddSerializer},
+        responses={
+            201: ClaimDocumentOutSerializer(many=True),
+            400: OpenApiResponse(description="No document, or a file that is not a PDF, JPEG or PNG."),
+            409: OpenApiResponse(ClaimConflictSerializer, description="Past documents_due_at."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"claims/(?P<claim_id>[0-9]+)/documents",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def claim_documents(self, request: Request, number: str, claim_id: str) -> Response:
+        order = self.get_object()
+        claim = order.claims.filter(pk=int(claim_id)).first()
+        if claim is None:
+            raise NotFound()
+        serializer = ClaimDocumentsAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            rows = claims.claim_documents_add(
+                claim=claim, user=request.user, uploads=serializer.validated_data["documents"]
+            )
+        except claims.ClaimRefused as refused:
+            return _claim_refused(refused)
+        except ValidationError as error:
+            return _claim_invalid(error)
+        return Response(ClaimDocumentOutSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ViolationKind
 from accounts.services.violations import violation_record
-from carriers.models import Carrier, CarrierEventResult
+from carriers.models import Carrier, CarrierEventResult, Payer
 from notifications.services import dedupe_key_for, notify
 from orders.clock import next_local_midnight
 from orders.event_registry import (
@@ -28,6 +28,8 @@ from orders.event_registry import (
     ASPECTS,
     BEFORE_PICKUP,
     CANCELLED,
+    CARRIER_NOTE,
+    CLAIM_DECIDED,
     CONTRABAND_FOUND,
     CONTRABAND_FROM,
     DISPATCH_FAILED,
@@ -35,6 +37,8 @@ from orders.event_registry import (
     DISPOSED,
     EVENT_TYPES,
     EXCEPTION_RESOLVED,
+    FEE_SETTLED,
+    FEE_SETTLED_FROM,
     ILLEGAL,
     IN_TRANSIT,
     NOT_ACCEPTED,
@@ -54,6 +58,7 @@ from orders.event_registry import (
 )
 from orders.models import Actor, CancelReason, Order, OrderEvent, PickupException, ReturnState, Status
 from orders.services.cancellation import frequent_cancellations_check
+from orders.services.claims import ClaimRefused, Decision, claim_decide
 from orders.services.expiry import order_expire_overdue
 from orders.services.lifecycle import IllegalTransition, order_event_record, order_transition
 from orders.services.statuses import is_legal_move
@@ -106,6 +111,8 @@ def judge(*, order: Order, carrier: Carrier, event: IncomingEvent) -> tuple[str,
 
 
 def _is_late(*, order: Order, event: IncomingEvent) -> bool:
+    if event.type == CLAIM_DECIDED:  # about the claim, not the parcel's progress: never late
+        return False
     if event.occurred_at < order.status_changed_at:
         return True
     target = TARGET_STATUS.get(event.type)
@@ -163,6 +170,8 @@ def _note(event: IncomingEvent) -> str:
         text = " · ".join(part for part in (d.get("category"), d.get("note")) if part)
     elif event.type == SIGNED:
         text = d.get("remark") or ""
+    elif event.type == REJECTED:  # the reason is a code, shown by its label
+        text = d.get("note") or ""
     else:
         text = d.get("reason") or d.get("note") or d.get("description") or ""
     return str(text)[:500]
@@ -319,18 +328,35 @@ def _picked_up(*, order, carrier, event):
     moves = order.status != S.PICKED_UP and is_legal_move(order.status, S.PICKED_UP)
     if moves and not _pickup_code_matches(order=order, carrier=carrier, sent=d.get("pickup_code")):
         raise EventRefused(PICKUP_CODE_MISMATCH, _("The pickup code is missing or wrong."))
-    changes = {
-        "waybill_no": d["waybill_no"],
-        "actual_weight_kg": d["weight_kg"],
-        "fee_amount": d["fee"]["amount"],
-        "fee_currency": d["fee"]["currency"],
-    }
-    return _status_event(
-        order=order,
-        event=event,
-        changes=changes,
-        context={"waybill_no": d["waybill_no"], "fee": _plain(d["fee"])},
-    )
+    # Paid at pickup unless the carrier says otherwise; a 到付 parcel is unpaid until the carrier
+    # reports the recipient paid (order.signed fee_paid).
+    changes = {"waybill_no": d["waybill_no"], **_fee_changes(d)}
+    context = {"waybill_no": d["waybill_no"]}
+    if d.get("fee"):
+        paid = d["fee"].get("paid")
+        changes["fee_paid"] = paid if paid is not None else order.payer != Payer.RECIPIENT
+        context["fee"] = _plain(d["fee"])
+    return _status_event(order=order, event=event, changes=changes, context=context)
+
+
+def _fee_changes(d: Mapping[str, Any]) -> dict[str, Any]:
+    """The weight and fee an event reports (a pickup may leave them to ``order.fee_settled``)."""
+    changes: dict[str, Any] = {}
+    if d.get("weight_kg") is not None:
+        changes["actual_weight_kg"] = d["weight_kg"]
+    if d.get("fee"):
+        changes.update(fee_amount=d["fee"]["amount"], fee_currency=d["fee"]["currency"])
+    return changes
+
+
+def _fee_settled(*, order, carrier, event):
+    if order.status not in FEE_SETTLED_FROM:
+        raise _refuse(order, event)
+    return Result.RECORDED, _entry(order, event, changes=_fee_changes(event.data))
+
+
+def _carrier_note(*, order, carrier, event):
+    return Result.RECORDED, _entry(order, event)
 
 
 def _in_transit(*, order, carrier, event):
@@ -351,17 +377,25 @@ def _problem(*, order, carrier, event):
 
 def _signed(*, order, carrier, event):
     remark = event.data.get("remark") or ""
+    paid = event.data.get("fee_paid")
     # Signing without a damage remark means delivered intact (003 §12b-ii): claims read this.
     return _status_event(
         order=order,
         event=event,
+        changes={"fee_paid": paid} if paid is not None else None,
         context={"signed_by": event.data.get("signed_by") or "", "remark": remark},
         intact=not remark,
     )
 
 
 def _rejected(*, order, carrier, event):
-    return _status_event(order=order, event=event, context={"reason": event.data.get("reason", "")})
+    reason, note = event.data["reason"], event.data.get("note") or ""
+    return _status_event(
+        order=order,
+        event=event,
+        changes={"reject_reason": reason},
+        context={"reason": reason, "note": note},
+    )
 
 
 def _cancelled(*, order, carrier, event):
@@ -417,7 +451,40 @@ def _return_leg(*, order, carrier, event):
             _("The return leg cannot go from “%(old)s” to “%(new)s”.")
             % {"old": ReturnState(order.return_state).label, "new": ReturnState(new).label},
         )
-    return Result.APPLIED, _entry(order, event, changes={"return_state": new})
+    fee, proceeds = event.data.get("fee"), event.data.get("proceeds")
+    changes = {"return_state": new}
+    if fee:
+        changes.update(return_fee_amount=fee["amount"], return_currency=fee["currency"])
+    if proceeds:
+        changes.update(disposal_proceeds_amount=proceeds["amount"], return_currency=proceeds["currency"])
+    timeline_event = _entry(order, event, changes=changes)
+    _notify(order, event, state=new, fee=_plain(fee or {}), proceeds=_plain(proceeds or {}))
+    return Result.APPLIED, timeline_event
+
+
+def _claim_decided(*, order, carrier, event):
+    d = event.data
+    order.carrier = carrier  # the lock's row is this carrier's order: no second read of the carrier
+    try:
+        _claim, entry = claim_decide(
+            order=order,
+            claim_id=d["claim"],
+            decision=Decision(
+                decision=d["decision"],
+                amount=d.get("amount"),
+                return_freight=d.get("return_freight") or Decimal("0"),
+                note=d.get("note") or "",
+            ),
+            actor=Actor.CARRIER,
+            source_event_id=event.webhook_id,
+            occurred_at=event.occurred_at,
+            locked=True,
+        )
+    except ClaimRefused as refused:
+        raise EventRefused(refused.rule, refused.message) from None
+    if entry is None:  # the same decision again: one more line in the timeline
+        return Result.RECORDED, _entry(order, event)
+    return Result.APPLIED, entry
 
 
 HANDLERS = {
@@ -437,5 +504,8 @@ HANDLERS = {
     RETURNING: _return_leg,
     RETURNED: _return_leg,
     DISPOSED: _return_leg,
+    FEE_SETTLED: _fee_settled,
+    CARRIER_NOTE: _carrier_note,
+    CLAIM_DECIDED: _claim_decided,
 }
 assert set(HANDLERS) == set(EVENT_TYPES)  # noqa: S101 - a table that must stay complete

@@ -5,9 +5,11 @@ exception is still open at 00:00 of the day after the report, is expired. The li
 ``Order.deadline`` (set at booking and by an exception report, cleared by acceptance, resolution and
 progress), so "due" is simply ``deadline <= now`` in a status that may still expire.
 
-The job works in set-based batches: per batch one locked select of ids, one conditional ``UPDATE``,
-one ``bulk_create`` each for the event rows and the outbox messages, and the notices, all in one
-transaction. Each order's expiry happened at its deadline, whenever the job runs: a late run, a
+The job works in set-based batches of :data:`BATCH_SIZE`, each in one transaction: the claim (on
+PostgreSQL one ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``, guarded by the
+status; elsewhere a select and the guarded update), one ``INSERT`` each for the event rows, the
+outbox messages and their links, the notices and their deliveries, and after commit one task to the
+delivery engine for the whole batch. The number of statements per batch does not depend on its size. Each order's expiry happened at its deadline, whenever the job runs: a late run, a
 repeated run or a run ``as of`` a past moment expires exactly the orders that were due, once.
 
 Nor can a late run change which orders expire: every single-order writer (a transition, a timeline
@@ -18,13 +20,17 @@ entry, a carrier event) first expires the order it locked if it is overdue, with
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
 from django.db import connection, transaction
 from django.db.models.functions import Greatest
+from django.dispatch import Signal
 from django.utils import timezone
 
+from delivery.tasks import messages_queue
 from notifications.services import notify_orders
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
 from orders.services import outbox
@@ -32,9 +38,29 @@ from orders.services.statuses import EXPIRABLE, transition_after_commit
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 # A batch whose rows changed under it is rolled back and selected again; this many times at most.
 MAX_BATCH_RETRIES = 3
+
+# Sent after every run of :func:`orders_expire_due` with its :class:`ExpiryRun` (``run``): the
+# operations app records it for /readyz and the operators.
+expiry_run_finished = Signal()
+
+
+@dataclass(frozen=True)
+class ExpiryRun:
+    """What one run of the job did: as of when, how many orders, batches, notices, seconds."""
+
+    as_of: datetime
+    started_at: datetime
+    expired: int
+    batches: int
+    notices: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.expired / self.seconds if self.seconds > 0 else 0.0
 
 
 class _BatchChanged(Exception):
@@ -42,13 +68,20 @@ class _BatchChanged(Exception):
 
 
 def orders_expire_due(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
-    """Expire every order due at ``now`` (default: the present); returns how many were expired."""
+    """Expire every order due at ``now`` (default: the present); returns how many were expired.
+
+    Each batch commits on its own, so a run killed halfway has expired whole batches and the next
+    run (the catch-up a few minutes later) goes on from there; two runs at once share the work,
+    each batch skipping the rows the other holds.
+    """
     now = now or timezone.now()
-    total = 0
-    retries = 0
+    started_at = timezone.now()
+    started = time.perf_counter()
+    total = notices = batches = retries = 0
     while True:
+        batch_started = time.perf_counter()
         try:
-            expired = _expire_batch(now=now, batch_size=batch_size)
+            expired, noticed = _expire_batch(now=now, batch_size=batch_size)
         except _BatchChanged:
             retries += 1
             if retries > MAX_BATCH_RETRIES:
@@ -57,12 +90,40 @@ def orders_expire_due(*, now: datetime | None = None, batch_size: int = BATCH_SI
         if not expired:
             break
         total += expired
-    if total:
-        logger.info("expired %d orders due by %s", total, now.isoformat())
+        notices += noticed
+        batches += 1
+        seconds = time.perf_counter() - batch_started
+        logger.info(
+            "expiry batch %d: %d orders expired, %d notices, in %.2f s (%.0f orders/s); %d so far",
+            batches,
+            expired,
+            noticed,
+            seconds,
+            expired / seconds if seconds > 0 else 0.0,
+            total,
+        )
+    run = ExpiryRun(
+        as_of=now,
+        started_at=started_at,
+        expired=total,
+        batches=batches,
+        notices=notices,
+        seconds=time.perf_counter() - started,
+    )
+    logger.info(
+        "expiry run: %d orders due by %s expired in %d batches, %d notices, %.2f s (%.0f orders/s)",
+        run.expired,
+        now.isoformat(),
+        run.batches,
+        run.notices,
+        run.seconds,
+        run.rate,
+    )
+    expiry_run_finished.send(sender=ExpiryRun, run=run)
     return total
 
 
-# The columns the expiry writes read, per order, in this order.
+# The columns the expiry writes read, per order, in this order (the values before the update).
 _ROW = ("pk", "status", "deadline", "status_changed_at", "number", "carrier_id", "exception_code")
 
 
@@ -70,16 +131,92 @@ def _due(now: datetime):
     return Order.objects.filter(status__in=EXPIRABLE, deadline__lte=now)
 
 
-def _expire_batch(*, now: datetime, batch_size: int) -> int:
-    due = _due(now)
+def _expire_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
+    """Expire up to ``batch_size`` due orders in one transaction; returns (orders, notices)."""
     with transaction.atomic():
-        locking = due.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
-        # Rows locked in primary-key order (STYLE); rows another writer holds are left for it.
-        rows = list(locking.order_by("pk").values_list(*_ROW)[:batch_size])
+        rows = _claim(now=now, batch_size=batch_size, wall_clock=timezone.now())
         if not rows:
-            return 0
-        _expire_rows(due=due, rows=rows, wall_clock=timezone.now())
-    return len(rows)
+            return 0, 0
+        _events, notices = _expire_rows(rows=rows, wall_clock=timezone.now())
+    return len(rows), notices
+
+
+def _claim(*, now: datetime, batch_size: int, wall_clock: datetime) -> list[tuple]:
+    """Move up to ``batch_size`` due orders to ``expired``; returns their :data:`_ROW` values as
+    they were before. Due orders are taken by deadline through the ``order_due`` index; rows another
+    writer holds (a carrier event, a cancel, a second run) are skipped and left to it."""
+    if connection.vendor == "postgresql":
+        return _claim_returning(now=now, batch_size=batch_size, wall_clock=wall_clock)
+    # SQLite serialises writers: the select and the guarded update in one transaction are the claim.
+    due = _due(now)
+    rows = list(due.order_by("deadline", "pk").values_list(*_ROW)[:batch_size])
+    if rows:
+        _update(due.filter(pk__in=[row[0] for row in rows]), expected=len(rows), wall_clock=wall_clock)
+    return rows
+
+
+_CLAIM = """
+UPDATE {order} AS o
+SET {status} = %(expired)s, {changed} = GREATEST(d.{deadline}, d.{changed}), {deadline} = NULL,
+    {updated} = %(wall_clock)s
+FROM (
+    SELECT {pk}, {status}, {deadline}, {changed} FROM {order}
+    WHERE {status} IN %(expirable)s AND {deadline} <= %(now)s
+    ORDER BY {deadline}, {pk}
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+) AS d
+WHERE o.{pk} = d.{pk} AND o.{status} = d.{status}
+RETURNING o.{pk}, d.{status}, d.{deadline}, d.{changed}, o.{number}, o.{carrier}, o.{exception}
+"""
+
+
+def _claim_returning(*, now: datetime, batch_size: int, wall_clock: datetime) -> list[tuple]:
+    # One statement: lock the batch in deadline order, skipping held rows, and move it, guarded
+    # by the status it was selected in; RETURNING gives the values from before the update.
+    quote = connection.ops.quote_name
+    meta = Order._meta
+    sql = _CLAIM.format(
+        order=quote(meta.db_table),
+        **{
+            key: quote(meta.get_field(name).column)
+            for key, name in {
+                "pk": "id",
+                "status": "status",
+                "deadline": "deadline",
+                "changed": "status_changed_at",
+                "updated": "updated_at",
+                "number": "number",
+                "carrier": "carrier",
+                "exception": "exception_code",
+            }.items()
+        },
+    )
+    params = {
+        "expired": Status.EXPIRED.value,
+        "wall_clock": wall_clock,
+        "expirable": tuple(sorted(EXPIRABLE)),
+        "now": now,
+        "limit": batch_size,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return sorted(rows)
+
+
+def _update(due, *, expected: int, wall_clock: datetime) -> None:
+    # The same guard as a single transition: only orders still expirable and due move. The status
+    # changed when the deadline passed (or at the last change, should that be later). updated_at
+    # is the wall clock: carriers that pull find the expiry through updated_since (§7.2).
+    updated = due.update(
+        status=Status.EXPIRED,
+        status_changed_at=Greatest("deadline", "status_changed_at"),
+        deadline=None,
+        updated_at=wall_clock,
+    )
+    if updated != expected:
+        raise _BatchChanged
 
 
 def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderEvent | None:
@@ -99,7 +236,8 @@ def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderE
     if not rows:
         return None
     wall_clock = timezone.now()
-    (event,) = _expire_rows(due=due, rows=rows, wall_clock=wall_clock)
+    _update(due, expected=1, wall_clock=wall_clock)
+    (event,), _notices = _expire_rows(rows=rows, wall_clock=wall_clock)
     _pk, _old, deadline, changed_at, *_rest = rows[0]
     order.status = Status.EXPIRED
     order.status_changed_at = max(deadline, changed_at)
@@ -108,30 +246,19 @@ def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderE
     return event
 
 
-def expired_orders_notify(*, order_ids: list[int]) -> int:
+def expired_orders_notify(*, order_ids: list[int], unsent: list | None = None) -> int:
     """The ``expired`` notice to each order's owner, keyed so that no run sends it twice."""
-    return notify_orders(orders=Order.objects.filter(pk__in=order_ids).select_related("user"), kind="expired")
-
-
-def _expire_rows(*, due, rows: list[tuple], wall_clock: datetime) -> list[OrderEvent]:
-    """Expire the locked ``rows`` (of :data:`_ROW`) of the ``due`` queryset, set-based.
-
-    Writes the status, one event row and one outbox message per order and the notices, and queues
-    the push and the signal after commit. Runs in the caller's transaction; returns the events.
-    """
-    ids = [row[0] for row in rows]
-    # The same guard as a single transition: only orders still expirable and due move. The status
-    # changed when the deadline passed (or at the last change, should that be later). updated_at
-    # is the wall clock: carriers that pull find the expiry through updated_since (§7.2).
-    updated = due.filter(pk__in=ids).update(
-        status=Status.EXPIRED,
-        status_changed_at=Greatest("deadline", "status_changed_at"),
-        deadline=None,
-        updated_at=wall_clock,
+    return notify_orders(
+        orders=Order.objects.filter(pk__in=order_ids).select_related("user"), kind="expired", unsent=unsent
     )
-    if updated != len(ids):
-        raise _BatchChanged
 
+
+def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[OrderEvent], int]:
+    """Write what follows from expiring the ``rows`` (of :data:`_ROW`, already moved): one event
+    row and one outbox message per order and the notices, set-based; after commit the messages
+    and the notices' deliveries go to the delivery engine in one task, and the signal is sent.
+    Runs in the caller's transaction; returns the events and how many notices were written."""
+    ids = [row[0] for row in rows]
     events = []
     messages = []
     for pk, old, deadline, changed_at, number, carrier_id, exception_code in rows:
@@ -154,13 +281,17 @@ def _expire_rows(*, due, rows: list[tuple], wall_clock: datetime) -> list[OrderE
         messages.append((pk, carrier_id, OutboxEventType.EXPIRED, payload))
     events = OrderEvent.objects.bulk_create(events)
     sent = outbox.outbox_messages_add(messages=messages, now=wall_clock)
-    expired_orders_notify(order_ids=ids)
-    transaction.on_commit(partial(_after_batch, rows=rows, events=events, message_ids=[m.pk for m in sent]))
-    return events
+    unsent = [m.pk for m in sent]
+    notices = expired_orders_notify(order_ids=ids, unsent=unsent)
+    transaction.on_commit(partial(_after_batch, rows=rows, events=events, message_ids=unsent))
+    return events, notices
 
 
 def _after_batch(*, rows: list[tuple], events: list[OrderEvent], message_ids: list) -> None:
-    outbox.outbox_queue(message_ids)
+    # The carrier messages first (order.expired is held behind an unsent order.created anyway),
+    # then the notices' deliveries: one task for the whole batch. It never raises; what cannot be
+    # queued stays pending for the sweeper.
+    messages_queue(message_ids, per_task=len(message_ids))
     # The same signal a single transition sends, for receivers that follow every status change.
     for (pk, old, *_rest), event in zip(rows, events, strict=True):
         if event.pk is not None:

@@ -40,7 +40,13 @@ logger = logging.getLogger(__name__)
 # Keys the payload builders must never produce: the pickup code stays between user and courier.
 FORBIDDEN_KEYS = frozenset({"pickup_code"})
 # order.created goes first; what follows it for the same order waits until it is out.
-RANKS = {OutboxEventType.CREATED: 0, OutboxEventType.CANCELLED: 1, OutboxEventType.EXPIRED: 1}
+RANKS = {
+    OutboxEventType.CREATED: 0,
+    OutboxEventType.CANCELLED: 1,
+    OutboxEventType.EXPIRED: 1,
+    OutboxEventType.CLAIM_CREATED: 1,
+    OutboxEventType.CLAIM_DOCUMENTS_ADDED: 2,
+}
 
 
 # --- payloads ------------------------------------------------------------------------------------
@@ -145,6 +151,25 @@ def order_expired_payload(
 ) -> dict:
     return _json(
         {"order": number, "reason": reason, "deadline": _local(deadline), "occurred_at": _local(occurred_at)}
+    )
+
+
+def claim_payload(*, claim, order: Order, documents: list[dict]) -> dict:
+    """``claim.created`` / ``claim.documents_added``: the claim and (the new) documents as links."""
+    return _json(
+        {
+            "claim": claim.pk,
+            "order": order.number,
+            "waybill_no": order.waybill_no,
+            "kind": claim.kind,
+            "amount": {"amount": f"{Decimal(claim.amount):.2f}", "currency": claim.currency},
+            "declared_value": {"amount": _decimal(order, "declared_value"), "currency": order.currency},
+            "description": claim.description,
+            "filed_at": _local(claim.created_at),
+            "documents_due_at": _local(claim.documents_due_at),
+            # Short-lived signed links (expires_at): fetch them when the message arrives.
+            "documents": [{**d, "expires_at": _local(d["expires_at"])} for d in documents],
+        }
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from accounts.services.privacy import scrub
 from carriers.models import CarrierEvent
-from orders.models import Actor, CancelReason, Order, OrderEvent, OutboxMessage
+from orders.models import Actor, CancelReason, Claim, ClaimDocument, Order, OrderEvent, OutboxMessage
 from orders.services.cancellation import order_cancel
 from orders.services.statuses import CANCELLABLE
 
@@ -25,7 +25,7 @@ def orders_export(*, user) -> list[dict]:
     orders = (
         Order.objects.filter(user=user)
         .select_related("carrier")
-        .prefetch_related("events")
+        .prefetch_related("events", "claims__documents")
         .order_by("created_at")
     )
     return [
@@ -54,6 +54,23 @@ def orders_export(*, user) -> list[dict]:
             "pickup_code": order.pickup_code,
             "cancel_reason": order.cancel_reason,
             "deleted_from_my_list_at": _iso(order.hidden_by_user_at),
+            "claims": [
+                {
+                    "kind": claim.kind,
+                    "amount": {"amount": str(claim.amount), "currency": claim.currency},
+                    "description": claim.description,
+                    "status": claim.status,
+                    "filed_at": _iso(claim.created_at),
+                    "documents": [
+                        {"content_type": d.content_type, "size": d.size, "added_at": _iso(d.created_at)}
+                        for d in claim.documents.all()
+                    ],
+                    "compensation": str(claim.compensation) if claim.compensation is not None else None,
+                    "return_freight": str(claim.return_freight) if claim.return_freight is not None else None,
+                    "decision_note": claim.decision_note,
+                }
+                for claim in order.claims.all()
+            ],
             "events": [
                 {
                     "kind": event.kind,
@@ -104,6 +121,16 @@ def orders_erase(*, user, needles: set[str], by=None) -> None:
         pickup_code="",
         **{f"{p}_{f}": "" for p in ("sender", "recipient") for f in PARTY_TEXT},
     )
+    # A claim stays (amounts, outcome), its words scrubbed; its receipts and photos are the user's
+    # and go, files included.
+    for claim in Claim.objects.filter(order_id__in=ids):
+        claim.description = scrub(claim.description, needles)
+        claim.decision_note = scrub(claim.decision_note, needles)
+        claim.save(update_fields=["description", "decision_note"])
+    documents = list(ClaimDocument.objects.filter(claim__order_id__in=ids))
+    for document in documents:
+        document.file.delete(save=False)
+    ClaimDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
     for event in OrderEvent.objects.filter(order_id__in=ids):
         event.note = scrub(event.note, needles)
         event.data = scrub(event.data, needles)

@@ -70,6 +70,11 @@ MUTABLE_FIELDS: frozenset[str] = frozenset(
         "exception_code",
         "exception_note",
         "return_state",
+        "fee_paid",
+        "reject_reason",
+        "return_fee_amount",
+        "disposal_proceeds_amount",
+        "return_currency",
     }
 )
 

@@ -508,11 +508,13 @@ def test_signed_without_a_remark_counts_as_intact(send, carrier, customer):
 def test_rejected_notifies_the_user(send, carrier, customer):
     order = order_at(carrier, customer, S.OUT_FOR_DELIVERY)
 
-    response = send.post(body(order, "order.rejected", minutes_ago(5), {"reason": "收件人拒收"}))
+    response = send.post(
+        body(order, "order.rejected", minutes_ago(5), {"reason": "refused", "note": "收件人拒收"})
+    )
 
     assert response.json() == {"result": "applied"}
     order.refresh_from_db()
-    assert (order.status, order.return_state) == (S.REJECTED, "")
+    assert (order.status, order.reject_reason, order.return_state) == (S.REJECTED, "refused", "")
     [notice] = notices(order)
     assert notice.kind == "rejected" and "收件人拒收" in notice.body
 

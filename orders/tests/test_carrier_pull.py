@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from carriers.integrations import INTEGRATIONS
 from carriers.services import carrier_credentials_rotate
 from carriers.webhooks import sign_payload, sign_request
 from orders.models import Status
@@ -106,6 +107,15 @@ def test_only_the_carriers_own_orders(pull, carrier, other_carrier, customer):
     order_at(other_carrier, customer)
 
     assert numbers(pull.get_orders()) == [mine.number]
+
+
+def test_filter_by_number_re_reads_one_of_the_carriers_own_orders(pull, carrier, other_carrier, customer):
+    mine = order_at(carrier, customer, Status.ACCEPTED)
+    order_at(carrier, customer)
+    theirs = order_at(other_carrier, customer)
+
+    assert numbers(pull.get_orders({"number": mine.number})) == [mine.number]
+    assert numbers(pull.get_orders({"number": theirs.number})) == []
 
 
 def test_user_deleted_orders_are_still_the_carriers_to_work(pull, carrier, customer):
@@ -256,3 +266,19 @@ def test_the_signature_covers_the_method_and_path(pull, carrier):
 
     assert pull.client.get(path, headers=signed_for_head).status_code == 401
     assert pull.client.get(path, headers=signed_elsewhere).status_code == 401
+
+
+@pytest.mark.parametrize("name", sorted(n for n, i in INTEGRATIONS.items() if i.pulls))
+def test_every_integration_that_serves_pulls_signs_the_query_string(api_client, carrier, customer, name):
+    carrier.integration = name
+    carrier.save(update_fields=["integration"])
+    secret = carrier_credentials_rotate(carrier=carrier)
+    placed = order_at(carrier, customer)
+    path = ORDERS_URL.format(code=carrier.code) + "?status=placed"
+    signed = sign_request(secret=secret, msg_id="m-1", method="GET", full_path=path)
+
+    replayed = api_client.get(ORDERS_URL.format(code=carrier.code) + "?status=cancelled", headers=signed)
+    as_signed = api_client.get(path, headers=signed)
+
+    assert (replayed.status_code, as_signed.status_code) == (401, 200)
+    assert numbers(as_signed) == [placed.number]

@@ -51,6 +51,10 @@ DESIGN_TABLE = {
     "order.returning": "",
     "order.returned": "",
     "order.disposed": "",
+    "order.fee_settled": "",
+    # A carrier status the platform has no type for (DESIGN §7.5 "other: timeline entry").
+    "order.carrier_note": "",
+    "claim.decided": "",
 }
 # A status each moving type may come from, and the data it is sent with.
 FROM_AND_DATA = {
@@ -61,7 +65,7 @@ FROM_AND_DATA = {
     "order.out_for_delivery": (S.IN_TRANSIT, {}),
     "order.problem": (S.IN_TRANSIT, {"description": "地址不详"}),
     "order.signed": (S.OUT_FOR_DELIVERY, {"signed_by": "本人"}),
-    "order.rejected": (S.OUT_FOR_DELIVERY, {"reason": "拒收"}),
+    "order.rejected": (S.OUT_FOR_DELIVERY, {"reason": "refused"}),
     "order.cancelled": (S.ACCEPTED, {"reason": "用户取消"}),
 }
 
@@ -95,6 +99,10 @@ def test_every_notice_kind_has_its_words():
         "order.rejected": Kind.REJECTED,
         "order.cancelled": Kind.CANCELLED,
         "order.contraband_found": Kind.PROBLEM,
+        "order.returning": Kind.RETURN_LEG,
+        "order.returned": Kind.RETURN_LEG,
+        "order.disposed": Kind.RETURN_LEG,
+        "claim.decided": Kind.CLAIM_DECIDED,
     }
     assert set(notices.values()) <= set(RENDERERS)
 

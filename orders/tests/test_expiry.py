@@ -174,7 +174,9 @@ def test_batches_are_set_based(customer):
         return len(queries)
 
     few = run(3)
-    many = run(40)
+    # Each expired order writes two messages (in-app and SMS): 30 orders stay within SQLite's 999
+    # parameters per INSERT, so the count compares the SQL the job issues, not SQLite's splitting.
+    many = run(30)
     assert few == many  # the number of queries does not grow with the number of orders
 
 

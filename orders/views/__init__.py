@@ -8,6 +8,7 @@ The pages only translate between HTML and the services: the shipment is validate
 """
 
 from orders.views.booking import book, quote
+from orders.views.claims import claim_document, claim_document_link, claim_documents_add, claim_file
 from orders.views.common import SESSION_KEY
 from orders.views.orders import (
     order_cancel,
@@ -21,6 +22,10 @@ from orders.views.orders import (
 __all__ = [
     "SESSION_KEY",
     "book",
+    "claim_document",
+    "claim_document_link",
+    "claim_documents_add",
+    "claim_file",
     "order_cancel",
     "order_delete",
     "order_detail",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -38,7 +37,7 @@ from orders.forms import (
 )
 from orders.models import Order
 from orders.services import booking
-from orders.views.common import SESSION_KEY, money, order_or_404
+from orders.views.common import SESSION_KEY, breakdown_lines, money, order_or_404, service_fee_notice
 
 # --- booking ---------------------------------------------------------------------------------
 
@@ -94,7 +93,11 @@ def home(request):
         book_url = reverse("orders:book") + "?" + form.booking_query()
         if not request.user.is_authenticated:
             book_url = reverse("accounts:signup") + "?" + urlencode({"next": book_url})
-    return render(request, "orders/home.html", {"form": form, "rows": rows, "book_url": book_url})
+    return render(
+        request,
+        "orders/home.html",
+        {"form": form, "rows": rows, "book_url": book_url, "fee_notice": service_fee_notice()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,7 +219,7 @@ def _quote_rows(quotes, selected: str | None) -> list[dict]:
                 "recommended": q.recommended,
                 "price": money(q.price.amount, currency) if q.price else "",
                 "currency": currency,
-                "breakdown": _breakdown_lines(breakdown, currency),
+                "breakdown": breakdown_lines(breakdown, currency),
                 "capped": bool(breakdown.get("insurance_capped")),
                 "insurance_max": money(breakdown.get("insurance_max_value"), currency),
                 "bag": bag,
@@ -237,31 +240,6 @@ def delivery_range(delivery) -> str:
     first, last = (date_format(day, "MONTH_DAY_FORMAT") for day in delivery)
     dates = first if first == last else f"{first}–{last}"
     return _("Expected delivery %(dates)s (an estimate, not a promise)") % {"dates": dates}
-
-
-def _breakdown_lines(breakdown: dict, currency: str) -> list[tuple[str, str]]:
-    """The lines of a quote the user can check: weight, freight, insurance, surcharge."""
-    lines = []
-    if breakdown.get("bag_name"):
-        lines.append((_("Bag"), breakdown["bag_name"]))
-    if breakdown.get("chargeable_weight_kg"):
-        lines.append((_("Chargeable weight"), f"{breakdown['chargeable_weight_kg']} kg"))
-    if breakdown.get("freight") is not None:
-        lines.append((_("Freight"), money(breakdown["freight"], currency)))
-    if breakdown.get("insured"):
-        lines.append((_("Insurance"), money(breakdown.get("insurance_fee"), currency)))
-    if _nonzero(breakdown.get("surcharge")):
-        lines.append((_("Surcharge (service fee + import tax)"), money(breakdown["surcharge"], currency)))
-    if _nonzero(breakdown.get("platform_service_fee")):
-        lines.append((_("Platform service fee"), money(breakdown["platform_service_fee"], currency)))
-    return lines
-
-
-def _nonzero(value) -> bool:
-    try:
-        return bool(value) and Decimal(str(value)) != 0
-    except ArithmeticError:
-        return False
 
 
 def _conditions(screening) -> list[str]:
@@ -340,6 +318,7 @@ def quote(request):
             "window": window_label(shipment.pickup_start, shipment.pickup_end, timezone.localdate(now)),
             "conditions": _conditions(screening),
             "any_eligible": bool(eligible),
+            "fee_notice": service_fee_notice(),
         },
     )
 

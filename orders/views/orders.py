@@ -10,16 +10,25 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders import receipts, selectors
-from orders.event_registry import DISPATCH_FAILED, NOT_ACCEPTED, TIMELINE_LABELS
+from orders.claim_forms import ClaimDocumentsForm, ClaimForm
+from orders.event_registry import (
+    DISPATCH_FAILED,
+    NOT_ACCEPTED,
+    PICKED_UP,
+    REJECTED,
+    RETURN_STATE_OF,
+    TIMELINE_LABELS,
+)
 from orders.forms import CancelForm
-from orders.models import CancelReason, Order, OrderEvent, Status
-from orders.services import cancellation, lifecycle, statuses
-from orders.views.common import money, order_or_404
+from orders.models import CancelReason, Order, OrderEvent, RejectReason, ReturnState, Status
+from orders.services import cancellation, claims, lifecycle, statuses
+from orders.views.common import breakdown_lines, money, order_or_404
 
 PAGE_SIZE = 10
 
@@ -50,8 +59,23 @@ STATUS_HINTS = {
     Status.PROBLEM: gettext_lazy("The carrier reported a delivery problem and is handling it."),
     Status.SIGNED: gettext_lazy("Delivered and signed for."),
     Status.REJECTED: gettext_lazy("The recipient refused the parcel. It goes back to you at your cost."),
+}
+# A parcel that goes back for another reason than a refusal (003 §8b).
+REJECTED_HINTS = {
+    RejectReason.RECIPIENT_NOT_FOUND: gettext_lazy(
+        "The recipient could not be found. The parcel goes back to you at your cost."
+    ),
+    RejectReason.UNACCEPTABLE: gettext_lazy(
+        "The parcel could not be accepted for delivery. It goes back to you at your cost."
+    ),
     Status.CANCELLED: gettext_lazy("Cancelled before pickup."),
     Status.EXPIRED: gettext_lazy("No courier took the order in time. Book again if you still need a pickup."),
+}
+
+# The user's own timeline entries about a claim (the carrier's decision is in the registry).
+CLAIM_LABELS = {
+    claims.CLAIM_FILED: gettext_lazy("Claim filed"),
+    claims.DOCUMENTS_ADDED: gettext_lazy("Claim documents added"),
 }
 
 BADGES = {
@@ -94,7 +118,7 @@ def order_list(request):
 @login_required
 def order_detail(request, number: str):
     order = order_or_404(request.user, number)
-    return render(request, "orders/detail.html", _detail_context(order))
+    return render(request, "orders/detail.html", detail_context(order))
 
 
 def _event_title(event) -> str:
@@ -107,9 +131,56 @@ def _event_title(event) -> str:
         return event.get_new_status_display()
     if event.kind in TIMELINE_LABELS:  # what the carrier reported (the event registry)
         return str(TIMELINE_LABELS[event.kind])
+    if event.kind in CLAIM_LABELS:
+        return str(CLAIM_LABELS[event.kind])
     if event.new_status:
         return event.get_new_status_display()
     return str(_("Update"))
+
+
+def _event_detail(event) -> str:
+    """A line under the title for what the carrier reported with it (inspection, reason, fee)."""
+    data = event.data or {}
+    if event.kind == PICKED_UP and isinstance(data.get("inspection"), dict):
+        inspection = data["inspection"]
+        head = _("Inspection passed") if inspection.get("passed") else _("Inspection not passed")
+        return f"{head}: {inspection['note']}" if inspection.get("note") else str(head)
+    if event.kind == REJECTED and data.get("reason") in RejectReason.values:
+        return str(RejectReason(data["reason"]).label)
+    if event.kind in RETURN_STATE_OF:
+        fee, proceeds = data.get("fee") or {}, data.get("proceeds") or {}
+        parts = []
+        if proceeds:
+            parts.append(
+                _("Proceeds %(amount)s") % {"amount": money(proceeds["amount"], proceeds["currency"])}
+            )
+        if fee:
+            parts.append(_("Return fee %(amount)s") % {"amount": money(fee["amount"], fee["currency"])})
+        return " · ".join(parts)
+    return ""
+
+
+def return_leg_summary(order: Order) -> dict | None:
+    """What the return costs the sender and, for a disposed parcel, what is due to them."""
+    if order.status != Status.REJECTED:
+        return None
+    currency = order.return_currency or order.fee_currency or order.currency
+    fee = order.return_fee_amount
+    summary = {
+        "state": ReturnState(order.return_state).label
+        if order.return_state
+        else _("Not yet on its way back"),
+        "reason": RejectReason(order.reject_reason).label if order.reject_reason else "",
+        "fee": money(fee, currency) if fee is not None else "",
+        "proceeds": "",
+        "net": "",
+    }
+    if order.return_state == ReturnState.DISPOSED and order.disposal_proceeds_amount is not None:
+        net = order.disposal_proceeds_amount - (fee or 0)
+        summary.update(
+            proceeds=money(order.disposal_proceeds_amount, currency), net=money(max(net, 0), currency)
+        )
+    return summary
 
 
 def _dispatch_failure(order: Order, events_newest_first: list) -> OrderEvent | None:
@@ -119,11 +190,39 @@ def _dispatch_failure(order: Order, events_newest_first: list) -> OrderEvent | N
     return next((e for e in events_newest_first if e.kind == DISPATCH_FAILED), None)
 
 
-def _detail_context(order: Order, **extra) -> dict:
+def _claim_context(order: Order, events: list, extra: dict) -> dict:
+    """The claim card: the claim and its outcome, or the form, or why no claim can be made."""
+    claim = next(iter(order.claims.all()), None)
+    if claim is not None:
+        documents = list(claim.documents.all())
+        currency = claim.currency
+        return {
+            "claim": claim,
+            "claim_amount": money(claim.amount, currency),
+            "claim_documents": documents,
+            "claim_compensation": money(claim.compensation, currency),
+            "claim_return_freight": money(claim.return_freight, currency) if claim.return_freight else "",
+            "claim_paid_out": money(claim.paid_out, currency),
+            "claim_documents_open": timezone.now() <= claim.documents_due_at,
+            "documents_form": extra.pop("documents_form", None) or ClaimDocumentsForm(),
+        }
+    if order.status not in statuses.AFTER_PICKUP:
+        return {}
+    picked_at = claims.pickup_moment(order, events)
+    refusal = claims.claim_refusal(order=order, picked_at=picked_at)
+    return {
+        "claim_refusal": refusal.message if refusal else "",
+        "claim_window_ends": claims.claim_window_ends(order, picked_at=picked_at),
+        "claim_form": extra.pop("claim_form", None) or ClaimForm(),
+    }
+
+
+def detail_context(order: Order, **extra) -> dict:
     events = list(order.events.all())
     events.reverse()  # newest first, like every parcel-tracking page
     for event in events:
         event.title = _event_title(event)
+        event.detail = _event_detail(event)
     order.badge = BADGES.get(order.status, "")
     cancellable = order.status in statuses.CANCELLABLE
     return {
@@ -131,7 +230,10 @@ def _detail_context(order: Order, **extra) -> dict:
         # The page asks the API for changes until the order reaches a final status (order.js).
         "live": order.status not in statuses.TERMINAL,
         "order": order,
-        "status_hint": STATUS_HINTS.get(order.status, ""),
+        "status_hint": REJECTED_HINTS.get(order.reject_reason)
+        if order.status == Status.REJECTED and order.reject_reason in REJECTED_HINTS
+        else STATUS_HINTS.get(order.status, ""),
+        "return_leg": return_leg_summary(order),
         "events": events,
         "signed_by": next(
             (
@@ -142,6 +244,7 @@ def _detail_context(order: Order, **extra) -> dict:
             "",
         ),
         "estimate": money(order.estimate_amount, order.estimate_currency),
+        "estimate_lines": breakdown_lines(order.estimate_breakdown or {}, order.estimate_currency),
         "customs_lines": [
             {**line, "unit_value": money(line.get("unit_value"), order.currency)} for line in order.items
         ],
@@ -151,6 +254,7 @@ def _detail_context(order: Order, **extra) -> dict:
         "show_code": cancellable,
         "after_pickup": order.status in statuses.AFTER_PICKUP,
         "courier_known": bool(order.courier_name),
+        **_claim_context(order, events, extra),
         "cancel_form": extra.pop("cancel_form", None)
         or CancelForm(initial={"reason": CancelReason.CHANGED_MIND}),
         **extra,
@@ -163,7 +267,7 @@ def order_cancel(request, number: str):
     order = order_or_404(request.user, number)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        return render(request, "orders/detail.html", _detail_context(order, cancel_form=form), status=400)
+        return render(request, "orders/detail.html", detail_context(order, cancel_form=form), status=400)
     try:
         cancellation.order_cancel(order=order, actor_user=request.user, reason=form.cleaned_data["reason"])
     except lifecycle.OrderError as error:

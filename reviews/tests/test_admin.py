@@ -360,3 +360,33 @@ def test_a_moderator_edits_the_banned_terms(desk):
 
     assert response.status_code == 302
     assert [r.term for r in screen_text("真是黑心快递")] == ["黑心快递"]
+
+
+# --- finding things -----------------------------------------------------------------------------
+
+
+def test_complaints_replies_and_the_log_are_searchable(desk, customer, other_customer):
+    review, other = ReviewFactory(user=customer), ReviewFactory(user=other_customer)
+    complaint = Complaint.objects.create(review=review, carrier=review.carrier, reason="竞争对手恶意差评")
+    Complaint.objects.create(review=other, carrier=other.carrier, reason="与事实不符")
+    reply = CarrierReply.objects.create(
+        review=review, carrier=review.carrier, text="已联系客户", status=ReplyStatus.PUBLISHED
+    )
+    CarrierReply.objects.create(
+        review=other, carrier=other.carrier, text="感谢", status=ReplyStatus.PUBLISHED
+    )
+    act(desk, REVIEWS, "hide_reviews", [review], reason="含联系方式")
+    act(desk, REVIEWS, "hide_reviews", [other], reason="广告")
+
+    def found(url, q):
+        response = desk.get(url, {"q": q})
+        assert response.status_code == 200
+        return [o.pk for o in response.context["cl"].result_list]
+
+    assert found(COMPLAINTS, "恶意") == [complaint.pk]
+    assert found(COMPLAINTS, review.order.number) == [complaint.pk]
+    assert found(REPLIES, "联系") == [reply.pk]
+    assert found(REPLIES, str(review.pk)) == [reply.pk]
+    logged = ModerationLog.objects.get(review_ref=review.pk).pk
+    assert found("/admin/reviews/moderationlog/", str(review.pk)) == [logged]
+    assert found("/admin/reviews/moderationlog/", "联系方式") == [logged]

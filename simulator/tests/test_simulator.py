@@ -1,15 +1,20 @@
-"""The carrier simulator (DESIGN §2, §7.1, §7.4): signed loopback callbacks, state-driven steps."""
+"""The carrier simulator (DESIGN §2, §7.1, §7.4): a carrier from the outside, state-driven steps.
 
+It knows orders only from ``order.created`` and the signed pull API and moves them by signed
+callbacks; the steps are checked against a loopback stub (signing, retries) and against the real
+endpoints of a live server (everything else).
+"""
+
+import io
 import json
 import threading
-from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from carriers.integrations import OutboundMessage, SendResult, integration_for
@@ -18,15 +23,17 @@ from carriers.integrations.standard_webhooks import StandardWebhooks
 from carriers.models import CarrierCredential
 from carriers.services import carrier_active_secrets, carrier_credentials_rotate
 from carriers.webhooks import verify_carrier_request
+from orders.api.carrier_serializers import CarrierOrderSerializer
 from orders.clock import next_local_midnight
-from orders.models import CancelReason, Order, OrderEvent, OutboxMessage, Status
-from orders.services import outbox
+from orders.models import CancelReason, Claim, Order, OrderEvent, OutboxMessage, Status
 from orders.services.cancellation import order_cancel
+from orders.services.claims import claim_file
+from orders.services.outbox import order_created_payload
 from orders.tests.factories import OrderFactory
 from simulator import script as simulator
 from simulator import tasks
 from simulator.integration import Simulator
-from simulator.script import simulated_carriers
+from simulator.script import Card, simulated_carriers
 
 S = Status
 pytestmark = pytest.mark.django_db
@@ -77,7 +84,7 @@ class PlatformStub:
 
 @pytest.fixture
 def simulated(settings, carrier):
-    """The demo carrier ``swift-express`` played by the simulator, posting to a local stub."""
+    """The demo carrier ``swift-express`` (it requires the pickup code) played by the simulator."""
     settings.CARRIER_SIMULATOR = True
     settings.SIMULATOR_STEP_SECONDS = 2
     settings.SIMULATOR_PROBLEM_RATE = 0
@@ -95,6 +102,38 @@ def due_for_pickup(carrier, **fields):
     return order_for(carrier, pickup_start=now - timedelta(hours=2), pickup_end=now, **fields)
 
 
+def card(order) -> Card:
+    """The order as its carrier pulls it."""
+    return Card.from_pull(CarrierOrderSerializer(order).data)
+
+
+def sim_carrier(carrier) -> simulator.SimulatedCarrier:
+    return simulator.simulated_carrier(carrier.code)
+
+
+# --- what the carrier knows ----------------------------------------------------------------------
+
+
+def test_the_order_created_message_and_a_pull_tell_the_carrier_the_same(simulated):
+    order = order_for(simulated, status=S.PLACED)
+
+    told = Card.from_created(order_created_payload(order))
+    pulled = card(order)
+
+    assert told == Card(
+        number=order.number,
+        status="placed",
+        pickup_start=order.pickup_start,
+        pickup_end=order.pickup_end,
+        weight_kg="1.50",
+        estimate={"amount": "23.00", "currency": "CNY"},
+        sender_city=order.sender_city,
+        recipient_city=order.recipient_city,
+    )
+    assert told == Card(**{**pulled.__dict__, "updated_at": ""})
+    assert pulled.updated_at != ""
+
+
 # --- the script ----------------------------------------------------------------------------------
 
 
@@ -106,7 +145,7 @@ def due_for_pickup(carrier, **fields):
         (S.ACCEPTED, {}, set(), ("picked_up", "order.picked_up")),
         (
             S.ACCEPTED,
-            {"exception_code": "unreachable"},
+            {"exception_code": "unreachable", "exception_note": "无人接听"},
             set(),
             ("exception_resolved", "order.exception_resolved"),
         ),
@@ -118,44 +157,56 @@ def due_for_pickup(carrier, **fields):
     ],
 )
 def test_the_next_step_follows_from_the_order(simulated, status, fields, done, expected):
-    order = order_for(simulated, status=status, **fields)
-    step = simulator.next_step(order, done)
+    step = simulator.next_step(card(order_for(simulated, status=status, **fields)), done)
     assert (step.name, step.type) == expected
 
 
 @pytest.mark.parametrize("status", [S.SIGNED, S.REJECTED, S.CANCELLED, S.EXPIRED])
 def test_terminal_orders_have_no_next_step(simulated, status):
-    assert simulator.next_step(order_for(simulated, status=status), set()) is None
+    assert simulator.next_step(card(order_for(simulated, status=status)), set()) is None
 
 
-def test_hiccups_come_at_the_configured_rate_and_stick_to_the_order(simulated, settings, monkeypatch):
-    orders = [order_for(simulated) for _ in range(40)]
-    assert {simulator.hiccup(o) for o in orders} == {""}
+def test_hiccups_come_at_the_configured_rate_and_stick_to_the_order(simulated, settings):
+    numbers = [f"CP2611220000{i:04d}" for i in range(40)]
+    assert {simulator.hiccup(n) for n in numbers} == {""}
 
     settings.SIMULATOR_PROBLEM_RATE = 1
-    chosen = [simulator.hiccup(o) for o in orders]
+    chosen = [simulator.hiccup(n) for n in numbers]
     assert set(chosen) == {"pickup_exception", "problem"}
-    assert chosen == [simulator.hiccup(o) for o in orders]  # the same after a restart
+    assert chosen == [simulator.hiccup(n) for n in numbers]  # the same after a restart
 
     settings.SIMULATOR_PROBLEM_RATE = 0.25
-    share = sum(bool(simulator.hiccup(o)) for o in orders) / len(orders)
+    share = sum(bool(simulator.hiccup(n)) for n in numbers) / len(numbers)
     assert 0.05 < share < 0.5
 
 
 def test_the_pickup_exception_and_the_problem_steps(simulated, monkeypatch):
-    order = order_for(simulated, status=S.ACCEPTED)
-    monkeypatch.setattr(simulator, "hiccup", lambda o: "pickup_exception")
-    step = simulator.next_step(order, set())
+    accepted = card(order_for(simulated, status=S.ACCEPTED))
+    monkeypatch.setattr(simulator, "hiccup", lambda number: "pickup_exception")
+    step = simulator.next_step(accepted, set())
     assert (step.name, step.data) == (
         "pickup_exception",
         {"code": "unreachable", "note": "快递员上门时未联系上寄件人"},
     )
-    assert simulator.next_step(order, {"pickup_exception"}).name == "picked_up"
+    assert simulator.next_step(accepted, {"pickup_exception"}).name == "picked_up"
 
-    monkeypatch.setattr(simulator, "hiccup", lambda o: "problem")
-    order.status = S.IN_TRANSIT
-    assert simulator.next_step(order, {"in_transit_2"}).type == "order.problem"
-    assert simulator.next_step(order, {"in_transit_2", "problem"}).type == "order.out_for_delivery"
+    monkeypatch.setattr(simulator, "hiccup", lambda number: "problem")
+    in_transit = card(order_for(simulated, status=S.IN_TRANSIT))
+    assert simulator.next_step(in_transit, {"in_transit_2"}).type == "order.problem"
+    assert simulator.next_step(in_transit, {"in_transit_2", "problem"}).type == "order.out_for_delivery"
+
+
+def test_the_pickup_is_reported_with_the_code_only_when_the_sender_told_it(simulated):
+    accepted = card(order_for(simulated, status=S.ACCEPTED))
+    without = simulator.next_step(accepted, set())
+    told = simulator.next_step(accepted, set(), pickup_code="654321")
+
+    expected = {"waybill_no": f"SIM{accepted.number[-10:]}", "weight_kg": "1.50"}
+    expected["fee"] = {"amount": "23.00", "currency": "CNY"}
+    assert without.data == expected
+    assert told.data == {**expected, "pickup_code": "654321"}
+    assert simulator.waits_for_pickup_code(sim_carrier(simulated), accepted, without, "") is True
+    assert simulator.waits_for_pickup_code(sim_carrier(simulated), accepted, told, "654321") is False
 
 
 # --- posting -------------------------------------------------------------------------------------
@@ -164,40 +215,44 @@ def test_the_pickup_exception_and_the_problem_steps(simulated, monkeypatch):
 def test_each_event_is_signed_with_the_carriers_current_secret(simulated, settings):
     carrier_credentials_rotate(carrier=simulated)
     newest = carrier_credentials_rotate(carrier=simulated)
-    order = order_for(simulated, status=S.ACCEPTED)
+    accepted = card(order_for(simulated, status=S.ACCEPTED))
     with PlatformStub(simulated) as platform:
         settings.PLATFORM_URL = platform.url + "/"
-        step = simulator.next_step(order, set())
-        status, answer = simulator.post_event(order=order, step=step)
+        step = simulator.next_step(accepted, set(), pickup_code="654321")
+        status, answer = simulator.post_event(
+            carrier=sim_carrier(simulated), number=accepted.number, step=step
+        )
 
     assert (status, answer) == (200, {"result": "applied"})
     [request] = platform.received
     assert request["path"] == "/api/v1/carriers/swift-express/events/"
-    assert request["headers"]["webhook-id"] == f"sim_{order.number}_picked_up"
+    assert request["headers"]["webhook-id"] == f"sim_{accepted.number}_picked_up"
     assert request["headers"]["content-type"] == "application/json"
     verify_carrier_request(carrier=simulated, headers=request["headers"], body=request["raw"])
     from standardwebhooks.webhooks import Webhook
 
     Webhook(newest).verify(request["raw"], request["headers"])
     body = request["body"]
-    assert body["order"] == order.number and body["type"] == "order.picked_up"
+    assert body["order"] == accepted.number and body["type"] == "order.picked_up"
     assert body["occurred_at"].endswith("+08:00")
     picked_up_at = datetime.fromisoformat(body["occurred_at"])
-    assert order.pickup_start < picked_up_at < order.pickup_end
+    assert accepted.pickup_start < picked_up_at < accepted.pickup_end
     assert body["data"] == {
-        "waybill_no": f"SIM{order.number[-10:]}",
+        "waybill_no": f"SIM{accepted.number[-10:]}",
         "weight_kg": "1.50",
         "fee": {"amount": "23.00", "currency": "CNY"},
-        "pickup_code": "654321",  # the right one: the simulator reads it from the database
+        "pickup_code": "654321",
     }
 
 
 def test_a_demo_carrier_without_a_secret_is_issued_one(simulated, settings):
     assert not CarrierCredential.objects.filter(carrier=simulated).exists()
-    order = order_for(simulated)
+    placed = card(order_for(simulated))
     with PlatformStub(simulated) as platform:
         settings.PLATFORM_URL = platform.url
-        simulator.post_event(order=order, step=simulator.next_step(order, set()))
+        simulator.post_event(
+            carrier=sim_carrier(simulated), number=placed.number, step=simulator.next_step(placed, set())
+        )
     [secret] = carrier_active_secrets(simulated)
     verify_carrier_request(
         carrier=simulated, headers=platform.received[0]["headers"], body=platform.received[0]["raw"]
@@ -208,10 +263,10 @@ def test_a_demo_carrier_without_a_secret_is_issued_one(simulated, settings):
 @pytest.mark.parametrize(
     "url", ["http://carrier.example.com", "http://10.0.0.8:8000", "file:///tmp/x", "ftp://127.0.0.1/"]
 )
-def test_the_simulator_only_posts_to_this_machine(simulated, settings, url):
+def test_the_simulator_only_calls_this_machine(simulated, settings, url):
     settings.PLATFORM_URL = url
     with pytest.raises(simulator.SimulatorError, match="loopback"):
-        simulator.events_url(simulated)
+        simulator.events_url(simulated.code)
 
 
 @pytest.mark.parametrize(
@@ -225,58 +280,27 @@ def test_the_simulator_only_posts_to_this_machine(simulated, settings, url):
 )
 def test_loopback_platform_urls(simulated, settings, url, posted_to):
     settings.PLATFORM_URL = url
-    assert simulator.events_url(simulated) == posted_to + "/api/v1/carriers/swift-express/events/"
+    assert simulator.events_url(simulated.code) == posted_to + "/api/v1/carriers/swift-express/events/"
 
 
-# --- steps ---------------------------------------------------------------------------------------
-
-
-def test_a_step_posts_and_schedules_the_next_for_the_new_state(simulated, settings):
-    order = order_for(simulated, status=S.PLACED)
-    with PlatformStub(simulated) as platform:
-        settings.PLATFORM_URL = platform.url
-        # The stub does not change the order; the platform would. Do what it would.
-        after = simulator.run_step(order_id=order.pk)
-    assert [r["body"]["type"] for r in platform.received] == ["order.dispatching"]
-    assert after == simulator.Next(
-        expect=f"placed:{OrderEvent.objects.filter(order=order).count()}",
-        done=("dispatching",),
-        failures=0,
-        countdown=2.0,
-        steps=1,
-    )
-
-
-def test_a_step_scheduled_for_another_state_does_nothing(simulated, settings):
-    order = order_for(simulated, status=S.PLACED)
-    with PlatformStub(simulated) as platform:
-        settings.PLATFORM_URL = platform.url
-        assert simulator.run_step(order_id=order.pk, expect="dispatching:1") is None
-    assert platform.received == []
-
-
-def test_a_409_ends_the_script(simulated, settings):
-    order = due_for_pickup(simulated, status=S.ACCEPTED)
-    with PlatformStub(simulated, (409, {"error": "illegal_transition"})) as platform:
-        settings.PLATFORM_URL = platform.url
-        assert simulator.run_step(order_id=order.pk) is None
-    assert len(platform.received) == 1
+# --- steps that fail -----------------------------------------------------------------------------
 
 
 def test_a_server_error_retries_the_same_step_later_then_gives_up(simulated, settings):
-    order = due_for_pickup(simulated, status=S.ACCEPTED)
-    state = simulator.fingerprint(order)
+    order = order_for(simulated, status=S.PLACED)
+    created = order_created_payload(order)
     with PlatformStub(simulated, (500, {}), (502, {}), (503, {})) as platform:
         settings.PLATFORM_URL = platform.url
-        first = simulator.run_step(order_id=order.pk)
-        second = simulator.run_step(order_id=order.pk, expect=first.expect, failures=first.failures)
-        last = simulator.run_step(order_id=order.pk, expect=state, failures=simulator.MAX_FAILURES - 1)
+        run = {"carrier_code": simulated.code, "number": order.number, "created": created}
+        first = simulator.run_step(**run)
+        second = simulator.run_step(**run, failures=first.failures)
+        last = simulator.run_step(**run, failures=simulator.MAX_FAILURES - 1)
 
-    assert (first.expect, first.failures, first.countdown) == (state, 1, 4.0)
-    assert (second.expect, second.failures, second.countdown) == (state, 2, 8.0)
+    assert (first.expect, first.failures, first.countdown, first.done) == ("placed:", 1, 4.0, ())
+    assert (second.failures, second.countdown) == (2, 8.0)
     assert last is None
     ids = {r["headers"]["webhook-id"] for r in platform.received}
-    assert ids == {f"sim_{order.number}_picked_up"}  # the same event each time: a retry is a duplicate
+    assert ids == {f"sim_{order.number}_dispatching"}  # the same event each time: a retry is a duplicate
 
 
 def test_an_unreachable_platform_is_retried(simulated, settings):
@@ -284,30 +308,32 @@ def test_an_unreachable_platform_is_retried(simulated, settings):
     with PlatformStub(simulated) as platform:
         url = platform.url
     settings.PLATFORM_URL = url  # nothing listens there any more
-    after = simulator.run_step(order_id=order.pk)
-    assert (after.failures, after.done) == (1, ())
+    after = simulator.run_step(carrier_code=simulated.code, number=order.number)
+    assert (after.failures, after.done, after.expect) == (1, (), "")
 
 
 def test_orders_of_carriers_not_simulated_are_left_alone(carrier, settings):
     settings.CARRIER_SIMULATOR = False
     order = order_for(carrier)
-    assert simulator.run_step(order_id=order.pk) is None
+    assert simulator.run_step(carrier_code=carrier.code, number=order.number) is None
+
+
+# --- the integration and the tasks ---------------------------------------------------------------
 
 
 def test_the_integration_starts_the_script_on_order_created_only(simulated, monkeypatch):
     order = order_for(simulated)
+    payload = order_created_payload(order)
     started = []
-    monkeypatch.setattr(tasks, "schedule_step", lambda *, order_id, after=None: started.append(order_id))
+    monkeypatch.setattr(tasks, "schedule_step", lambda **kwargs: started.append(kwargs))
     integration = Simulator()
 
     integration.send(
         OutboundMessage(id="m1", type="order.cancelled", payload={"order": order.number}, carrier=simulated)
     )
     assert started == []
-    integration.send(
-        OutboundMessage(id="m2", type="order.created", payload={"order": order.number}, carrier=simulated)
-    )
-    assert started == [order.pk]
+    integration.send(OutboundMessage(id="m2", type="order.created", payload=payload, carrier=simulated))
+    assert started == [{"carrier_code": "swift-express", "created": payload}]
 
 
 def test_the_integration_retries_the_message_when_the_broker_is_down(simulated, monkeypatch):
@@ -318,37 +344,65 @@ def test_the_integration_retries_the_message_when_the_broker_is_down(simulated, 
 
     monkeypatch.setattr(tasks, "schedule_step", broker_down)
     sent = Simulator().send(
-        OutboundMessage(id="m", type="order.created", payload={"order": order.number}, carrier=simulated)
+        OutboundMessage(id="m", type="order.created", payload=order_created_payload(order), carrier=simulated)
     )
     assert sent == SendResult.retry("simulator: could not schedule the first step (OSError)")
-    assert "could not schedule" in sent.reason
 
 
-def test_kick_restarts_only_quiet_orders_the_carrier_was_told_about(simulated, monkeypatch):
-    started = []
-    monkeypatch.setattr(tasks, "schedule_step", lambda *, order_id, after=None: started.append(order_id))
-    quiet = due_for_pickup(simulated, status=S.ACCEPTED)
-    busy = due_for_pickup(simulated, status=S.ACCEPTED)
-    waiting = order_for(simulated, status=S.ACCEPTED)  # its window is tomorrow: nothing is lost
-    untold = order_for(simulated, status=S.PLACED)
-    done = order_for(simulated, status=S.SIGNED)
-    with transaction.atomic():
-        for order in (quiet, busy, waiting, done):
-            outbox.outbox_message_add(
-                order_id=order.pk, carrier_id=simulated.pk, event_type="order.created", payload={}
-            )
-    OutboxMessage.objects.update(status="sent")
-    Order.objects.filter(pk__in=[quiet.pk, waiting.pk, untold.pk, done.pk]).update(
-        updated_at=timezone.now() - timedelta(minutes=5)
+def test_the_task_schedules_itself(simulated, settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(
+        tasks.simulator_step, "apply_async", lambda kwargs, countdown: queued.append((kwargs, countdown))
     )
+    monkeypatch.setattr(
+        simulator,
+        "run_step",
+        lambda **kw: simulator.Next(
+            expect="dispatching:2026-11-22T10:00:00+08:00",
+            done=("dispatching",),
+            failures=0,
+            countdown=2.0,
+            steps=1,
+        ),
+    )
+    tasks.simulator_step("swift-express", "CP1", created={"order": "CP1"})
+    assert queued == [
+        (
+            {
+                "carrier_code": "swift-express",
+                "number": "CP1",
+                "expect": "dispatching:2026-11-22T10:00:00+08:00",
+                "done": ["dispatching"],
+                "failures": 0,
+                "steps": 1,
+            },
+            2.0,
+        )
+    ]
 
-    assert tasks.scripts_restart() == 1
-    assert started == [quiet.pk]
-    call_command("simulate_carriers")
-    assert started == [quiet.pk, quiet.pk]
+
+def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, settings):
+    settings.CARRIER_SIMULATOR = False
+    assert isinstance(integration_for(carrier), Manual)
+    assert simulated_carriers() == []
+
+    settings.CARRIER_SIMULATOR = True
+    assert isinstance(integration_for(carrier), Simulator)
+    assert [(c.code, c.pickup_code_required) for c in simulated_carriers()] == [
+        ("econ-post", False),
+        ("heavy-freight", False),
+        ("hk-bag", False),
+        ("swift-express", True),
+    ]
+    # A demo carrier an admin switched to real HTTP stays on HTTP.
+    carrier.integration = "standard_webhooks"
+    carrier.save(update_fields=["integration"])
+    assert isinstance(integration_for(carrier), StandardWebhooks)
+    assert carrier.code not in [c.code for c in simulated_carriers()]
 
 
-# --- against the real events endpoint (part A of issue 3) ----------------------------------------
+# --- against the platform's real endpoints -------------------------------------------------------
 
 
 @pytest.fixture
@@ -370,13 +424,23 @@ def _book(customer):
     )
 
 
+def quiet_since(order, minutes: float = 5) -> None:
+    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=minutes))
+
+
 def collect_in_the_window(order):
+    """The courier's moment in the window comes; at the door the sender tells the pickup code."""
     with time_machine.travel(order.pickup_end, tick=True):
-        Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
-        assert tasks.scripts_restart() == 1
-    picked_up = OrderEvent.objects.get(order=order, new_status=S.PICKED_UP)
-    assert order.pickup_start <= picked_up.occurred_at <= order.pickup_end
-    assert picked_up.occurred_at == simulator.pickup_time(order)
+        # Quiet since the booking, but at the door, waiting for the code: nothing to restart.
+        assert tasks.scripts_restart() == 0
+        call_command(
+            "simulate_carriers", order=order.number, pickup_code=order.pickup_code, stdout=io.StringIO()
+        )
+        picked_up = OrderEvent.objects.get(order=order, new_status=S.PICKED_UP)
+        assert order.pickup_start <= picked_up.occurred_at <= order.pickup_end
+        assert picked_up.occurred_at == simulator.pickup_time(card(order))
+        quiet_since(order)
+        assert tasks.scripts_restart() == 1  # beat's kick carries it on
 
 
 def timeline(order) -> list[tuple[str, str, str]]:
@@ -388,9 +452,9 @@ def timeline(order) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_booked_order_is_worked_to_signed_through_the_real_endpoint(live_simulator, customer):
-    # Eager Celery: booking's commit delivers order.created, whose adapter runs every step in turn
-    # up to the courier's acceptance; the courier comes inside the window, and the kick resumes it.
+def test_a_booked_order_is_worked_to_signed_through_the_real_endpoints(live_simulator, customer):
+    # Eager Celery: booking's commit delivers order.created, whose integration runs every step in
+    # turn up to the courier's acceptance; the courier comes inside the window, and the kick resumes it.
     order = _book(customer)
     order.refresh_from_db()
     assert order.status == S.ACCEPTED
@@ -418,8 +482,11 @@ def test_a_booked_order_is_worked_to_signed_through_the_real_endpoint(live_simul
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("complication", ["pickup_exception", "problem"])
 def test_a_complicated_order_still_reaches_signed(live_simulator, customer, monkeypatch, complication):
-    monkeypatch.setattr(simulator, "hiccup", lambda order: complication)
+    monkeypatch.setattr(simulator, "hiccup", lambda number: complication)
     order = _book(customer)
+    order.refresh_from_db()
+    # A pickup exception is reported and resolved right after the acceptance.
+    assert (order.status, order.exception_code) == (S.ACCEPTED, "")
     collect_in_the_window(order)
 
     order.refresh_from_db()
@@ -432,107 +499,183 @@ def test_a_complicated_order_still_reaches_signed(live_simulator, customer, monk
     assert steps[-1] == "signed"
 
 
-def test_an_accepted_order_waits_for_its_pickup_window(simulated, settings):
-    order = order_for(simulated, status=S.ACCEPTED)  # window tomorrow 10:00–12:00
-    with PlatformStub(simulated) as platform:
-        settings.PLATFORM_URL = platform.url
-        assert simulator.run_step(order_id=order.pk) is None
-        assert platform.received == []
-        with time_machine.travel(simulator.pickup_time(order) - timedelta(seconds=1), tick=False):
-            assert simulator.run_step(order_id=order.pk) is None
-        assert platform.received == []
-        with time_machine.travel(simulator.pickup_time(order), tick=False):
-            assert simulator.run_step(order_id=order.pk) is not None
-    [request] = platform.received
-    assert request["body"]["type"] == "order.picked_up"
-    assert datetime.fromisoformat(request["body"]["occurred_at"]) == simulator.pickup_time(order)
+@pytest.mark.django_db(transaction=True)
+def test_a_step_scheduled_for_another_state_does_nothing(live_simulator, customer, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    order = order_for(live_simulator, user=customer, status=S.PLACED)
+    assert (
+        simulator.run_step(carrier_code=live_simulator.code, number=order.number, expect="dispatching:x")
+        is None
+    )
+    assert timeline(order) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_order_waits_for_its_pickup_window(live_simulator, customer, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    order = order_for(live_simulator, user=customer, status=S.ACCEPTED)  # window tomorrow 10:00–12:00
+    at = simulator.pickup_time(card(order))
+    run = {"carrier_code": live_simulator.code, "number": order.number, "pickup_code": "654321"}
+    assert simulator.run_step(**run) is None
+    with time_machine.travel(at - timedelta(seconds=1), tick=False):
+        assert simulator.run_step(**run) is None
+    assert timeline(order) == []
+    with time_machine.travel(at, tick=False):
+        assert simulator.run_step(**run) is not None
+    [(kind, status, source)] = timeline(order)
+    assert (kind, status, source) == ("order.picked_up", S.PICKED_UP, f"sim_{order.number}_picked_up")
+    assert OrderEvent.objects.get(order=order).occurred_at == at
 
 
 def test_the_pickup_time_lies_inside_the_window_and_sticks_to_the_order(simulated):
     for _ in range(30):
         order = order_for(simulated)
-        at = simulator.pickup_time(order)
+        at = simulator.pickup_time(card(order))
         assert order.pickup_start + timedelta(minutes=12) <= at <= order.pickup_end - timedelta(minutes=48)
-        assert simulator.pickup_time(Order.objects.get(pk=order.pk)) == at
+        assert simulator.pickup_time(card(Order.objects.get(pk=order.pk))) == at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wrong_pickup_code_is_refused_and_ends_the_script(live_simulator, customer, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    order = due_for_pickup(live_simulator, user=customer, status=S.ACCEPTED)
+    run = {"carrier_code": live_simulator.code, "number": order.number}
+    assert simulator.run_step(**run) is None  # no code: the courier waits at the door
+    assert simulator.run_step(**run, pickup_code="000000") is None  # 409 pickup_code_mismatch
+    order.refresh_from_db()
+    assert (order.status, timeline(order)) == (S.ACCEPTED, [])
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_cancel_by_the_user_ends_the_script(live_simulator, customer, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False  # steps are run by hand here
-    carrier_credentials_rotate(carrier=live_simulator)
     order = order_for(live_simulator, user=customer)
-    first = simulator.run_step(order_id=order.pk)  # → dispatching
-    second = simulator.run_step(order_id=order.pk, expect=first.expect, done=first.done)  # → accepted
+    run = {"carrier_code": live_simulator.code, "number": order.number}
+    first = simulator.run_step(**run)  # → dispatching
+    second = simulator.run_step(**run, expect=first.expect, done=first.done)  # → accepted
     order.refresh_from_db()
     assert order.status == S.ACCEPTED
     assert second is not None
 
     order_cancel(order=order, actor_user=customer, reason=CancelReason.CHANGED_MIND)
-    assert simulator.run_step(order_id=order.pk) is None  # sees the terminal status: posts nothing
+    events = len(timeline(order))
+    assert simulator.run_step(**run, expect=second.expect) is None  # the order moved: posts nothing
+    assert simulator.run_step(**run) is None  # sees the terminal status: posts nothing
+    assert len(timeline(order)) == events
 
-    # Cancelled between the simulator's read and its post: the endpoint's 409 ends the script.
-    other = due_for_pickup(live_simulator, user=customer, status=S.ACCEPTED)
-    step = replace(simulator.next_step(other, set()), occurred_at=None)  # posted when it happens
+    # Cancelled between the simulator's pull and its post: the endpoint's 409 ends the script.
+    other = due_for_pickup(live_simulator, user=customer, status=S.DISPATCHING)
+    step = simulator.next_step(card(other), set())
     order_cancel(order=other, actor_user=customer, reason=CancelReason.CHANGED_MIND)
-    status, answer = simulator.post_event(order=other, step=step)
+    status, _answer = simulator.post_event(
+        carrier=sim_carrier(live_simulator), number=other.number, step=step
+    )
     assert status == 409
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_step_run_twice_is_a_duplicate(live_simulator, customer, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    carrier_credentials_rotate(carrier=live_simulator)
     order = order_for(live_simulator, user=customer, status=S.PICKED_UP)
-    step = simulator.next_step(order, set())
-    assert simulator.post_event(order=order, step=step) == (200, {"result": "applied"})
-    assert simulator.post_event(order=order, step=step) == (200, {"result": "duplicate"})
+    step = simulator.next_step(card(order), set())
+    carrier = sim_carrier(live_simulator)
+    assert simulator.post_event(carrier=carrier, number=order.number, step=step) == (
+        200,
+        {"result": "applied"},
+    )
+    assert simulator.post_event(carrier=carrier, number=order.number, step=step) == (
+        200,
+        {"result": "duplicate"},
+    )
     assert OrderEvent.objects.filter(order=order).count() == 1
 
 
-def test_the_task_schedules_itself(simulated, settings, monkeypatch):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    order = order_for(simulated)
-    queued = []
-    monkeypatch.setattr(
-        tasks.simulator_step, "apply_async", lambda kwargs, countdown: queued.append((kwargs, countdown))
+@pytest.mark.django_db(transaction=True)
+def test_kick_restarts_only_quiet_orders_still_moving(live_simulator, customer, monkeypatch):
+    started = []
+    monkeypatch.setattr(tasks, "schedule_step", lambda **kwargs: started.append(kwargs))
+    quiet = order_for(live_simulator, user=customer, status=S.PICKED_UP)
+    busy = order_for(live_simulator, user=customer, status=S.PICKED_UP)
+    waiting = order_for(live_simulator, user=customer, status=S.ACCEPTED)  # its window is tomorrow
+    at_the_door = due_for_pickup(live_simulator, user=customer, status=S.ACCEPTED)  # needs the code
+    done = order_for(live_simulator, user=customer, status=S.SIGNED)
+    for order in (quiet, waiting, at_the_door, done):
+        quiet_since(order)
+
+    assert tasks.scripts_restart() == 1
+    assert started == [{"carrier_code": "swift-express", "number": quiet.number}]
+    call_command("simulate_carriers", stdout=io.StringIO())
+    assert [kwargs["number"] for kwargs in started] == [quiet.number, quiet.number]
+    assert busy.number not in [kwargs["number"] for kwargs in started]
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_on_a_simulated_order_is_decided_through_the_real_endpoint(live_simulator, customer):
+    # Eager Celery: the claim's commit delivers claim.created to the simulator, which posts its
+    # signed claim.decided to the live server, decided from the message alone.
+    order = _book(customer)
+    collect_in_the_window(order)
+    order.refresh_from_db()
+    assert order.status == S.SIGNED
+
+    claim = claim_file(
+        order=order, user=customer, kind="lost", amount=Decimal("9999.00"), description="包裹内件丢失"
     )
-    monkeypatch.setattr(
-        simulator,
-        "run_step",
-        lambda **kw: simulator.Next(
-            expect="dispatching:2", done=("dispatching",), failures=0, countdown=2.0, steps=1
-        ),
+
+    claim.refresh_from_db()
+    # Approved at the most the carrier may pay: the declared value, below the amount and the cap.
+    assert (claim.status, claim.compensation, claim.return_freight) == (
+        "approved",
+        order.declared_value,
+        Decimal("0.00"),
     )
-    tasks.simulator_step(order.pk)
-    assert queued == [
-        (
-            {
-                "order_id": order.pk,
-                "expect": "dispatching:2",
-                "done": ["dispatching"],
-                "failures": 0,
-                "steps": 1,
-            },
-            2.0,
-        )
-    ]
+    assert OrderEvent.objects.get(order=order, kind="claim.decided").source_event_id == (
+        f"sim_{order.number}_claim_{claim.pk}"
+    )
+    assert list(Claim.objects.filter(order=order).values_list("decided_by", flat=True)) == ["carrier"]
 
 
-def test_demo_carriers_are_simulated_only_while_the_simulator_is_on(carrier, settings):
-    settings.CARRIER_SIMULATOR = False
-    assert isinstance(integration_for(carrier), Manual)
-    assert not simulated_carriers().exists()
-
-    settings.CARRIER_SIMULATOR = True
-    assert isinstance(integration_for(carrier), Simulator)
-    assert set(simulated_carriers().values_list("code", flat=True)) == {
-        "swift-express",
-        "econ-post",
-        "heavy-freight",
-        "hk-bag",
+@pytest.mark.parametrize(
+    ("claimed", "declared", "decided"),
+    [("9999.00", "300.00", "300.00"), ("120.00", "300.00", "120.00"), ("99999.00", "0.00", "30000.00")],
+)
+def test_the_decision_is_the_lowest_of_amount_declared_value_and_cap(simulated, claimed, declared, decided):
+    claim = {
+        "claim": 7,
+        "order": "CP1",
+        "amount": {"amount": claimed, "currency": "CNY"},
+        "declared_value": {"amount": declared, "currency": "CNY"},
     }
-    # A demo carrier an admin switched to real HTTP stays on HTTP.
-    carrier.integration = "standard_webhooks"
-    carrier.save(update_fields=["integration"])
-    assert isinstance(integration_for(carrier), StandardWebhooks)
-    assert not simulated_carriers().filter(pk=carrier.pk).exists()
+
+    step = simulator.claim_decision(carrier=sim_carrier(simulated), claim=claim)
+
+    assert (step.name, step.type) == ("claim_7", "claim.decided")
+    assert step.data == {
+        "claim": 7,
+        "decision": "approved",
+        "amount": decided,
+        "return_freight": "0.00",
+        "note": "模拟快递公司：已核实",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_decided_twice_changes_nothing_the_second_time(live_simulator, customer, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    order = order_for(live_simulator, user=customer, status=S.SIGNED)
+    claim = claim_file(order=order, user=customer, kind="lost", amount=Decimal("10.00"), description="丢失")
+    message = {
+        "claim": claim.pk,
+        "order": order.number,
+        "amount": {"amount": "10.00", "currency": "CNY"},
+        "declared_value": {"amount": str(order.declared_value), "currency": "CNY"},
+    }
+
+    assert simulator.run_claim_decision(carrier_code=live_simulator.code, claim=message) is None
+    assert simulator.run_claim_decision(carrier_code=live_simulator.code, claim=message) is None
+    claim.refresh_from_db()
+    assert (claim.status, claim.compensation) == ("approved", Decimal("10.00"))
+    assert OrderEvent.objects.filter(order=order, kind="claim.decided").count() == 1

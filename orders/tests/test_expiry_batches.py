@@ -1,0 +1,225 @@
+"""The midnight expiry at scale (DESIGN §3.2): constant statements per batch, one task per batch,
+a run killed halfway and two runs at once (PostgreSQL), each batch logged, every run recorded."""
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from delivery import tasks as delivery_tasks
+from delivery.models import Message
+from notifications.models import Notification
+from orders.models import Order, OrderEvent, OutboxMessage, Status
+from orders.services import expiry
+from orders.tests.concurrency import race
+from orders.tests.factories import OrderFactory, OrderUserFactory
+
+MIDNIGHT = datetime(2026, 11, 23, tzinfo=ZoneInfo("Asia/Shanghai"))
+S = Status
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _due_orders(count: int, **kwargs) -> list[Order]:
+    return OrderFactory.create_batch(count, status=S.PLACED, deadline=MIDNIGHT, **kwargs)
+
+
+def _statements_per_batch() -> int:
+    # The batch's transaction (a savepoint inside the test's), the claim (PostgreSQL: one
+    # UPDATE … RETURNING; elsewhere a select and the guarded update), the events, the outbox
+    # messages and their links, the owners' orders, the notices that exist, and the notices and
+    # their deliveries inside a savepoint of their own.
+    return 12 if connection.vendor == "postgresql" else 13
+
+
+# The last batch finds nothing (its transaction and its claim); then the run is recorded (one upsert).
+EMPTY_CLAIM = 3 + 1
+
+
+@pytest.mark.django_db
+# At most 15 orders: their deliveries fit one INSERT under SQLite's 999 parameters per statement
+# (beyond it Django splits an INSERT there; PostgreSQL has no such limit).
+@pytest.mark.parametrize("orders", [3, 15])
+def test_a_batch_issues_the_same_statements_whatever_its_size(orders, django_assert_num_queries):
+    _due_orders(orders, user=OrderUserFactory(email="owner@example.com"))
+    with django_assert_num_queries(_statements_per_batch() + EMPTY_CLAIM):
+        assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=50) == orders
+
+
+@pytest.mark.django_db
+def test_each_batch_adds_the_same_statements(django_assert_num_queries):
+    _due_orders(9, user=OrderUserFactory(email="owner@example.com"))
+    with django_assert_num_queries(3 * _statements_per_batch() + EMPTY_CLAIM):
+        assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=3) == 9
+
+
+@pytest.mark.django_db
+def test_one_task_per_batch_carries_the_messages_and_the_deliveries(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    owner = OrderUserFactory(email="owner@example.com")  # in-app (written sent) and e-mail (to send)
+    _due_orders(5, user=owner)
+    queued: list[list[str]] = []
+    monkeypatch.setattr(
+        delivery_tasks.deliver_many, "apply_async", lambda args, **kwargs: queued.append(list(args[0]))
+    )
+    monkeypatch.setattr(
+        delivery_tasks.deliver, "apply_async", lambda args, **kwargs: queued.append(list(args))
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=3) == 5
+
+    carrier_messages = {str(pk) for pk in OutboxMessage.objects.values_list("pk", flat=True)}
+    to_send = {
+        str(pk)
+        for pk in Message.objects.exclude(channel="carrier")
+        .filter(status="pending")
+        .values_list("pk", flat=True)
+    }
+    per_order = len(to_send) // 5  # the channels besides in-app the owner gets notices on
+    assert len(carrier_messages) == 5
+    assert per_order >= 1
+    # Two batches, 3 orders then 2: each one task with its carrier messages and deliveries.
+    assert [len(batch) for batch in queued] == [3 * (1 + per_order), 2 * (1 + per_order)]
+    assert {m for batch in queued for m in batch} == carrier_messages | to_send
+
+
+@pytest.mark.django_db
+def test_every_batch_is_logged_with_its_counts_and_rate(caplog):
+    _due_orders(5, user=OrderUserFactory())
+    with caplog.at_level(logging.INFO, logger="orders.services.expiry"):
+        expiry.orders_expire_due(now=MIDNIGHT, batch_size=2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "orders.services.expiry"]
+    assert [line.split(" in ")[0] for line in lines[:3]] == [
+        "expiry batch 1: 2 orders expired, 2 notices,",
+        "expiry batch 2: 2 orders expired, 2 notices,",
+        "expiry batch 3: 1 orders expired, 1 notices,",
+    ]
+    assert all("orders/s); " in line for line in lines[:3])
+    assert lines[3].startswith(
+        "expiry run: 5 orders due by 2026-11-23T00:00:00+08:00 expired in 3 batches, 5 notices"
+    )
+
+
+# --- PostgreSQL: a run killed halfway, two runs at once --------------------------------------------
+
+
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("the crash and the concurrent runs need PostgreSQL's row locks and processes")
+
+
+def _exactly_once_each(orders: list[Order]) -> None:
+    ids = {o.pk for o in orders}
+    assert set(Order.objects.filter(status=S.EXPIRED).values_list("pk", flat=True)) == ids
+    for model, lookup in (
+        (OrderEvent, {"new_status": S.EXPIRED}),
+        (OutboxMessage, {"event_type": "order.expired"}),
+        (Notification, {"kind": "expired"}),
+    ):
+        per_order = list(model.objects.filter(**lookup).values_list("order_id", flat=True))
+        assert sorted(per_order) == sorted(ids), model.__name__
+
+
+# The child: the job with small batches, SIGKILLed by itself inside its third batch's transaction
+# (after that batch's writes, before its commit), as a worker killed by the OOM killer would be.
+KILLED_HALFWAY = """
+import os, signal, django
+django.setup()
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+from orders.services import expiry
+batches = []
+write = expiry._expire_rows
+def dying(**kwargs):
+    result = write(**kwargs)
+    batches.append(1)
+    if len(batches) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+expiry._expire_rows = dying
+expiry.orders_expire_due(now=datetime(2026, 11, 23, tzinfo=ZoneInfo("Asia/Shanghai")), batch_size=4)
+"""
+
+
+def _child_env() -> dict[str, str]:
+    settings = connection.settings_dict
+    url = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "courier_platform.settings",
+        "DEV_MODE": "1",
+        "CELERY_BROKER_URL": "memory://",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_killed_halfway_is_finished_by_the_next_exactly_once(settings):
+    _needs_postgres()
+    settings.CARRIER_SIMULATOR = False
+    orders = _due_orders(18, user=OrderUserFactory(email="owner@example.com"))
+
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_HALFWAY], cwd=ROOT, env=_child_env(), capture_output=True, timeout=120
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    # Two batches committed; the third died with its transaction.
+    assert Order.objects.filter(status=S.EXPIRED).count() == 8
+    assert OrderEvent.objects.filter(new_status=S.EXPIRED).count() == 8
+
+    assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=4) == 10
+    _exactly_once_each(orders)
+    assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=4) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_runs_at_once_expire_each_order_exactly_once(attempt, settings):
+    _needs_postgres()
+    settings.CARRIER_SIMULATOR = False
+    orders = _due_orders(60, user=OrderUserFactory(email="owner@example.com"))
+
+    def run() -> int:
+        return expiry.orders_expire_due(now=MIDNIGHT, batch_size=5)
+
+    first, second = race(run, run)
+    assert (isinstance(first, int), isinstance(second, int)) == (True, True), (first, second)
+    assert first + second == 60
+    _exactly_once_each(orders)
+
+
+# --- the catch-up ------------------------------------------------------------------------------------
+
+
+def test_beat_catches_up_every_five_minutes_but_never_at_midnight_itself(settings):
+    from celery.schedules import crontab
+
+    entry = settings.CELERY_BEAT_SCHEDULE["orders-expire-catch-up"]
+    assert (entry["task"], entry["schedule"]) == ("orders.tasks.expire_orders", crontab(minute="2-59/5"))
+    assert sorted(entry["schedule"].minute) == [2, 7, 12, 17, 22, 27, 32, 37, 42, 47, 52, 57]
+    assert entry["schedule"].hour == set(range(24))
+
+
+@pytest.mark.django_db
+def test_a_machine_down_at_midnight_is_caught_up_by_the_next_run(time_machine):
+    time_machine.move_to(MIDNIGHT - timedelta(hours=3), tick=False)
+    orders = _due_orders(4, user=OrderUserFactory())
+    # Nothing ran at 00:00; the catch-up at 00:02 expires every order, each at its deadline.
+    time_machine.move_to(MIDNIGHT + timedelta(minutes=2), tick=False)
+    assert expiry.orders_expire_due() == 4
+    assert set(Order.objects.values_list("status", "status_changed_at")) == {(S.EXPIRED, MIDNIGHT)}
+    assert OrderEvent.objects.filter(new_status=S.EXPIRED, occurred_at=MIDNIGHT).count() == len(orders)
+    # The catch-up five minutes on finds nothing more to do.
+    time_machine.move_to(MIDNIGHT + timedelta(minutes=7), tick=False)
+    assert expiry.orders_expire_due() == 0
