@@ -27,6 +27,7 @@ from orders.models import (
     ItemType,
     Order,
     OrderEvent,
+    RejectReason,
 )
 from orders.services.statuses import AFTER_PICKUP
 from orders.validators import (
@@ -338,6 +339,13 @@ class CancelReasonOrBlankField(serializers.CharField):
     pass
 
 
+@extend_schema_field(
+    {"type": "string", "enum": ["", *RejectReason.values], "description": "Blank until rejected."}
+)
+class RejectReasonOrBlankField(serializers.CharField):
+    pass
+
+
 def _without_pickup_code(value: Any) -> Any:
     """``value`` with every key named ``pickup_code`` left out, at any depth."""
     if isinstance(value, dict):
@@ -439,6 +447,7 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
     contract = serializers.SerializerMethodField()
     rebooked_from = serializers.SerializerMethodField()
     cancel_reason = CancelReasonOrBlankField(read_only=True)
+    reject_reason = RejectReasonOrBlankField(read_only=True)
     return_fee = serializers.SerializerMethodField()
     disposal_proceeds = serializers.SerializerMethodField()
 
