@@ -300,7 +300,11 @@ def test_a_bad_sign_is_answered_401_in_kuaidi100s_format_and_changes_nothing(cli
     response = post(client, k100, callback(SAMPLES[0]["param"], salt="not-the-salt"))
 
     assert response.status_code == 401
-    assert response.json() == {"result": False, "returnCode": "401", "message": "The sign does not match."}
+    assert response.json() == {
+        "result": False,
+        "returnCode": "401",
+        "message": "签名不匹配。",
+    }  # the platform speaks Chinese by default
     order.refresh_from_db()
     assert order.status == Status.PLACED
     assert not CarrierEvent.objects.exists()

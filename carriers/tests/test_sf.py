@@ -255,7 +255,7 @@ def test_a_bad_digest_is_answered_401_in_sfs_format_and_changes_nothing(client, 
     response = push(client, sf, SAMPLES[0]["msgData"].replace("__ORDER__", order.number), check_word="wrong")
 
     assert response.status_code == 401
-    assert response.json() == {"return_code": "1000", "return_msg": "The msgDigest does not match."}
+    assert response.json() == {"return_code": "1000", "return_msg": "msgDigest 不匹配。"}
     order.refresh_from_db()
     assert order.status == Status.ACCEPTED
     assert not CarrierEvent.objects.exists()
