@@ -7,6 +7,7 @@ Used by :mod:`.kuaidi100` and :mod:`.sf`; nothing here knows either protocol.
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -140,6 +141,14 @@ def masked(value: Any) -> Any:
     if isinstance(value, list):
         return [masked(item) for item in value]
     return value
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def masked_text(text: str) -> str:
+    """Text for a screen: every mainland mobile number in it masked (138****8000)."""
+    return _PHONE_IN_TEXT.sub(r"\1****\2", text or "")
 
 
 def _phone_key(key: str) -> bool:
