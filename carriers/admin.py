@@ -1,12 +1,21 @@
+import json
+from urllib.parse import urlencode
+
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from delivery.models import Message
 
 from . import regions
 from .integrations import INTEGRATIONS, integration_choices
+from .integrations.configuration import SECRET_MASK, integration_settings_masked
+from .integrations.form_wire import masked_text as mask
 from .models import (
     BagSize,
     Carrier,
@@ -20,14 +29,8 @@ from .models import (
 from .services.credentials import carrier_credentials_rotate
 
 REFUSAL_GROUPS = range(1, 12)
-SECRET_MASK = "********"
-
-
-def masked_settings(name: str, stored: dict) -> dict:
-    """The integration settings as the admin shows them: secrets replaced by the mask."""
-    integration = INTEGRATIONS.get(name)
-    secret = integration.secret_fields if integration else frozenset()
-    return {key: SECRET_MASK if key in secret and value else value for key, value in stored.items()}
+# One declaration of how secrets are shown (carriers.services.integrations).
+masked_settings = integration_settings_masked
 
 
 def _province_choices() -> list[tuple[str, str]]:
@@ -220,7 +223,7 @@ class CarrierAdmin(admin.ModelAdmin):
     )
     list_filter = ("active", "pricing", "currency", "integration", "requires_pickup_code")
     search_fields = ("code", "name_zh_hans", "name_zh_hant", "name_en")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "delivery_log")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [ZoneRateInline, TransitTimeInline, BagSizeInline, PublishedContractInline, NewContractInline]
     fieldsets = (
@@ -280,8 +283,75 @@ class CarrierAdmin(admin.ModelAdmin):
                 ),
             },
         ),
+        (_("Delivery log"), {"fields": ("delivery_log",)}),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.display(description=_("recent messages"))
+    def delivery_log(self, obj: Carrier) -> str:
+        """The carrier's recent outbound messages, calls to its API and inbound messages (secrets
+        and signatures were never stored; phone numbers masked, pickup codes redacted), with a link
+        to its dead letters, where the retry action is."""
+        if obj.pk is None:
+            return "—"
+        messages_url = reverse("admin:delivery_message_changelist")
+        query = urlencode({"channel": "carrier", "recipient": str(obj.pk)})
+        dead = urlencode({"channel": "carrier", "recipient": str(obj.pk), "status": "failed"})
+        outbound = Message.objects.filter(channel="carrier", recipient=str(obj.pk)).order_by("-created_at")[
+            :10
+        ]
+        calls = obj.exchanges.order_by("-created_at", "-id")[:10]
+        inbound = obj.events.order_by("-received_at", "-id")[:10]
+        return format_html(
+            "<p><a href='{}?{}'>{}</a> · <a href='{}?{}'>{}</a></p>"
+            "<h4>{}</h4><ul>{}</ul><h4>{}</h4><ul>{}</ul><h4>{}</h4><ul>{}</ul>",
+            messages_url,
+            query,
+            _("All outbound messages"),
+            messages_url,
+            dead,
+            _("Dead letters (retry there)"),
+            _("Outbound messages"),
+            format_html_join(
+                "",
+                "<li>{} {} {} — {} ({})</li>",
+                ((m.created_at, m.event_type, m.subject, m.status, m.attempts) for m in outbound),
+            ),
+            _("Calls to the carrier's API"),
+            format_html_join(
+                "",
+                "<li>{} {} {} — {} HTTP {} {}<br><code>{}</code><br><code>{}</code></li>",
+                (
+                    (
+                        c.created_at,
+                        c.operation,
+                        c.order_number,
+                        c.outcome,
+                        c.http_status or "—",
+                        c.error,
+                        json.dumps(c.request, ensure_ascii=False)[:1000],
+                        mask(c.response)[:500],
+                    )
+                    for c in calls
+                ),
+            ),
+            _("Inbound messages"),
+            format_html_join(
+                "",
+                "<li>{} {} {} — {} {}<br><code>{}</code></li>",
+                (
+                    (
+                        e.received_at,
+                        e.type,
+                        e.order_number,
+                        e.result,
+                        e.error,
+                        mask(json.dumps(e.payload, ensure_ascii=False))[:1000],
+                    )
+                    for e in inbound
+                ),
+            ),
+        )
 
 
 @admin.register(ContractTerms)

@@ -10,7 +10,9 @@ class CarriersConfig(AppConfig):
         from prohibited.selectors import screening_carriers_register
 
         from .integrations import integration_register
+        from .integrations.kuaidi100 import Kuaidi100
         from .integrations.manual import Manual
+        from .integrations.sf import SF
         from .integrations.standard_webhooks import StandardWebhooks
         from .selectors import carriers_for_screening
         from .sending import register
@@ -22,4 +24,6 @@ class CarriersConfig(AppConfig):
         # The built-in integrations (DESIGN §7.4); other apps register theirs in their own ready().
         integration_register(StandardWebhooks(), replace=True)
         integration_register(Manual(), replace=True)
+        integration_register(Kuaidi100(), replace=True)
+        integration_register(SF(), replace=True)
         register()  # the carrier channel of the delivery engine

@@ -313,3 +313,56 @@ class CarrierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_id} {self.webhook_id} {self.type} {self.result}"
+
+
+class CarrierOrderReference(models.Model):
+    """What a carrier's own system calls one of the platform's orders (DESIGN §7.5): Kuaidi100's
+    ``taskId`` and ``orderId``, SF's waybill numbers. Written when the carrier takes the booking;
+    read to cancel it and to find the order a callback is about (Kuaidi100 reports by its own id).
+    """
+
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="order_references", verbose_name=_("carrier")
+    )
+    order_number = models.CharField(_("order number"), max_length=40)
+    task_id = models.CharField(_("carrier task id"), max_length=64, blank=True)
+    external_id = models.CharField(_("carrier order id"), max_length=64, blank=True)
+    waybill_numbers = models.JSONField(_("waybill numbers"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "order_number"], name="carrier_reference_once"),
+        ]
+        indexes = [models.Index(fields=["carrier", "external_id"], name="carrier_reference_external")]
+        verbose_name = _("carrier order reference")
+        verbose_name_plural = _("carrier order references")
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id} {self.order_number} → {self.external_id or self.task_id}"
+
+
+class CarrierExchange(models.Model):
+    """One call the platform made to a carrier's own API and what came back (DESIGN §7.5), kept for
+    the carrier's delivery log: secrets and signatures left out, phone numbers masked."""
+
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, related_name="exchanges", verbose_name=_("carrier")
+    )
+    message_id = models.CharField(_("message id"), max_length=64, blank=True, db_index=True)
+    order_number = models.CharField(_("order number"), max_length=40, blank=True)
+    operation = models.CharField(_("operation"), max_length=40)
+    request = models.JSONField(_("request"), default=dict, blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    response = models.TextField(_("response"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("carrier API call")
+        verbose_name_plural = _("carrier API calls")
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id} {self.operation} {self.order_number} {self.outcome}"

@@ -9,6 +9,7 @@ delivered, retry later (with the reason) or failed for good. ``recipient`` is th
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -21,6 +22,18 @@ from .models import Carrier
 logger = logging.getLogger(__name__)
 
 CHANNEL = "carrier"
+BOOKING = "order.created"
+
+# Called when a carrier refuses a booking for good (DESIGN §7.5: handled like
+# ``order.dispatch_failed``) with ``carrier``, ``order_number``, ``reason`` and ``message_id``. The
+# orders app registers it: carriers does not import orders.
+RefusalHandler = Callable[..., object]
+_refusal_handlers: list[RefusalHandler] = []
+
+
+def carrier_refusal_handler_register(handler: RefusalHandler) -> None:
+    if handler not in _refusal_handlers:
+        _refusal_handlers.append(handler)
 
 
 def carrier_message_send(message: Message) -> Result:
@@ -34,6 +47,14 @@ def carrier_message_send(message: Message) -> Result:
         OutboundMessage(id=str(message.pk), type=message.event_type, payload=message.payload, carrier=carrier)
     )
     if sent.status == SendStatus.FAILED:
+        if message.event_type == BOOKING:
+            for handler in _refusal_handlers:
+                handler(
+                    carrier=carrier,
+                    order_number=str(message.payload.get("order") or ""),
+                    reason=sent.user_reason or sent.reason,
+                    message_id=str(message.pk),
+                )
         return FailedForGood(sent.reason or sent.status)
     if sent.status != SendStatus.DELIVERED:
         return RetryLater(sent.reason or sent.status)

@@ -324,6 +324,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.expire_orders",
         "schedule": crontab(hour=0, minute=0),
     },
+    # The catch-up: anything due and missed (a machine down at midnight, a run killed halfway).
+    # Off the hour's first minute, so it never starts together with the midnight run.
+    "orders-expire-catch-up": {
+        "task": "orders.tasks.expire_orders",
+        "schedule": crontab(minute="2-59/5"),
+    },
 }
 
 # The delivery engine (delivery/): attempts before a message is a dead letter ("failed") for an
@@ -487,6 +493,8 @@ LOGGING = {
 # Health and metrics (operations): /readyz wants beat's heartbeat newer than this, and /metrics
 # answers only with ``Authorization: Bearer <METRICS_TOKEN>`` (no token set: no /metrics).
 READYZ_BEAT_MAX_AGE = env.int("READYZ_BEAT_MAX_AGE", default=180)
+# /readyz is not ready when the expiry's last run is older than this (three catch-up intervals).
+READYZ_EXPIRY_MAX_AGE = env.int("READYZ_EXPIRY_MAX_AGE", default=900)
 READYZ_BROKER_TIMEOUT = env.float("READYZ_BROKER_TIMEOUT", default=2.0)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 

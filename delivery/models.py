@@ -53,6 +53,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="message_due"),
             models.Index(fields=["subject", "channel"], name="message_subject"),
+            # The admin lists (everything sent, carrier messages, deliveries) newest first.
+            models.Index(fields=["created_at"], name="message_created"),
         ]
         constraints = [
             # Written once: a repeated job (expiry, a notice) cannot send the same thing twice.

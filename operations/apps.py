@@ -9,6 +9,14 @@ class OperationsConfig(AppConfig):
 
     def ready(self) -> None:
         from operations import logs, metrics
+        from operations.services import expiry_run_record
+        from orders.services.expiry import ExpiryRun, expiry_run_finished
 
         logs.connect_task_signals()
         metrics.register()
+        expiry_run_finished.connect(
+            lambda sender, run, **kwargs: expiry_run_record(run=run),
+            sender=ExpiryRun,
+            weak=False,
+            dispatch_uid="operations_expiry_run",
+        )

@@ -6,10 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 class Heartbeat(models.Model):
     """The last time a periodic job ran, by name. Beat schedules ``operations.tasks.beat_heartbeat``
-    and a worker runs it: a recent beat heartbeat says both beat and a worker are alive."""
+    and a worker runs it: a recent beat heartbeat says both beat and a worker are alive. The
+    midnight expiry records each run as ``expiry``, with what it did in ``detail``."""
 
     name = models.CharField(_("name"), max_length=40, unique=True)
     at = models.DateTimeField(_("at"))
+    # What the job reported about its last run (the expiry: as of when, orders, batches, seconds).
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("heartbeat")

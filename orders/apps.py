@@ -8,9 +8,13 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from carriers.selectors import carrier_acceptance_source_register
+        from carriers.sending import carrier_refusal_handler_register
 
         from .selectors import carrier_acceptance_over_orders
+        from .services.carrier_events import carrier_refusal_apply
 
         # Recommendation weighs how often each carrier accepts; the orders are here (carriers does
         # not import orders).
         carrier_acceptance_source_register(carrier_acceptance_over_orders)
+        # A carrier's refusal of a booking reaches the order like its dispatch_failed report.
+        carrier_refusal_handler_register(carrier_refusal_apply)

@@ -116,11 +116,15 @@ class ExceptionResolvedDataSerializer(serializers.Serializer):
 
 
 class PickedUpDataSerializer(serializers.Serializer):
-    """``order.picked_up``: waybill, actual weight and fee; the pickup code if you require it."""
+    """``order.picked_up``: waybill, actual weight and fee; the pickup code if you require it.
+
+    Weight and fee may follow later in ``order.fee_settled`` (carriers that weigh at the depot)."""
 
     waybill_no = serializers.CharField(max_length=40)
-    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal("0.001"))
-    fee = PickupFeeSerializer()
+    weight_kg = serializers.DecimalField(
+        max_digits=10, decimal_places=3, min_value=Decimal("0.001"), required=False
+    )
+    fee = PickupFeeSerializer(required=False)
     pickup_code = serializers.CharField(
         max_length=20,
         required=False,
@@ -129,6 +133,21 @@ class PickedUpDataSerializer(serializers.Serializer):
     )
     corrections = CorrectionsField(required=False)
     inspection = InspectionSerializer(required=False)
+
+
+class FeeSettledDataSerializer(serializers.Serializer):
+    """``order.fee_settled``: the final weight and fee after pickup (no status change)."""
+
+    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3, min_value=Decimal("0.001"))
+    fee = CarrierMoneySerializer()
+
+
+class CarrierNoteDataSerializer(serializers.Serializer):
+    """``order.carrier_note``: a report in the carrier's own terms that the platform has no type for
+    (a status code it does not know): kept in the timeline, nothing else changes."""
+
+    code = serializers.CharField(max_length=40)
+    description = serializers.CharField(max_length=500, allow_blank=True)
 
 
 class InTransitDataSerializer(serializers.Serializer):

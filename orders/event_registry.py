@@ -59,6 +59,8 @@ CONTRABAND_FOUND = "order.contraband_found"
 RETURNING = "order.returning"
 RETURNED = "order.returned"
 DISPOSED = "order.disposed"
+FEE_SETTLED = "order.fee_settled"
+CARRIER_NOTE = "order.carrier_note"
 CLAIM_DECIDED = "claim.decided"
 
 REGISTRY: Mapping[str, EventType] = {
@@ -132,6 +134,10 @@ REGISTRY: Mapping[str, EventType] = {
             return_state=ReturnState.DISPOSED,
             notice=Kind.RETURN_LEG,
         ),
+        # Final weight and fee after pickup (DESIGN §7.5): carriers that weigh at the depot.
+        EventType(FEE_SETTLED, d.FeeSettledDataSerializer, timeline_label=_("Weight and fee settled")),
+        # A carrier status the platform has no type for: kept, never a failed callback (§7.5).
+        EventType(CARRIER_NOTE, d.CarrierNoteDataSerializer, timeline_label=_("Carrier update")),
         # Judged by the claims service (orders.services.claims), which also sends the notice.
         EventType(
             CLAIM_DECIDED,
@@ -173,6 +179,8 @@ BEFORE_PICKUP: frozenset[str] = frozenset({S.PLACED, S.DISPATCHING, S.ACCEPTED})
 NOT_ACCEPTED: frozenset[str] = frozenset({S.PLACED, S.DISPATCHING})
 # Prohibited goods are found in a parcel the carrier holds (003 附件 第十一条).
 CONTRABAND_FROM: frozenset[str] = frozenset({S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.PROBLEM})
+# The carrier settles weight and fee once it holds the parcel, up to and after delivery.
+FEE_SETTLED_FROM: frozenset[str] = CONTRABAND_FROM | {S.SIGNED, S.REJECTED}
 # The return leg after rejected (003 §8b): on the way back, then back or disposed of. A carrier may
 # report the end without the start.
 RETURN_MOVES: Mapping[str, frozenset[str]] = {

@@ -53,6 +53,9 @@ class SendStatus(StrEnum):
 class SendResult:
     status: SendStatus
     reason: str = ""
+    # A business refusal of a booking as the user is told it (the carrier's own words): the order
+    # is then handled like ``order.dispatch_failed`` (DESIGN §7.5).
+    user_reason: str = ""
     # What the carrier answered that the platform keeps (its own order ids, a waybill number).
     references: Mapping[str, Any] = field(default_factory=dict)
 
@@ -65,8 +68,8 @@ class SendResult:
         return cls(SendStatus.RETRY, reason=reason)
 
     @classmethod
-    def failed(cls, reason: str) -> SendResult:
-        return cls(SendStatus.FAILED, reason=reason)
+    def failed(cls, reason: str, *, user_reason: str = "") -> SendResult:
+        return cls(SendStatus.FAILED, reason=reason, user_reason=user_reason or reason)
 
 
 # --- inbound ---------------------------------------------------------------------------------------

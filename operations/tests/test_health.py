@@ -43,8 +43,10 @@ def test_readyz_is_ready_with_everything_up(client, beat_alive):
         "broker": True,
         "migrations": True,
         "beat": True,
+        "expiry": True,
     }
     assert body["checks"]["beat"]["detail"] == "20 s ago"
+    assert body["checks"]["expiry"]["detail"] == "no run yet"
 
 
 def test_the_beat_heartbeat_task_records_now(client):
@@ -121,3 +123,34 @@ def test_readyz_fails_with_a_migration_not_applied(client, beat_alive, monkeypat
 
     assert response.status_code == 503
     assert response.json()["checks"]["migrations"] == {"ok": False, "detail": "1 not applied"}
+
+
+# --- the midnight expiry's last run -----------------------------------------------------------------
+
+
+def test_readyz_shows_the_expiry_runs_last_run(client, beat_alive, time_machine):
+    from orders.services.expiry import orders_expire_due
+    from orders.tests.factories import OrderFactory
+
+    time_machine.move_to(timezone.now(), tick=False)
+    OrderFactory.create_batch(3, status="placed", deadline=timezone.now() - timedelta(hours=1))
+    assert orders_expire_due(batch_size=2) == 3
+    record = Heartbeat.objects.get(name="expiry")
+    assert (record.detail["expired"], record.detail["batches"], record.detail["notices"]) == (3, 2, 3)
+
+    time_machine.shift(timedelta(seconds=40))
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["expiry"]["detail"].startswith("40 s ago: 3 expired in 2 batches, ")
+
+
+def test_readyz_fails_when_the_expiry_has_not_run_for_15_minutes(client, beat_alive):
+    Heartbeat.objects.create(name="expiry", at=timezone.now() - timedelta(seconds=901), detail={"expired": 0})
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["expiry"] == {
+        "ok": False,
+        "detail": "last run 901 s ago: 0 expired in 0 batches, 0.0 s",
+    }

@@ -28,6 +28,7 @@ from orders.event_registry import (
     ASPECTS,
     BEFORE_PICKUP,
     CANCELLED,
+    CARRIER_NOTE,
     CLAIM_DECIDED,
     CONTRABAND_FOUND,
     CONTRABAND_FROM,
@@ -36,6 +37,8 @@ from orders.event_registry import (
     DISPOSED,
     EVENT_TYPES,
     EXCEPTION_RESOLVED,
+    FEE_SETTLED,
+    FEE_SETTLED_FROM,
     ILLEGAL,
     IN_TRANSIT,
     NOT_ACCEPTED,
@@ -327,20 +330,33 @@ def _picked_up(*, order, carrier, event):
         raise EventRefused(PICKUP_CODE_MISMATCH, _("The pickup code is missing or wrong."))
     # Paid at pickup unless the carrier says otherwise; a 到付 parcel is unpaid until the carrier
     # reports the recipient paid (order.signed fee_paid).
-    paid = d["fee"].get("paid")
-    changes = {
-        "waybill_no": d["waybill_no"],
-        "actual_weight_kg": d["weight_kg"],
-        "fee_amount": d["fee"]["amount"],
-        "fee_currency": d["fee"]["currency"],
-        "fee_paid": paid if paid is not None else order.payer != Payer.RECIPIENT,
-    }
-    return _status_event(
-        order=order,
-        event=event,
-        changes=changes,
-        context={"waybill_no": d["waybill_no"], "fee": _plain(d["fee"])},
-    )
+    changes = {"waybill_no": d["waybill_no"], **_fee_changes(d)}
+    context = {"waybill_no": d["waybill_no"]}
+    if d.get("fee"):
+        paid = d["fee"].get("paid")
+        changes["fee_paid"] = paid if paid is not None else order.payer != Payer.RECIPIENT
+        context["fee"] = _plain(d["fee"])
+    return _status_event(order=order, event=event, changes=changes, context=context)
+
+
+def _fee_changes(d: Mapping[str, Any]) -> dict[str, Any]:
+    """The weight and fee an event reports (a pickup may leave them to ``order.fee_settled``)."""
+    changes: dict[str, Any] = {}
+    if d.get("weight_kg") is not None:
+        changes["actual_weight_kg"] = d["weight_kg"]
+    if d.get("fee"):
+        changes.update(fee_amount=d["fee"]["amount"], fee_currency=d["fee"]["currency"])
+    return changes
+
+
+def _fee_settled(*, order, carrier, event):
+    if order.status not in FEE_SETTLED_FROM:
+        raise _refuse(order, event)
+    return Result.RECORDED, _entry(order, event, changes=_fee_changes(event.data))
+
+
+def _carrier_note(*, order, carrier, event):
+    return Result.RECORDED, _entry(order, event)
 
 
 def _in_transit(*, order, carrier, event):
@@ -488,6 +504,8 @@ HANDLERS = {
     RETURNING: _return_leg,
     RETURNED: _return_leg,
     DISPOSED: _return_leg,
+    FEE_SETTLED: _fee_settled,
+    CARRIER_NOTE: _carrier_note,
     CLAIM_DECIDED: _claim_decided,
 }
 assert set(HANDLERS) == set(EVENT_TYPES)  # noqa: S101 - a table that must stay complete

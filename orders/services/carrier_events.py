@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import CARRIER_EVENT_TAKEN, Carrier, CarrierEvent, CarrierEventResult
-from orders.event_registry import EVENT_TYPES, ORDER_NOT_FOUND
+from orders.event_registry import DISPATCH_FAILED, EVENT_TYPES, ORDER_NOT_FOUND
 from orders.models import Order, OrderEvent
 from orders.services.carrier_event_judgement import EventRefused, IncomingEvent, judge
 from orders.services.lifecycle import order_lock
@@ -154,6 +154,23 @@ def carrier_event_apply(
         if not carrier_event_seen(carrier=carrier, webhook_id=webhook_id):
             raise
         return _duplicate(log)
+
+
+def carrier_refusal_apply(
+    *, carrier: Carrier, order_number: str, reason: str, message_id: str
+) -> EventOutcome:
+    """The carrier refused the booking for good (DESIGN §7.5): judged like its own
+    ``order.dispatch_failed`` report, once per outbound message, so the user hears why."""
+    now = timezone.now()
+    return carrier_event_apply(
+        carrier=carrier,
+        webhook_id=f"refused:{message_id}",
+        order_number=order_number,
+        type=DISPATCH_FAILED,
+        occurred_at=now,
+        data={"reason": str(reason)[:500]},
+        received_at=now,
+    )
 
 
 def _duplicate(log: dict) -> EventOutcome:

@@ -248,9 +248,29 @@ def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderE
 
 def expired_orders_notify(*, order_ids: list[int], unsent: list | None = None) -> int:
     """The ``expired`` notice to each order's owner, keyed so that no run sends it twice."""
-    return notify_orders(
-        orders=Order.objects.filter(pk__in=order_ids).select_related("user"), kind="expired", unsent=unsent
-    )
+    orders = Order.objects.filter(pk__in=order_ids).select_related("user").only(*_NOTICE_FIELDS)
+    return notify_orders(orders=orders, kind="expired", unsent=unsent)
+
+
+# What the expired notice reads of an order and its owner (texts, language, channels): a batch
+# loads these columns, not the whole rows.
+_NOTICE_FIELDS = (
+    "number",
+    "deadline",
+    "courier_name",
+    "courier_phone",
+    "courier_employee_id",
+    "exception_code",
+    "exception_note",
+    "waybill_no",
+    "fee_amount",
+    "fee_currency",
+    "hidden_by_user_at",
+    "user__email",
+    "user__phone",
+    "user__language",
+    "user__notification_channels",
+)
 
 
 def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[OrderEvent], int]:

@@ -51,6 +51,9 @@ DESIGN_TABLE = {
     "order.returning": "",
     "order.returned": "",
     "order.disposed": "",
+    "order.fee_settled": "",
+    # A carrier status the platform has no type for (DESIGN §7.5 "other: timeline entry").
+    "order.carrier_note": "",
     "claim.decided": "",
 }
 # A status each moving type may come from, and the data it is sent with.

@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,8 +38,8 @@ def _statements_per_batch() -> int:
     return 12 if connection.vendor == "postgresql" else 13
 
 
-# The last batch finds nothing: its transaction and its claim.
-EMPTY_CLAIM = 3
+# The last batch finds nothing (its transaction and its claim); then the run is recorded (one upsert).
+EMPTY_CLAIM = 3 + 1
 
 
 @pytest.mark.django_db
@@ -133,7 +133,7 @@ def _exactly_once_each(orders: list[Order]) -> None:
 KILLED_HALFWAY = """
 import os, signal, django
 django.setup()
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 from orders.services import expiry
 batches = []
@@ -197,3 +197,29 @@ def test_two_runs_at_once_expire_each_order_exactly_once(attempt, settings):
     assert (isinstance(first, int), isinstance(second, int)) == (True, True), (first, second)
     assert first + second == 60
     _exactly_once_each(orders)
+
+
+# --- the catch-up ------------------------------------------------------------------------------------
+
+
+def test_beat_catches_up_every_five_minutes_but_never_at_midnight_itself(settings):
+    from celery.schedules import crontab
+
+    entry = settings.CELERY_BEAT_SCHEDULE["orders-expire-catch-up"]
+    assert (entry["task"], entry["schedule"]) == ("orders.tasks.expire_orders", crontab(minute="2-59/5"))
+    assert sorted(entry["schedule"].minute) == [2, 7, 12, 17, 22, 27, 32, 37, 42, 47, 52, 57]
+    assert entry["schedule"].hour == set(range(24))
+
+
+@pytest.mark.django_db
+def test_a_machine_down_at_midnight_is_caught_up_by_the_next_run(time_machine):
+    time_machine.move_to(MIDNIGHT - timedelta(hours=3), tick=False)
+    orders = _due_orders(4, user=OrderUserFactory())
+    # Nothing ran at 00:00; the catch-up at 00:02 expires every order, each at its deadline.
+    time_machine.move_to(MIDNIGHT + timedelta(minutes=2), tick=False)
+    assert expiry.orders_expire_due() == 4
+    assert set(Order.objects.values_list("status", "status_changed_at")) == {(S.EXPIRED, MIDNIGHT)}
+    assert OrderEvent.objects.filter(new_status=S.EXPIRED, occurred_at=MIDNIGHT).count() == len(orders)
+    # The catch-up five minutes on finds nothing more to do.
+    time_machine.move_to(MIDNIGHT + timedelta(minutes=7), tick=False)
+    assert expiry.orders_expire_due() == 0

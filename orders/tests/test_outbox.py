@@ -431,7 +431,12 @@ def test_a_refusal_for_good_is_failed_at_once_without_retries(adapter, clock, se
     )
     assert SendStatus.FAILED == "failed"
     clock.shift(timedelta(days=1))
-    assert delivery_tasks.messages_sweep() == 0
+    # The refusal told the user (a dispatch_failed notice, on its own channels); the carrier's
+    # message is never due again.
+    assert engine.messages_due(channels=["carrier"]) == []
+    delivery_tasks.messages_sweep()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 1)
 
 
 def test_a_cancel_waits_for_its_order_created(adapter, clock):

@@ -1,0 +1,114 @@
+"""The admin changelists of the big tables at scale: p50 / p90 of each page, on PostgreSQL.
+
+    make bench-admin        # or: .venv/bin/python bench/admin_lists.py [--requests 15]
+
+Runs against a copy (``<BENCH_DATABASE_URL's name>_admin``) of the expiry benchmark's base
+database (``--orders`` / ``--due`` choose which; ``make bench-expiry ORDERS=1000000 DUE=200000``
+makes the one with a million orders, a million events and a million carrier messages). Each page is
+fetched ``--requests`` times in this process through Django's test client, logged in as a
+superuser, after one untimed warm-up: the unfiltered list, a filter on an indexed column, and page
+50 of the list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/courier_e17_bench"
+
+PAGES = [
+    ("orders", "/admin/orders/order/"),
+    ("orders, status=placed", "/admin/orders/order/?status__exact=placed"),
+    ("orders, page 50", "/admin/orders/order/?p=50"),
+    ("order events", "/admin/orders/orderevent/"),
+    ("order events, new_status=placed", "/admin/orders/orderevent/?new_status__exact=placed"),
+    ("carrier messages", "/admin/orders/outboxmessage/"),
+    ("carrier messages, status=sent", "/admin/orders/outboxmessage/?status__exact=sent"),
+    ("deliveries", "/admin/notifications/delivery/"),
+    ("everything sent", "/admin/delivery/message/"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--due", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=15)
+    args = parser.parse_args()
+
+    url = urlparse(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    prefix = url.path.lstrip("/")
+    base = f"{prefix}_base_{args.orders}_{args.due}"
+    work = f"{prefix}_admin"
+    import psycopg2
+
+    admin = psycopg2.connect(
+        host=url.hostname, port=url.port or 5432, user=url.username or "postgres", dbname="postgres"
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [base])
+        if cursor.fetchone() is None:
+            print(f"no {base}: run make bench-expiry ORDERS={args.orders} DUE={args.due} first")
+            return 2
+        cursor.execute(f'DROP DATABASE IF EXISTS "{work}"')
+        cursor.execute(f'CREATE DATABASE "{work}" TEMPLATE "{base}"')
+
+    os.environ.update(
+        {
+            "DATABASE_URL": url._replace(path=f"/{work}").geturl(),
+            "DJANGO_SETTINGS_MODULE": "courier_platform.settings",
+            "SECRET_KEY": "bench-admin-" + uuid.uuid4().hex * 2,
+            "DEBUG": "0",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+
+    call_command("migrate", "--noinput", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        for table in ("orders_order", "orders_orderevent", "delivery_message", "orders_outboxmessage"):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+            print(f"{table}: {cursor.fetchone()[0]} rows")
+    superuser = User.objects.create_superuser("bench-admin@bench.test", None)
+    client = Client()
+    client.force_login(superuser)
+
+    print(f"\n{'page':36s} {'p50 ms':>8s} {'p90 ms':>8s}")
+    for name, path in PAGES:
+        response = client.get(path, secure=True)
+        assert response.status_code == 200, (path, response.status_code)
+        times = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            response = client.get(path, secure=True)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        p90 = times[int(len(times) * 0.9) - 1]
+        print(f"{name:36s} {statistics.median(times):8.1f} {p90:8.1f}", flush=True)
+    connection.close()
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{work}"')
+    admin.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
