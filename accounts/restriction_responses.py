@@ -8,10 +8,20 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.services.restrictions import Restricted, restriction_check
+
+
+class RestrictedSerializer(serializers.Serializer):
+    """A restricted user's refused booking or review (the OpenAPI schema of restricted_body)."""
+
+    error = serializers.CharField(help_text="Why, in the reader's language.")
+    code = serializers.CharField(help_text='Always "restricted".')
+    scope = serializers.CharField(help_text="What is restricted: ordering, reviewing or both.")
+    reason = serializers.CharField()
+    ends_at = serializers.DateTimeField(allow_null=True, help_text="null: permanent.")
 
 
 def restricted_body(error: Restricted) -> dict:

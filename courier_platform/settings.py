@@ -205,10 +205,10 @@ REST_FRAMEWORK = {
         "accounts.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "courier_platform.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "courier_platform.schema.AutoSchema",
     # The API answers JSON only, errors included (courier_platform.errors), and parses bodies under
     # the limits of courier_platform.parsers.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "orders.models.ClaimStatus",
         "StatusEnum": "orders.models.Status",
     },
+    # Every error each operation can answer, with its body (courier_platform.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "courier_platform.schema.add_shared_components",
+    ],
 }
 
 # Celery: embedded default is the kombu filesystem broker under var/.

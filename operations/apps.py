@@ -8,12 +8,14 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
+        from courier_platform.strict_text import text_fields_take_text_only
         from operations import logs, metrics
         from operations.services import expiry_run_record
         from orders.services.expiry import ExpiryRun, expiry_run_finished
 
         logs.connect_task_signals()
         metrics.register()
+        text_fields_take_text_only()
         expiry_run_finished.connect(
             lambda sender, run, **kwargs: expiry_run_record(run=run),
             sender=ExpiryRun,

@@ -114,3 +114,20 @@ def test_a_naive_pickup_time_is_refused(demo_carriers, customer_client):
 def test_a_time_with_offset_books(demo_carriers, customer_client):
     response = customer_client.post("/api/v1/orders/", BOOKING, format="json")
     assert response.status_code == 201
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_well_formed_but_impossible_pickup_time_is_a_400(demo_carriers, customer_client):
+    """Found by the schemathesis run: 12:99 reached the date parser's ValueError (a 500)."""
+    payload = copy.deepcopy(BOOKING)
+    payload["pickup_window"] = {"start": "2026-11-23T10:00:00+08:00", "end": "2026-11-23T12:99:00Z"}
+    response = customer_client.post(
+        "/api/v1/orders/", payload, format="json", headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 400
+    assert response.json()["pickup_window"] == {
+        "end": [
+            "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]]+HH:MM."
+        ]
+    }
+    assert Order.objects.count() == 0

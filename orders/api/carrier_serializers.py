@@ -46,7 +46,9 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("invalid")
         if timezone.is_naive(parsed):
             self.fail("naive")
-        return parsed
+        # In the platform's time zone, as DRF stores every time: the database refuses offsets
+        # Python allows (-16:45); a time at the edge of the calendar that cannot move is refused.
+        return self.enforce_timezone(parsed)
 
 
 @extend_schema_field(
@@ -85,6 +87,37 @@ class CarrierEventSerializer(serializers.Serializer):
         if not data.is_valid():
             raise serializers.ValidationError({"data": data.errors})
         return {**attrs, "data": _plain(dict(data.validated_data))}
+
+
+def _event_component_name(code: str) -> str:
+    # "order.contraband_found" -> "OrderContrabandFoundEvent"
+    return "".join(part.capitalize() for part in code.replace(".", "_").split("_")) + "Event"
+
+
+def _event_request_serializer(code: str) -> type[serializers.Serializer]:
+    """The callback body of one event type, as the registry declares its data (schema only)."""
+    data_class = event_type(code).data
+    has_fields = bool(data_class().fields)
+    attrs = {
+        "__doc__": data_class.__doc__,
+        "order": serializers.CharField(max_length=40, help_text="The platform's order number."),
+        "type": serializers.ChoiceField(choices=[code]),
+        "occurred_at": AwareDateTimeField(help_text="When it happened, with its UTC offset."),
+        # An event without data may leave it out.
+        "data": data_class(required=has_fields),
+        "Meta": type("Meta", (), {"ref_name": _event_component_name(code)}),
+    }
+    return type(f"{_event_component_name(code)}Serializer", (serializers.Serializer,), attrs)
+
+
+# The request body of the events endpoint in the OpenAPI schema: one shape per type of the event
+# registry, told apart by ``type``, each with its own ``data`` (so ``order.contraband_found`` shows
+# that it needs ``category`` and ``note``). CarrierEventSerializer checks the same at run time.
+CarrierEventRequest = PolymorphicProxySerializer(
+    component_name="CarrierEventRequest",
+    serializers={code: _event_request_serializer(code) for code in EVENT_TYPES},
+    resource_type_field_name="type",
+)
 
 
 # --- responses -------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import UTC
 from typing import Any
 
 import django_filters
+from django import forms
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +46,7 @@ from carriers.models import Carrier, CarrierEventResult
 from carriers.services.signing_cache import carrier_signing_get
 from orders.api.carrier_serializers import (
     CarrierErrorSerializer,
+    CarrierEventRequest,
     CarrierEventSerializer,
     CarrierOrderSerializer,
     EventResultSerializer,
@@ -89,7 +92,7 @@ class CarrierEventView(APIView):
             "same id again is a duplicate that changes nothing, but a refused (400/404/409) "
             "delivery may be retried with the same id. " + SIGNED_HEADERS
         ),
-        request=CarrierEventSerializer,
+        request=CarrierEventRequest,
         responses={
             200: EventResultSerializer,
             400: OpenApiResponse(
@@ -277,7 +280,15 @@ class _LenientIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
         if isinstance(value, str):
             value = _OFFSET_AFTER_SPACE.sub(r"\1+\2", value.strip())
-        return super().to_python(value)
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        # In UTC: the database refuses offsets Python allows (-16:45), and a time at the very edge
+        # of the calendar cannot be moved to UTC at all.
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class _UpdatedSinceFilter(django_filters.IsoDateTimeFilter):

@@ -11,7 +11,6 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,6 +27,7 @@ from orders.models import (
     ItemType,
     Order,
     OrderEvent,
+    RejectReason,
 )
 from orders.services.statuses import AFTER_PICKUP
 from orders.validators import (
@@ -339,6 +339,13 @@ class CancelReasonOrBlankField(serializers.CharField):
     pass
 
 
+@extend_schema_field(
+    {"type": "string", "enum": ["", *RejectReason.values], "description": "Blank until rejected."}
+)
+class RejectReasonOrBlankField(serializers.CharField):
+    pass
+
+
 def _without_pickup_code(value: Any) -> Any:
     """``value`` with every key named ``pickup_code`` left out, at any depth."""
     if isinstance(value, dict):
@@ -440,6 +447,7 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
     contract = serializers.SerializerMethodField()
     rebooked_from = serializers.SerializerMethodField()
     cancel_reason = CancelReasonOrBlankField(read_only=True)
+    reject_reason = RejectReasonOrBlankField(read_only=True)
     return_fee = serializers.SerializerMethodField()
     disposal_proceeds = serializers.SerializerMethodField()
 
@@ -533,7 +541,7 @@ class OrderListSerializer(OrderPartsMixin, serializers.ModelSerializer):
             "url": request.build_absolute_uri(url) if request else url,
         }
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_rebooked_from(self, order: Order) -> str | None:
         # Only the number of an order the same user still sees; never someone else's.
         source = order.rebooked_from

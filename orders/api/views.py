@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.restriction_responses import restricted_api_response
+from accounts.restriction_responses import RestrictedSerializer, restricted_api_response
 from accounts.services.restrictions import Restricted
 from carriers.services import estimate_route, quote_shipment, screen_shipment
 from orders import selectors
@@ -178,7 +178,16 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         fresh = selectors.order_get_for_user(user=self.request.user, number=order.number)
         return Response(OrderSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
-    @extend_schema(summary="My orders (paginated, newest first)")
+    @extend_schema(
+        summary="My orders (paginated, newest first)",
+        parameters=[
+            OpenApiParameter(
+                "status",
+                enum=["", *Status.values],
+                description="Only orders in this status (empty: every status).",
+            )
+        ],
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -197,8 +206,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 "no carrier is eligible; or the current contract terms when the version is stale.",
             ),
             403: OpenApiResponse(
+                RestrictedSerializer,
                 description='Restricted: {"error", "code": "restricted", "scope", "reason", "ends_at"} '
-                "(ends_at null when permanent)."
+                "(ends_at null when permanent).",
             ),
         },
     )

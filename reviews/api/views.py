@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from accounts.restriction_responses import restricted_api_response
+from accounts.restriction_responses import RestrictedSerializer, restricted_api_response
 from accounts.services.restrictions import Restricted
 from carriers.api.authentication import CarrierSignatureAuthentication, IsCarrier
 from carriers.models import Carrier
@@ -59,8 +59,9 @@ class ReviewCreateView(APIView):
                 description="Field errors: ratings, text, photos (a 6th photo, not an image)."
             ),
             403: OpenApiResponse(
+                RestrictedSerializer,
                 description='Restricted: {"error", "code": "restricted", "scope", "reason", "ends_at"} '
-                "(ends_at null: permanent). Nothing stored."
+                "(ends_at null: permanent). Nothing stored.",
             ),
             404: OpenApiResponse(description="Not one of my orders."),
             409: OpenApiResponse(
@@ -144,7 +145,7 @@ class CarrierReviewsView(APIView):
     )
     def get(self, request: Request, code: str) -> Response:
         carrier = get_object_or_404(Carrier, code=code, active=True)
-        paginator = PageNumberPagination()
+        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
         page = paginator.paginate_queryset(
             selectors.published_reviews_for_carrier(carrier), request, view=self
         )
