@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-expiry bench-broadcast check-deploy clean
+.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-load bench-expiry bench-broadcast check-deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ bench: $(STAMP)
 # Carrier callbacks under gunicorn on PostgreSQL, against a bare-Django floor (BENCH_DATABASE_URL).
 bench-callbacks: $(STAMP) translations
 	$(PY) bench/callbacks.py
+
+# A mixed workload (browse, quote, book, follow, carrier callbacks) with Locust against gunicorn on
+# PostgreSQL (BENCH_DATABASE_URL); figures in the README.
+bench-load: $(STAMP) translations
+	$(PY) bench/load.py
 
 # A broadcast to 10,000 and 100,000 users on PostgreSQL: peak RSS flat (BENCH_DATABASE_URL).
 bench-broadcast: $(STAMP) translations

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import dateparse, timezone
 
 from orders.clock import PLATFORM_TZ
-from orders.services.expiry import orders_expire_due
+from orders.services.expiry import BATCH_SIZE, orders_expire_due
 
 
 def parse_moment(value: str) -> datetime:
@@ -34,9 +34,9 @@ class Command(BaseCommand):
             metavar="TIME",
             help="expire what was due at this moment (ISO 8601; Asia/Shanghai unless it has an offset)",
         )
-        parser.add_argument("--batch-size", type=int, default=500, help="orders per transaction")
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="orders per transaction")
 
-    def handle(self, *args, as_of=None, batch_size=500, **options):
+    def handle(self, *args, as_of=None, batch_size=BATCH_SIZE, **options):
         now = timezone.now()
         if as_of:
             try:
