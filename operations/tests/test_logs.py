@@ -97,9 +97,15 @@ def test_a_booking_and_its_callbacks_log_no_phone_and_no_pickup_code(
 
 
 def test_the_console_sms_line_shows_a_masked_phone(log_lines):
-    from notifications.channels import ConsoleSmsBackend
+    from notifications.backends.sms import ConsoleSmsBackend
 
-    ConsoleSmsBackend().send(phone="+8613800138000", text="取件码 pickup_code: 918273，联系 13900139000")
+    ConsoleSmsBackend().send(
+        phone="+8613800138000",
+        template="reset_code",
+        params={"code": "918273"},
+        text="取件码 pickup_code: 918273，联系 13900139000",
+        language="zh-hans",
+    )
 
     line = log_lines().strip().splitlines()[-1]
     assert line.endswith("SMS to +86 138****8000: 取件码 pickup_code: ******，联系 139****9000")
