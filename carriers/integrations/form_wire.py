@@ -10,6 +10,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http.client import HTTPException
@@ -21,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..formats import masked_phone
 from ..json_body import InvalidBody, strict_json_loads
+from ..services.references import carrier_exchange_record
+from .base import SendResult
 
 # DESIGN §7.5: outbound calls time out after 10 s.
 TIMEOUT_SECONDS = 10.0
@@ -165,3 +168,38 @@ def national_phone(value: Any) -> str:
         if text[:1] != "1" and text[:1] != "0":  # a landline's area code lost its trunk 0
             text = "0" + text
     return text
+
+
+def form_exchange(
+    *,
+    record: dict[str, Any],
+    protocol: str,
+    configured: bool,
+    missing: str,
+    url: str,
+    fields: dict[str, str],
+    read: Callable[[WireAnswer], SendResult],
+    timeout: float = TIMEOUT_SECONDS,
+) -> SendResult:
+    """One outbound call of a form protocol, recorded whatever its outcome: not configured and
+    unreachable are retried (the delivery engine backs off); otherwise ``read`` judges the answer."""
+    carrier = record["carrier"]
+    if not configured:
+        reason = f"carrier {carrier.code}: {protocol} {missing} are not all set"
+        carrier_exchange_record(**record, outcome="retry", error=reason)
+        return SendResult.retry(reason)
+    try:
+        answer = form_post(url, fields, timeout=timeout)
+    except Unreachable as error:
+        reason = f"carrier {carrier.code}: {protocol} could not be reached ({error})"
+        carrier_exchange_record(**record, outcome="retry", error=reason)
+        return SendResult.retry(reason)
+    result = read(answer)
+    carrier_exchange_record(
+        **record,
+        http_status=answer.status,
+        response=answer.text,
+        outcome=str(result.status),
+        error=result.reason,
+    )
+    return result

@@ -30,7 +30,6 @@ from django.utils.translation import gettext_lazy
 from ..json_body import InvalidBody, printable
 from ..models import Carrier, CarrierEventResult
 from ..services.references import (
-    carrier_exchange_record,
     carrier_reference_get,
     carrier_reference_order_number,
     carrier_reference_store,
@@ -48,11 +47,10 @@ from .base import (
 )
 from .form_wire import (
     TIMEOUT_SECONDS,
-    Unreachable,
     WireAnswer,
     carrier_time,
+    form_exchange,
     form_fields,
-    form_post,
     json_field,
     masked,
     national_phone,
@@ -178,25 +176,16 @@ class Kuaidi100(Integration):
             "message_id": message.id,
             "order_number": number,
         }
-        if not (conf["key"] and conf["secret"] and conf["base_url"]):
-            reason = f"carrier {carrier.code}: Kuaidi100 key, secret and base_url are not all set"
-            carrier_exchange_record(**record, outcome="retry", error=reason)
-            return SendResult.retry(reason)
-        try:
-            answer = form_post(conf["base_url"].rstrip("/") + PATH, fields, timeout=self.timeout)
-        except Unreachable as error:
-            reason = f"carrier {carrier.code}: Kuaidi100 could not be reached ({error})"
-            carrier_exchange_record(**record, outcome="retry", error=reason)
-            return SendResult.retry(reason)
-        result = self._read(answer, carrier=carrier, method=method, number=number)
-        carrier_exchange_record(
-            **record,
-            http_status=answer.status,
-            response=answer.text,
-            outcome=str(result.status),
-            error=result.reason,
+        return form_exchange(
+            record=record,
+            protocol="Kuaidi100",
+            configured=bool(conf["key"] and conf["secret"] and conf["base_url"]),
+            missing="key, secret and base_url",
+            url=(conf["base_url"] or "").rstrip("/") + PATH,
+            fields=fields,
+            timeout=self.timeout,
+            read=lambda answer: self._read(answer, carrier=carrier, method=method, number=number),
         )
-        return result
 
     def _read(self, answer: WireAnswer, *, carrier: Carrier, method: str, number: str) -> SendResult:
         if answer.status >= 300:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from ..json_body import InvalidBody, printable
 from ..models import Carrier, CarrierEventResult
-from ..services.references import carrier_exchange_record, carrier_reference_store
+from ..services.references import carrier_reference_store
 from . import sf_codes as codes
 from .base import (
     InboundOutcome,
@@ -41,11 +41,10 @@ from .base import (
 )
 from .form_wire import (
     TIMEOUT_SECONDS,
-    Unreachable,
     WireAnswer,
     carrier_time,
+    form_exchange,
     form_fields,
-    form_post,
     json_field,
     local_text,
     masked,
@@ -159,25 +158,16 @@ class SF(Integration):
             "message_id": message.id,
             "order_number": number,
         }
-        if not (conf["partner_id"] and conf["check_word"] and conf["base_url"]):
-            reason = f"carrier {carrier.code}: SF partner_id, check_word and base_url are not all set"
-            carrier_exchange_record(**record, outcome="retry", error=reason)
-            return SendResult.retry(reason)
-        try:
-            answer = form_post(conf["base_url"], fields, timeout=self.timeout)
-        except Unreachable as error:
-            reason = f"carrier {carrier.code}: SF could not be reached ({error})"
-            carrier_exchange_record(**record, outcome="retry", error=reason)
-            return SendResult.retry(reason)
-        result = self._read(answer, carrier=carrier, service=service, number=number)
-        carrier_exchange_record(
-            **record,
-            http_status=answer.status,
-            response=answer.text,
-            outcome=str(result.status),
-            error=result.reason,
+        return form_exchange(
+            record=record,
+            protocol="SF",
+            configured=bool(conf["partner_id"] and conf["check_word"] and conf["base_url"]),
+            missing="partner_id, check_word and base_url",
+            url=conf["base_url"],
+            fields=fields,
+            timeout=self.timeout,
+            read=lambda answer: self._read(answer, carrier=carrier, service=service, number=number),
         )
-        return result
 
     def _read(self, answer: WireAnswer, *, carrier: Carrier, service: str, number: str) -> SendResult:
         if answer.status >= 300:
