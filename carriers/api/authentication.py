@@ -42,7 +42,8 @@ class PayloadTooLarge(APIException):
         super().__init__({"error": self.default_code, "detail": detail})
 
 
-def _content_length(request) -> int:
+def content_length(request) -> int:
+    """The body's declared length (0 when none or unreadable)."""
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -52,7 +53,7 @@ def _content_length(request) -> int:
 def carrier_request_body(request) -> bytes:
     """The raw body of a carrier's request, refused with 413 over ``MAX_BODY_BYTES`` before it is
     read or hashed (a carrier's events are small)."""
-    if _content_length(request) > MAX_BODY_BYTES:
+    if content_length(request) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     try:
         body = request.body

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.db import connections, router
+
 from ..models import Carrier, CarrierExchange, CarrierOrderReference
 
 RESPONSE_MAX_LENGTH = 4000
@@ -41,15 +43,25 @@ def carrier_reference_get(*, carrier: Carrier, order_number: str) -> CarrierOrde
 
 
 def carrier_reference_order_number(*, carrier: Carrier, external_id: str) -> str:
-    """The platform order number the carrier knows as ``external_id`` ('' when none)."""
+    """The platform order number the carrier knows as ``external_id`` ('' when none).
+
+    Asked for every Kuaidi100 callback: plain SQL over the ``carrier_reference_external`` index,
+    the same query the ORM writes for ``filter(…).values_list("order_number").first()`` without
+    compiling it each time (that compiling was a quarter of a Kuaidi100 callback's CPU).
+    """
     if not external_id:
         return ""
-    number = (
-        CarrierOrderReference.objects.filter(carrier=carrier, external_id=external_id)
-        .values_list("order_number", flat=True)
-        .first()
-    )
-    return number or ""
+    connection = connections[router.db_for_read(CarrierOrderReference)]
+    with connection.cursor() as cursor:
+        cursor.execute(_ORDER_NUMBER_SQL, [carrier.pk, external_id])
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+_ORDER_NUMBER_SQL = (
+    f"SELECT order_number FROM {CarrierOrderReference._meta.db_table} "  # noqa: S608  (the model's table)
+    "WHERE carrier_id = %s AND external_id = %s ORDER BY id LIMIT 1"
+)
 
 
 def carrier_exchange_record(

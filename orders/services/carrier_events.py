@@ -37,11 +37,13 @@ from django.utils.translation import gettext_lazy as _
 from carriers.models import CARRIER_EVENT_TAKEN, Carrier, CarrierEvent, CarrierEventResult
 from orders.event_registry import DISPATCH_FAILED, EVENT_TYPES, ORDER_NOT_FOUND
 from orders.models import Order, OrderEvent
+from orders.rows import RowInsert
 from orders.services.carrier_event_judgement import EventRefused, IncomingEvent, judge
 from orders.services.lifecycle import order_lock
 
 Result = CarrierEventResult
 REDACTED = "[redacted]"
+_LOG_INSERT = RowInsert(CarrierEvent)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def carrier_event_log(
     received_at: datetime | None = None,
 ) -> CarrierEvent:
     """Keep a delivery in the carrier event log (the refused and duplicate ones as well)."""
-    return CarrierEvent.objects.create(
+    return _LOG_INSERT.create(
         carrier=carrier,
         webhook_id=webhook_id[:255],
         order=order,

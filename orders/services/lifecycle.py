@@ -18,11 +18,12 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Actor, Order, OrderEvent, OutboxMessage, Status
+from orders.rows import RowInsert, RowSelect
 from orders.services import outbox
 from orders.services.expiry import order_expire_overdue
 from orders.services.statuses import (
@@ -325,6 +326,10 @@ def order_transition(
     )
 
 
+# Compiling the ORM's select of every column was the largest CPU cost of a callback.
+_ORDER_LOCK = RowSelect(Order, "carrier_id = %s AND number = %s", for_update=True)
+
+
 def order_lock(*, carrier_id: int, number: str) -> Order | None:
     """The carrier's order ``number``, locked for the rest of the caller's transaction, or None.
 
@@ -333,11 +338,7 @@ def order_lock(*, carrier_id: int, number: str) -> Order | None:
     (``expiry.order_expire_overdue``), as every writer does.
     """
     _require_lock_held()
-    # Raw SQL: compiling the ORM's select of every column was the largest CPU cost of a callback.
-    sql = f"SELECT * FROM {Order._meta.db_table} WHERE carrier_id = %s AND number = %s"  # noqa: S608
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    return next(iter(Order.objects.raw(sql, [carrier_id, number])), None)
+    return _ORDER_LOCK.get([carrier_id, number])
 
 
 def order_event_record(
@@ -410,7 +411,10 @@ def order_event_record(
     return event
 
 
+_EVENT_INSERT = RowInsert(OrderEvent)
+
+
 def _event_create(*, order_id: int, status: str, data: Mapping[str, Any] | None, **fields: Any) -> OrderEvent:
-    return OrderEvent.objects.create(
+    return _EVENT_INSERT.create(
         order_id=order_id, old_status=status, new_status=status, data=dict(data or {}), **fields
     )
