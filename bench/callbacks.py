@@ -2,7 +2,8 @@
 
     make bench-callbacks            # or: .venv/bin/python bench/callbacks.py [--rounds 6] [--seconds 8]
 
-Both are served by gunicorn (``--workers`` sync workers each, 2 by default) on the same PostgreSQL database
+Both are served by gunicorn the way the README runs the platform in production: ``--workers`` sync
+workers each, 2 × CPUs + 1 by default (the same for both; printed), on the same PostgreSQL database
 (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/courier_bench``, created and
 migrated here). The platform runs with production settings (no DEV_MODE), the floor is
 ``bench/callback_floor.py`` (HMAC check, JSON parse, one UPDATE and one INSERT in a transaction).
@@ -236,7 +237,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6, help="rounds per target, interleaved")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of one round")
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers of each")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn sync workers of each (default 2 x CPUs + 1, as the README runs production)",
+    )
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--port", type=int, default=8710, help="platform port; the floor uses the next one")
     parser.add_argument(
@@ -282,6 +288,11 @@ def main() -> int:
     def k100(port: int) -> bool:
         return args.protocol == "kuaidi100" and port == args.port
 
+    print(
+        f"{args.protocol} callbacks; gunicorn with {args.workers} sync workers for each of platform and floor, "
+        f"{args.concurrency} concurrent clients, {args.rounds} rounds of {args.seconds:g} s",
+        flush=True,
+    )
     results = {name: {"latencies": [], "elapsed": 0.0, "errors": {}} for name in targets}
     load_before = os.getloadavg()
     round_ratios: list[float] = []
