@@ -171,6 +171,10 @@ class Integration:
     secret_fields: ClassVar[frozenset[str]] = frozenset()
     # Whether the carrier may fetch its orders with the signed pull API (DESIGN §7.2).
     pulls: ClassVar[bool] = False
+    # Whether the protocol can carry the platform's pickup code back with ``order.picked_up``
+    # (DESIGN §3.2). Where it cannot (§7.5), the pickup code is never required of the carrier and
+    # the user confirms the courier by name and phone instead.
+    carries_pickup_code: ClassVar[bool] = True
 
     def send(self, message: OutboundMessage) -> SendResult:
         raise NotImplementedError

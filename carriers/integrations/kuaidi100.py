@@ -90,6 +90,7 @@ class Kuaidi100(Integration):
     settings_fields = ("key", "secret", "salt", "kuaidicom", "base_url")
     secret_fields = frozenset({"key", "secret", "salt"})
     pulls = False
+    carries_pickup_code = False
 
     def __init__(self, *, timeout: float = TIMEOUT_SECONDS):
         self.timeout = timeout

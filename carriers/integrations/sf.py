@@ -74,6 +74,7 @@ class SF(Integration):
     settings_fields = ("partner_id", "check_word", "base_url", "monthly_card", "express_type_id")
     secret_fields = frozenset({"check_word"})
     pulls = False
+    carries_pickup_code = False
 
     def __init__(self, *, timeout: float = TIMEOUT_SECONDS):
         self.timeout = timeout

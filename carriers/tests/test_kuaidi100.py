@@ -12,8 +12,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import transaction
+from django.forms.models import model_to_dict
+from django.urls import reverse
 
+from carriers.admin import CarrierAdminForm
 from carriers.integrations import INTEGRATIONS, integration_for
+from carriers.integrations.configuration import carrier_integration_configure
 from carriers.integrations.kuaidi100 import Kuaidi100
 from carriers.models import CarrierEvent, CarrierExchange, CarrierOrderReference
 from carriers.services.references import carrier_reference_store
@@ -51,17 +55,11 @@ def fake():
 @pytest.fixture
 def k100(carrier, fake, settings):
     settings.PLATFORM_URL = "https://platform.example.com"
-    carrier.integration = "kuaidi100"
-    carrier.integration_settings = {
-        "key": KEY,
-        "secret": SECRET,
-        "salt": SALT,
-        "kuaidicom": "shunfeng",
-        "base_url": fake.url,
-    }
-    carrier.requires_pickup_code = False
-    carrier.save(update_fields=["integration", "integration_settings", "requires_pickup_code"])
-    return carrier
+    return carrier_integration_configure(
+        carrier=carrier,
+        integration="kuaidi100",
+        values={"key": KEY, "secret": SECRET, "salt": SALT, "kuaidicom": "shunfeng", "base_url": fake.url},
+    )
 
 
 @pytest.fixture
@@ -421,3 +419,44 @@ def test_the_callback_path_runs_a_fixed_number_of_queries(client, k100, customer
     with django_assert_num_queries(7):
         response = post(client, k100, raw)
     assert response.content == ACK
+
+
+# --- the pickup code (DESIGN §7.5: Kuaidi100 cannot carry it) ----------------------------------------
+
+
+def admin_change(client, carrier, **changes):
+    """Save the carrier's admin page as an admin does, with ``changes`` made in the form."""
+    url = reverse("admin:carriers_carrier_change", args=[carrier.pk])
+    page = client.get(url)
+    data = {k: v for k, v in model_to_dict(carrier).items() if k in CarrierAdminForm.Meta.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(changes)
+    return client.post(url, {k: v for k, v in data.items() if v is not None})
+
+
+def test_choosing_kuaidi100_in_the_admin_turns_the_pickup_code_off_so_status_10_picks_up(
+    client, carrier, customer, fake, moderator
+):
+    assert carrier.requires_pickup_code  # the carrier asked for the code under its own protocol
+    settings = {"key": KEY, "secret": SECRET, "salt": SALT, "kuaidicom": "shunfeng", "base_url": fake.url}
+    client.force_login(moderator)
+
+    # The box is left ticked: the protocol cannot bring the code back, so it does not hold.
+    response = admin_change(
+        client, carrier, integration="kuaidi100", integration_settings=json.dumps(settings)
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    carrier.refresh_from_db()
+    assert (carrier.integration, carrier.requires_pickup_code) == ("kuaidi100", False)
+    client.logout()
+    order = booked(carrier, customer, Status.ACCEPTED)
+    [picked] = [s["param"] for s in SAMPLES if s["status"] == "10"]
+
+    assert post(client, carrier, callback(picked)).content == ACK
+
+    order.refresh_from_db()
+    assert (order.status, order.waybill_no) == (Status.PICKED_UP, "SF1402938475612")

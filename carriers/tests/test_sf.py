@@ -15,6 +15,7 @@ import pytest
 from django.db import transaction
 
 from carriers.integrations import INTEGRATIONS, integration_for
+from carriers.integrations.configuration import carrier_integration_configure
 from carriers.integrations.sf import SF
 from carriers.models import CarrierEvent, CarrierExchange, CarrierOrderReference
 from delivery import services as engine
@@ -51,17 +52,17 @@ def fake():
 
 @pytest.fixture
 def sf(carrier, fake):
-    carrier.integration = "sf"
-    carrier.integration_settings = {
-        "partner_id": PARTNER,
-        "check_word": CHECK_WORD,
-        "base_url": fake.url + "/std/service",
-        "monthly_card": "7551234567",
-        "express_type_id": "2",
-    }
-    carrier.requires_pickup_code = False
-    carrier.save(update_fields=["integration", "integration_settings", "requires_pickup_code"])
-    return carrier
+    return carrier_integration_configure(
+        carrier=carrier,
+        integration="sf",
+        values={
+            "partner_id": PARTNER,
+            "check_word": CHECK_WORD,
+            "base_url": fake.url + "/std/service",
+            "monthly_card": "7551234567",
+            "express_type_id": "2",
+        },
+    )
 
 
 def push(client, carrier, msg_data: str, *, check_word: str = CHECK_WORD, service="RoutePushService"):
@@ -276,3 +277,17 @@ def test_a_malformed_form_is_answered_400(client, sf):
     )
 
     assert (response.status_code, response.json()["return_code"]) == (400, "1000")
+
+
+def test_a_pickup_code_requirement_left_on_by_hand_does_not_hold_for_sf(client, sf, customer):
+    # A carrier switched to SF before the requirement followed the protocol still has the box ticked.
+    sf.requires_pickup_code = True
+    sf.save(update_fields=["requires_pickup_code"])
+    order = order_at(sf, customer, Status.ACCEPTED)
+    [picked] = [s for s in SAMPLES if s["name"] == "route-50"]
+
+    response = push(client, sf, picked["msgData"].replace("__ORDER__", order.number))
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert (order.status, order.waybill_no) == (Status.PICKED_UP, "SF1402938475612")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ViolationKind
 from accounts.services.violations import violation_record
+from carriers.integrations import pickup_code_required
 from carriers.models import Carrier, CarrierEventResult, Payer
 from notifications.services import dedupe_key_for, notify
 from orders.clock import next_local_midnight
@@ -316,9 +317,10 @@ def _exception_resolved(*, order, carrier, event):
 
 
 def _pickup_code_matches(*, order: Order, carrier: Carrier, sent: Any) -> bool:
-    """Required for carriers that say so (§3.2); checked whenever a carrier sends one."""
+    """Required for carriers that say so and whose protocol can carry it (§3.2, §7.5); checked
+    whenever a carrier sends one."""
     if sent in (None, ""):
-        return not carrier.requires_pickup_code
+        return not pickup_code_required(carrier)
     return hmac.compare_digest(str(sent).encode(), order.pickup_code.encode())
 
 
