@@ -401,6 +401,10 @@ def _rejected(*, order, carrier, event):
 
 
 def _cancelled(*, order, carrier, event):
+    if order.status == S.EXPIRED:
+        # The carrier confirms the cancellation the expiry asked of it (DESIGN §3.2): the order is
+        # closed either way, so the confirmation is a timeline entry, as a second cancel would be.
+        return Result.RECORDED, _entry(order, event)
     reason = event.data.get("reason", "")
     # A carrier's reason is free text; only a user's reason code is kept as the cancel reason.
     changes = {"cancel_reason": reason if reason in CancelReason.values else ""}
