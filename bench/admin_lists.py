@@ -36,6 +36,20 @@ PAGES = [
     ("everything sent", "/admin/delivery/message/"),
 ]
 
+# The base has the notices but not their deliveries: each notice in the inbox, by e-mail to one user
+# in four and by SMS to one in twenty (one SMS in fifty a dead letter), as the notices' own time.
+DELIVERIES = """
+INSERT INTO delivery_message (id, channel, event_type, subject, rank, recipient, payload, status, attempts,
+    next_attempt_at, last_attempt_at, last_error, created_at, sent_at)
+SELECT gen_random_uuid(), c.channel, n.kind, 'notification:' || n.id, 0, n.user_id::text, '{}',
+    CASE WHEN c.channel = 'sms' AND n.id % 50 = 0 THEN 'failed' ELSE 'sent' END, 1, n.created_at, n.created_at,
+    CASE WHEN c.channel = 'sms' AND n.id % 50 = 0 THEN 'provider refused the number' ELSE '' END,
+    n.created_at, CASE WHEN c.channel = 'sms' AND n.id % 50 = 0 THEN NULL ELSE n.created_at END
+FROM notifications_notification n CROSS JOIN (VALUES ('in_app'), ('email'), ('sms')) AS c (channel)
+WHERE c.channel = 'in_app' OR (c.channel = 'email' AND n.user_id % 4 = 0)
+    OR (c.channel = 'sms' AND n.user_id % 20 = 0)
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,8 +96,12 @@ def main() -> int:
 
     call_command("migrate", "--noinput", verbosity=0)
     with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(DELIVERIES)
+        print(f"notification deliveries added in {time.perf_counter() - started:.0f} s")
         cursor.execute("ANALYZE")
-        for table in ("orders_order", "orders_orderevent", "delivery_message", "orders_outboxmessage"):
+        tables = ("orders_order", "orders_orderevent", "orders_outboxmessage", "notifications_notification")
+        for table in (*tables, "delivery_message"):
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
             print(f"{table}: {cursor.fetchone()[0]} rows")
     superuser = User.objects.create_superuser("bench-admin@bench.test", None)
