@@ -4,7 +4,9 @@
 
 Runs against a copy (``<BENCH_DATABASE_URL's name>_admin``) of the expiry benchmark's base
 database (``--orders`` / ``--due`` choose which; ``make bench-expiry ORDERS=1000000 DUE=200000``
-makes the one with a million orders, a million events and a million carrier messages), to which
+makes the one with a million orders, a million events and a million carrier messages;
+``bench/expiry.py --orders 1000000 --due 200000 --only project --rounds 0`` builds it without
+running the expiry), to which
 the notices' deliveries are added once (``<name>_adminbase_<orders>_<due>``, kept for the next
 run). Each page is fetched ``--requests`` times in this process through Django's test client,
 logged in as a superuser, after one untimed warm-up: the unfiltered list, a filter on an indexed
