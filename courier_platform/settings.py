@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimKindEnum": "orders.models.ClaimKind",
         "ClaimStatusEnum": "orders.models.ClaimStatus",
         "StatusEnum": "orders.models.Status",
+        "PickupExceptionEnum": "orders.models.PickupException",
     },
     # Every error each operation can answer, with its body (courier_platform.schema).
     "POSTPROCESSING_HOOKS": [
