@@ -131,7 +131,7 @@ def order_detail(request, number: str):
     return render(request, "orders/detail.html", detail_context(order))
 
 
-def booking_refused(event) -> bool:
+def _booking_refused(event) -> bool:
     """A "no courier" entry that is the carrier turning the booking down for good (DESIGN §7.5)."""
     return event.kind == DISPATCH_FAILED and (event.data or {}).get("refused") is True
 
@@ -144,7 +144,7 @@ def _event_title(event) -> str:
     """
     if event.new_status and event.new_status != event.old_status:
         return event.get_new_status_display()
-    if booking_refused(event):
+    if _booking_refused(event):
         return str(_("Booking turned down by the carrier"))
     if event.kind in TIMELINE_LABELS:  # what the carrier reported (the event registry)
         return str(TIMELINE_LABELS[event.kind])
@@ -243,14 +243,14 @@ def detail_context(order: Order, **extra) -> dict:
         event.title = _event_title(event)
         event.detail = _event_detail(event)
         # The carrier's own words, shown as sent (often Chinese whatever the page's language).
-        event.note_label = _("Carrier's message (as sent)") if booking_refused(event) else ""
+        event.note_label = _("Carrier's message (as sent)") if _booking_refused(event) else ""
     order.badge = BADGES.get(order.status, "")
     cancellable = order.status in statuses.CANCELLABLE
     dispatch_failed = _dispatch_failure(order, events)
     return {
         "dispatch_failed": dispatch_failed,
         "booking_refused": booking_refused_advice()
-        if dispatch_failed is not None and booking_refused(dispatch_failed)
+        if dispatch_failed is not None and _booking_refused(dispatch_failed)
         else "",
         "exception_advice": pickup_advice(order.exception_code) if order.exception_code else "",
         # The page asks the API for changes until the order reaches a final status (order.js).
