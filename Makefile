@@ -38,6 +38,7 @@ run: $(STAMP) translations
 	@echo "  Admin:            http://$(HOST):$(PORT)/admin/   (see the logins above)"
 	@echo "  API docs:         http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Health:           http://$(HOST):$(PORT)/healthz  http://$(HOST):$(PORT)/readyz"
+	@echo "  Courier at door:  http://$(HOST):$(PORT)/simulator/door/   (demo: tell the courier the pickup code)"
 	@echo "  Fake carriers:    Kuaidi100 http://127.0.0.1:$(FAKE_KUAIDI100_PORT)/  SF http://127.0.0.1:$(FAKE_SF_PORT)/"
 	@echo "  Ctrl-C stops web, worker, beat and the fake carriers."
 	@echo ""
@@ -59,7 +60,8 @@ lint: $(STAMP)
 
 check-deploy: $(STAMP)
 	SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-production-like-secret-value \
-		ALLOWED_HOSTS=courier.example.com $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=courier.example.com PLATFORM_URL=https://courier.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: $(STAMP)
 	DEV_MODE=1 $(PY) bench/screening.py
