@@ -10,7 +10,7 @@ FAKE_KUAIDI100_PORT ?= $(shell expr $(PORT) + 101)
 FAKE_SF_PORT ?= $(shell expr $(PORT) + 102)
 FAKES := CARRIER_SIMULATOR=1 PLATFORM_URL=http://$(HOST):$(PORT) FAKE_KUAIDI100_PORT=$(FAKE_KUAIDI100_PORT) FAKE_SF_PORT=$(FAKE_SF_PORT)
 
-.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-load bench-expiry bench-broadcast check-deploy clean
+.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-load bench-expiry bench-broadcast bench-quotes check-deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,6 +90,11 @@ bench-expiry: $(STAMP) translations
 # The admin changelists at a million rows (the expiry bench's base of 1,000,000 / 200,000).
 bench-admin: $(STAMP) translations
 	$(PY) bench/admin_lists.py --orders 1000000 --due 200000
+
+# POST /api/v1/quotes/ with 4 carriers and with 20 on PostgreSQL (BENCH_DATABASE_URL), interleaved:
+# p50 / p99, their ratio, SQL statements per quote.
+bench-quotes: $(STAMP) translations
+	$(PY) bench/quotes.py
 
 clean:
 	rm -rf var
