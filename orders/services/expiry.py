@@ -30,6 +30,7 @@ from django.db.models.functions import Greatest
 from django.dispatch import Signal
 from django.utils import timezone
 
+from delivery.bulk import rows_insert
 from delivery.tasks import messages_queue
 from notifications.services import notify_orders
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
@@ -137,7 +138,7 @@ def _expire_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
         rows = _claim(now=now, batch_size=batch_size, wall_clock=timezone.now())
         if not rows:
             return 0, 0
-        _events, notices = _expire_rows(rows=rows, wall_clock=timezone.now())
+        _events, _ids, notices = _expire_rows(rows=rows, wall_clock=timezone.now())
     return len(rows), notices
 
 
@@ -237,7 +238,8 @@ def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderE
         return None
     wall_clock = timezone.now()
     _update(due, expected=1, wall_clock=wall_clock)
-    (event,), _notices = _expire_rows(rows=rows, wall_clock=wall_clock)
+    (values,), (event_id,), _notices = _expire_rows(rows=rows, wall_clock=wall_clock)
+    event = OrderEvent(pk=event_id, **dict(zip(_EVENT_FIELDS, values, strict=True)))
     _pk, _old, deadline, changed_at, *_rest = rows[0]
     order.status = Status.EXPIRED
     order.status_changed_at = max(deadline, changed_at)
@@ -273,11 +275,28 @@ _NOTICE_FIELDS = (
 )
 
 
-def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[OrderEvent], int]:
+# An expiry's timeline event, in the order :func:`_expire_rows` writes its values.
+_EVENT_FIELDS = (
+    "order_id",
+    "kind",
+    "old_status",
+    "new_status",
+    "actor",
+    "actor_user_id",
+    "source_event_id",
+    "occurred_at",
+    "created_at",
+    "note",
+    "data",
+)
+
+
+def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[tuple], list[int], int]:
     """Write what follows from expiring the ``rows`` (of :data:`_ROW`, already moved): one event
     row and one outbox message per order and the notices, set-based; after commit the messages
     and the notices' deliveries go to the delivery engine in one task, and the signal is sent.
-    Runs in the caller's transaction; returns the events and how many notices were written."""
+    Runs in the caller's transaction; returns the events' values (:data:`_EVENT_FIELDS`) and ids,
+    in the order of ``rows``, and how many notices were written."""
     ids = [row[0] for row in rows]
     events = []
     messages = []
@@ -285,36 +304,49 @@ def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[Order
         occurred_at = max(deadline, changed_at)
         reason = outbox.expiry_reason(exception_code)
         events.append(
-            OrderEvent(
-                order_id=pk,
-                kind="status",
-                old_status=old,
-                new_status=Status.EXPIRED,
-                actor=Actor.SYSTEM,
-                occurred_at=occurred_at,
-                data={"reason": reason},
+            (
+                pk,
+                "status",
+                old,
+                Status.EXPIRED,
+                Actor.SYSTEM,
+                None,
+                "",
+                occurred_at,
+                wall_clock,
+                "",
+                {"reason": reason},
             )
         )
         payload = outbox.order_expired_payload(
             number=number, reason=reason, deadline=deadline, occurred_at=occurred_at
         )
         messages.append((pk, carrier_id, OutboxEventType.EXPIRED, payload))
-    events = OrderEvent.objects.bulk_create(events)
-    sent = outbox.outbox_messages_add(messages=messages, now=wall_clock)
-    unsent = [m.pk for m in sent]
+    event_ids = _events_insert(events)
+    unsent = outbox.outbox_messages_insert(messages=messages, now=wall_clock)
     notices = expired_orders_notify(order_ids=ids, unsent=unsent)
-    transaction.on_commit(partial(_after_batch, rows=rows, events=events, message_ids=unsent))
-    return events, notices
+    transaction.on_commit(partial(_after_batch, rows=rows, event_ids=event_ids, message_ids=unsent))
+    return events, event_ids, notices
 
 
-def _after_batch(*, rows: list[tuple], events: list[OrderEvent], message_ids: list) -> None:
+def _events_insert(events: list[tuple]) -> list[int]:
+    """The event rows in one ``INSERT``, from plain values on PostgreSQL; their ids in order."""
+    if connection.vendor != "postgresql":
+        rows = [OrderEvent(**dict(zip(_EVENT_FIELDS, values, strict=True))) for values in events]
+        return [event.pk for event in OrderEvent.objects.bulk_create(rows)]
+    written = dict(
+        rows_insert(model=OrderEvent, fields=_EVENT_FIELDS, rows=events, returning=("order", "id"))
+    )
+    return [written[values[0]] for values in events]
+
+
+def _after_batch(*, rows: list[tuple], event_ids: list[int], message_ids: list) -> None:
     # The carrier messages first (order.expired is held behind an unsent order.created anyway),
     # then the notices' deliveries: one task for the whole batch. It never raises; what cannot be
     # queued stays pending for the sweeper.
     messages_queue(message_ids, per_task=len(message_ids))
     # The same signal a single transition sends, for receivers that follow every status change.
-    for (pk, old, *_rest), event in zip(rows, events, strict=True):
-        if event.pk is not None:
-            transition_after_commit(
-                order_id=pk, event_id=event.pk, old=old, new=Status.EXPIRED, actor=Actor.SYSTEM
-            )
+    for (pk, old, *_rest), event_id in zip(rows, event_ids, strict=True):
+        transition_after_commit(
+            order_id=pk, event_id=event_id, old=old, new=Status.EXPIRED, actor=Actor.SYSTEM
+        )
