@@ -109,9 +109,9 @@ _COLUMNS = (
 )
 
 
-def _values(draft: Draft, now: datetime) -> tuple:
+def _values(draft: Draft, now: datetime, due: datetime) -> tuple:
     """A new message's row (:data:`_COLUMNS`): its id made here (uuid4), due once the sweeper's
-    grace is over, or already sent if it was delivered by being written."""
+    grace is over (``due``), or already sent if it was delivered by being written."""
     sent = now if draft.sent else None
     return (
         uuid.uuid4(),
@@ -123,7 +123,7 @@ def _values(draft: Draft, now: datetime) -> tuple:
         dict(draft.payload),
         Status.SENT if draft.sent else Status.PENDING,
         1 if draft.sent else 0,
-        now + sweep_grace(),
+        due,
         sent,
         "",
         now,
@@ -135,8 +135,9 @@ def messages_add(*, drafts: Sequence[Draft], now: datetime | None = None) -> lis
     """Write many messages in one ``INSERT`` (in the caller's transaction). The ids are made here
     (uuid4), so no database needs to return them."""
     now = now or timezone.now()
+    due = now + sweep_grace()
     return Message.objects.bulk_create(
-        [Message(**dict(zip(_COLUMNS, _values(draft, now), strict=True))) for draft in drafts]
+        [Message(**dict(zip(_COLUMNS, _values(draft, now, due), strict=True))) for draft in drafts]
     )
 
 
@@ -147,7 +148,8 @@ def messages_insert(*, drafts: Sequence[Draft], now: datetime | None = None) -> 
     if connection.vendor != "postgresql":
         return [(message.pk, message.status) for message in messages_add(drafts=drafts, now=now)]
     now = now or timezone.now()
-    rows = [_values(draft, now) for draft in drafts]
+    due = now + sweep_grace()
+    rows = [_values(draft, now, due) for draft in drafts]
     rows_insert(model=Message, fields=_COLUMNS, rows=rows)
     return [(row[0], row[7]) for row in rows]
 
