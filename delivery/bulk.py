@@ -47,19 +47,33 @@ def rows_insert(
     meta = model._meta
     quote = connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
-    arrays = []
-    for field, values in zip(columns, zip(*rows, strict=True), strict=True):
+    # A column with one value for every row (the batch's time, a status, a channel) is one
+    # parameter, not an array: the statement's size and the server's work grow with the columns
+    # that vary only.
+    selected, arrays, params = [], [], []
+    for position, (field, values) in enumerate(zip(columns, zip(*rows, strict=True), strict=True)):
         adapt = _adapter(field)
-        arrays.append([adapt(value) for value in values] if adapt else list(values))
-    casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
-        f"SELECT * FROM unnest({casts})"
-    )
+        values = [adapt(value) for value in values] if adapt else list(values)
+        cast = field.db_type(connection)
+        if all(value == values[0] for value in values):
+            selected.append(f"%s::{cast}")
+            params.append(values[0])
+        else:
+            selected.append(f"v.c{position}")
+            arrays.append((f"c{position}", f"%s::{cast}[]", values))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
+    sql += "SELECT " + ", ".join(selected)
+    if arrays:
+        names = ", ".join(name for name, _cast, _values in arrays)
+        sql += f" FROM unnest({', '.join(cast for _name, cast, _values in arrays)}) AS v({names})"
+        params += [values for _name, _cast, values in arrays]
+    else:
+        sql += " FROM generate_series(1, %s)"
+        params.append(len(rows))
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in returning)
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, params)
         return cursor.fetchall() if returning else []

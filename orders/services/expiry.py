@@ -26,6 +26,7 @@ from datetime import datetime
 from functools import partial
 
 from django.db import connection, transaction
+from django.db.models import DEFERRED
 from django.db.models.functions import Greatest
 from django.dispatch import Signal
 from django.utils import timezone
@@ -124,8 +125,23 @@ def orders_expire_due(*, now: datetime | None = None, batch_size: int = BATCH_SI
     return total
 
 
-# The columns the expiry writes read, per order, in this order (the values before the update).
+# The columns the expiry writes read, per order, in this order (the values before the update),
+# then what the expired notice reads of the order and of its owner (texts, language, channels):
+# the claim reads them all, so no batch loads its orders again.
 _ROW = ("pk", "status", "deadline", "status_changed_at", "number", "carrier_id", "exception_code")
+_OWNER_ORDER = (
+    "user_id",
+    "hidden_by_user_at",
+    "courier_name",
+    "courier_phone",
+    "courier_employee_id",
+    "exception_note",
+    "waybill_no",
+    "fee_amount",
+    "fee_currency",
+)
+_OWNER_USER = ("email", "phone", "language", "notification_channels")
+_CLAIMED = (*_ROW, *_OWNER_ORDER, *(f"user__{name}" for name in _OWNER_USER))
 
 
 def _due(now: datetime):
@@ -143,14 +159,14 @@ def _expire_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
 
 
 def _claim(*, now: datetime, batch_size: int, wall_clock: datetime) -> list[tuple]:
-    """Move up to ``batch_size`` due orders to ``expired``; returns their :data:`_ROW` values as
-    they were before. Due orders are taken by deadline through the ``order_due`` index; rows another
+    """Move up to ``batch_size`` due orders to ``expired``; returns their :data:`_CLAIMED` values
+    (those of :data:`_ROW` as they were before). Due orders are taken by deadline through the ``order_due`` index; rows another
     writer holds (a carrier event, a cancel, a second run) are skipped and left to it."""
     if connection.vendor == "postgresql":
         return _claim_returning(now=now, batch_size=batch_size, wall_clock=wall_clock)
     # SQLite serialises writers: the select and the guarded update in one transaction are the claim.
     due = _due(now)
-    rows = list(due.order_by("deadline", "pk").values_list(*_ROW)[:batch_size])
+    rows = list(due.order_by("deadline", "pk").values_list(*_CLAIMED)[:batch_size])
     if rows:
         _update(due.filter(pk__in=[row[0] for row in rows]), expected=len(rows), wall_clock=wall_clock)
     return rows
@@ -161,24 +177,33 @@ UPDATE {order} AS o
 SET {status} = %(expired)s, {changed} = GREATEST(d.{deadline}, d.{changed}), {deadline} = NULL,
     {updated} = %(wall_clock)s
 FROM (
-    SELECT {pk}, {status}, {deadline}, {changed} FROM {order}
+    SELECT {pk}, {status}, {deadline}, {changed}, {owner} FROM {order}
     WHERE {status} IN %(expirable)s AND {deadline} <= %(now)s
     ORDER BY {deadline}, {pk}
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 ) AS d
+LEFT JOIN {user} AS u ON u.{user_pk} = d.{owner}
 WHERE o.{pk} = d.{pk} AND o.{status} = d.{status}
-RETURNING o.{pk}, d.{status}, d.{deadline}, d.{changed}, o.{number}, o.{carrier}, o.{exception}
+RETURNING o.{pk}, d.{status}, d.{deadline}, d.{changed}, o.{number}, o.{carrier}, o.{exception}, {returning}
 """
 
 
 def _claim_returning(*, now: datetime, batch_size: int, wall_clock: datetime) -> list[tuple]:
-    # One statement: lock the batch in deadline order, skipping held rows, and move it, guarded
-    # by the status it was selected in; RETURNING gives the values from before the update.
+    # One statement: lock the batch in deadline order, skipping held rows (not their owners'),
+    # and move it, guarded by the status it was selected in; RETURNING gives the values from
+    # before the update and what the notice reads.
     quote = connection.ops.quote_name
     meta = Order._meta
+    user_meta = meta.get_field("user").related_model._meta
     sql = _CLAIM.format(
         order=quote(meta.db_table),
+        user=quote(user_meta.db_table),
+        user_pk=quote(user_meta.pk.column),
+        returning=", ".join(
+            [f"o.{quote(meta.get_field(name).column)}" for name in _OWNER_ORDER]
+            + [f"u.{quote(user_meta.get_field(name).column)}" for name in _OWNER_USER]
+        ),
         **{
             key: quote(meta.get_field(name).column)
             for key, name in {
@@ -190,6 +215,7 @@ def _claim_returning(*, now: datetime, batch_size: int, wall_clock: datetime) ->
                 "number": "number",
                 "carrier": "carrier",
                 "exception": "exception_code",
+                "owner": "user",
             }.items()
         },
     )
@@ -203,7 +229,9 @@ def _claim_returning(*, now: datetime, batch_size: int, wall_clock: datetime) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return sorted(rows)
+    # Raw rows: the owner's channels (jsonb) arrive as text.
+    channels = user_meta.get_field("notification_channels")
+    return sorted((*row[:-1], channels.from_db_value(row[-1], None, connection)) for row in rows)
 
 
 def _update(due, *, expected: int, wall_clock: datetime) -> None:
@@ -233,7 +261,7 @@ def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderE
     if order.status not in EXPIRABLE or order.deadline is None or order.deadline > now:
         return None
     due = _due(now).filter(pk=order.pk)
-    rows = list(due.values_list(*_ROW))
+    rows = list(due.values_list(*_CLAIMED))
     if not rows:
         return None
     wall_clock = timezone.now()
@@ -297,10 +325,9 @@ def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[tuple
     and the notices' deliveries go to the delivery engine in one task, and the signal is sent.
     Runs in the caller's transaction; returns the events' values (:data:`_EVENT_FIELDS`) and ids,
     in the order of ``rows``, and how many notices were written."""
-    ids = [row[0] for row in rows]
     events = []
     messages = []
-    for pk, old, deadline, changed_at, number, carrier_id, exception_code in rows:
+    for pk, old, deadline, changed_at, number, carrier_id, exception_code, *_owner in rows:
         occurred_at = max(deadline, changed_at)
         reason = outbox.expiry_reason(exception_code)
         events.append(
@@ -324,9 +351,43 @@ def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[tuple
         messages.append((pk, carrier_id, OutboxEventType.EXPIRED, payload))
     event_ids = _events_insert(events)
     unsent = outbox.outbox_messages_insert(messages=messages, now=wall_clock)
-    notices = expired_orders_notify(order_ids=ids, unsent=unsent)
+    notices = notify_orders(orders=_noticed_orders(rows), kind="expired", unsent=unsent)
     transaction.on_commit(partial(_after_batch, rows=rows, event_ids=event_ids, message_ids=unsent))
     return events, event_ids, notices
+
+
+def _noticed_orders(rows: list[tuple]) -> list[Order]:
+    """The claimed orders as the expired notice reads them (expired, without a deadline), each
+    with its owner, built from the claimed rows instead of loaded again."""
+    owner = Order._meta.get_field("user")
+    orders = []
+    for pk, _old, _deadline, _changed, number, carrier_id, exception_code, *rest in rows:
+        order_values = dict(zip(_OWNER_ORDER, rest, strict=False))
+        order = _instance(
+            Order,
+            {
+                "id": pk,
+                "number": number,
+                "carrier_id": carrier_id,
+                "exception_code": exception_code,
+                "status": Status.EXPIRED,
+                "deadline": None,
+                **order_values,
+            },
+        )
+        if order.user_id is not None:
+            user_values = dict(zip(_OWNER_USER, rest[len(_OWNER_ORDER) :], strict=True))
+            owner.set_cached_value(
+                order, _instance(owner.related_model, {"id": order.user_id, **user_values})
+            )
+        orders.append(order)
+    return orders
+
+
+def _instance(model, values: dict):
+    # A row read as the ORM reads one with only(): the other fields are deferred.
+    fields = model._meta.concrete_fields
+    return model.from_db(connection.alias, list(values), [values.get(f.attname, DEFERRED) for f in fields])
 
 
 def _events_insert(events: list[tuple]) -> list[int]:
