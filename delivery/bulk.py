@@ -53,14 +53,16 @@ def rows_insert(
     selected, arrays, params = [], [], []
     for position, (field, values) in enumerate(zip(columns, zip(*rows, strict=True), strict=True)):
         adapt = _adapter(field)
-        values = [adapt(value) for value in values] if adapt else list(values)
         cast = field.db_type(connection)
-        if all(value == values[0] for value in values):
+        first = values[0]
+        if all(value == first for value in values):
             selected.append(f"%s::{cast}")
-            params.append(values[0])
+            params.append(adapt(first) if adapt else first)
         else:
             selected.append(f"v.c{position}")
-            arrays.append((f"c{position}", f"%s::{cast}[]", values))
+            arrays.append(
+                (f"c{position}", f"%s::{cast}[]", [adapt(v) for v in values] if adapt else list(values))
+            )
     sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
     sql += "SELECT " + ", ".join(selected)
     if arrays:

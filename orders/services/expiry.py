@@ -360,34 +360,35 @@ def _noticed_orders(rows: list[tuple]) -> list[Order]:
     """The claimed orders as the expired notice reads them (expired, without a deadline), each
     with its owner, built from the claimed rows instead of loaded again."""
     owner = Order._meta.get_field("user")
+    order_of = _reader(
+        Order, ("id", "number", "carrier_id", "exception_code", "status", "deadline", *_OWNER_ORDER)
+    )
+    user_of = _reader(owner.related_model, ("id", *_OWNER_USER))
     orders = []
     for pk, _old, _deadline, _changed, number, carrier_id, exception_code, *rest in rows:
-        order_values = dict(zip(_OWNER_ORDER, rest, strict=False))
-        order = _instance(
-            Order,
-            {
-                "id": pk,
-                "number": number,
-                "carrier_id": carrier_id,
-                "exception_code": exception_code,
-                "status": Status.EXPIRED,
-                "deadline": None,
-                **order_values,
-            },
+        order = order_of(
+            (pk, number, carrier_id, exception_code, Status.EXPIRED, None, *rest[: len(_OWNER_ORDER)])
         )
         if order.user_id is not None:
-            user_values = dict(zip(_OWNER_USER, rest[len(_OWNER_ORDER) :], strict=True))
-            owner.set_cached_value(
-                order, _instance(owner.related_model, {"id": order.user_id, **user_values})
-            )
+            owner.set_cached_value(order, user_of((order.user_id, *rest[len(_OWNER_ORDER) :])))
         orders.append(order)
     return orders
 
 
-def _instance(model, values: dict):
-    # A row read as the ORM reads one with only(): the other fields are deferred.
+def _reader(model, names: tuple[str, ...]):
+    """Instances of ``model`` from values of the fields ``names``, the others deferred, as the ORM
+    reads a row with ``only()``."""
     fields = model._meta.concrete_fields
-    return model.from_db(connection.alias, list(values), [values.get(f.attname, DEFERRED) for f in fields])
+    positions = [[field.attname for field in fields].index(name) for name in names]
+    deferred = [DEFERRED] * len(fields)
+
+    def read(values: tuple):
+        row = deferred.copy()
+        for position, value in zip(positions, values, strict=True):
+            row[position] = value
+        return model.from_db(connection.alias, names, row)
+
+    return read
 
 
 def _events_insert(events: list[tuple]) -> list[int]:
