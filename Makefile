@@ -54,7 +54,8 @@ lint: $(STAMP)
 
 check-deploy: $(STAMP)
 	SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-production-like-secret-value \
-		ALLOWED_HOSTS=courier.example.com $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=courier.example.com PLATFORM_URL=https://courier.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: $(STAMP)
 	DEV_MODE=1 $(PY) bench/screening.py
