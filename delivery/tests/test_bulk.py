@@ -132,28 +132,25 @@ def test_rows_insert_skips_the_rows_that_break_a_unique_constraint():
         "channel",
         "event_type",
         "subject",
-        "created_at",
-        "next_attempt_at",
-        "payload",
+        "rank",
         "recipient",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
         "last_error",
+        "created_at",
     )
     ids = [f"00000000-0000-4000-8000-0000000000{n:02d}" for n in range(3)]
-    rows_insert(
-        model=Message,
-        fields=fields,
-        rows=[
-            (ids[0], "carrier", "e", "one", now, now, {}, "", ""),
-            (ids[1], "carrier", "e", "two", now, now, {}, "", ""),
-        ],
-    )
+
+    def row(n: int, subject: str) -> tuple:
+        return (ids[n], "carrier", "e", subject, 0, "", {}, "pending", 0, now, "", now)
+
+    rows_insert(model=Message, fields=fields, rows=[row(0, "one"), row(1, "two")])
     again = rows_insert(
         model=Message,
         fields=fields,
-        rows=[
-            (ids[1], "carrier", "e", "two", now, now, {}, "", ""),
-            (ids[2], "carrier", "e", "three", now, now, {}, "", ""),
-        ],
+        rows=[row(1, "two"), row(2, "three")],
         returning=("subject",),
         ignore_conflicts=True,
     )
