@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-load bench-expiry bench-broadcast check-deploy clean
+.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-load bench-expiry bench-broadcast bench-quotes check-deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,7 @@ run: $(STAMP) translations
 	@echo "  Admin:            http://$(HOST):$(PORT)/admin/   (see the logins above)"
 	@echo "  API docs:         http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Health:           http://$(HOST):$(PORT)/healthz  http://$(HOST):$(PORT)/readyz"
+	@echo "  Courier at door:  http://$(HOST):$(PORT)/simulator/door/   (demo: tell the courier the pickup code)"
 	@echo "  Ctrl-C stops web, worker and beat."
 	@echo ""
 	@DEV_MODE=1 CARRIER_SIMULATOR=1 HOST=$(HOST) PORT=$(PORT) PLATFORM_URL=http://$(HOST):$(PORT) \
@@ -84,6 +85,11 @@ bench-expiry: $(STAMP) translations
 # The admin changelists at a million rows (the expiry bench's base of 1,000,000 / 200,000).
 bench-admin: $(STAMP) translations
 	$(PY) bench/admin_lists.py --orders 1000000 --due 200000
+
+# POST /api/v1/quotes/ with 4 carriers and with 20 on PostgreSQL (BENCH_DATABASE_URL), interleaved:
+# p50 / p99, their ratio, SQL statements per quote.
+bench-quotes: $(STAMP) translations
+	$(PY) bench/quotes.py
 
 clean:
 	rm -rf var

@@ -359,6 +359,10 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
 # authentication) after another process changed them; changes in the same process apply at once.
 CARRIER_CACHE_SECONDS = env.float("CARRIER_CACHE_SECONDS", default=30.0)
 
+# How long a process ranks quotes with the carriers' acceptance and rating statistics it read
+# before reading them again (the carriers' configuration itself is reloaded exactly on a change).
+QUOTE_STATISTICS_SECONDS = env.float("QUOTE_STATISTICS_SECONDS", default=60.0)
+
 # The carrier simulator (a development tool, the ``simulator`` app) drives demo carriers when on
 # (make run turns it on). The app is installed only then; the test suite installs it to test it
 # (SIMULATOR_APP) and turns the simulation on where a test says.

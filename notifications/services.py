@@ -24,7 +24,14 @@ from django.utils import timezone, translation
 
 from delivery.bulk import rows_insert
 from delivery.models import Message
-from delivery.registry import Delivered, FailedForGood, Result, RetryLater, sender_register
+from delivery.registry import (
+    Delivered,
+    FailedForGood,
+    Result,
+    RetryLater,
+    event_types_declare,
+    sender_register,
+)
 from delivery.services import Draft, messages_add, messages_insert
 from delivery.tasks import messages_queue_on_commit
 from notifications.backends.sms import is_sms_mobile
@@ -546,3 +553,4 @@ def senders_register() -> None:
     """Register every notification channel with the delivery engine (``AppConfig.ready``)."""
     for channel in ChannelCode.values:
         sender_register(channel=channel, send=delivery_send, max_attempts=max_attempts)
+        event_types_declare(channel=channel, event_types=Kind.values)
