@@ -255,6 +255,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimKindEnum": "orders.models.ClaimKind",
         "ClaimStatusEnum": "orders.models.ClaimStatus",
         "StatusEnum": "orders.models.Status",
+        "PickupExceptionEnum": "orders.models.PickupException",
     },
     # Every error each operation can answer, with its body (courier_platform.schema).
     "POSTPROCESSING_HOOKS": [
@@ -377,6 +378,10 @@ PLATFORM_URL = env.str("PLATFORM_URL", default="http://127.0.0.1:8000")
 # delivery problem on the way.
 SIMULATOR_STEP_SECONDS = env.float("SIMULATOR_STEP_SECONDS", default=5.0)
 SIMULATOR_PROBLEM_RATE = env.float("SIMULATOR_PROBLEM_RATE", default=0.2)
+# The loopback ports of the fake Kuaidi100 and fake SF that make run starts (simulator app,
+# manage.py run_fake_carriers); make run sets them to its PORT + 101 and + 102.
+FAKE_KUAIDI100_PORT = env.int("FAKE_KUAIDI100_PORT", default=8101)
+FAKE_SF_PORT = env.int("FAKE_SF_PORT", default=8102)
 # Platform service fee (000: changeable only after a public announcement); 0 today.
 PLATFORM_SERVICE_FEE = env.str("PLATFORM_SERVICE_FEE", default="0.00")
 # Conversion used to compare prices in different currencies (CNY per unit).
