@@ -27,17 +27,18 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from carriers.api.authentication import (
     MAX_BODY_BYTES,
     CarrierSignatureAuthentication,
     IsCarrier,
+    PayloadTooLarge,
     carrier_request_body,
     content_length,
 )
 from carriers.integrations import (
+    INTEGRATIONS,
     EventAnswer,
     InboundOutcome,
     InboundRequest,
@@ -57,6 +58,7 @@ from orders.api.carrier_serializers import (
     SignatureErrorSerializer,
     carrier_event_validate,
 )
+from orders.event_registry import ILLEGAL
 from orders.models import Order, Status
 from orders.services import carrier_events
 
@@ -165,23 +167,25 @@ class CarrierEventView(APIView):
         signing = carrier_signing_get(code)
         if signing is None:
             raise NotFound(_("No such carrier."))
-        body = carrier_request_body(request)
+        carrier = signing.carrier
         try:
-            integration = integration_for(signing.carrier)
+            integration = integration_for(carrier)
         except LookupError:
-            logger.error(
-                "carrier %s: integration %r is not available",
-                signing.carrier.code,
-                signing.carrier.integration,
-            )
-            return Response(
-                {
-                    "error": "integration_unavailable",
-                    "detail": _("This carrier's integration is not available."),
-                },
+            logger.error("carrier %s: integration %r is not available", carrier.code, carrier.integration)
+            # Answered in the carrier's own format when its protocol is known here at all.
+            speaker = INTEGRATIONS.get(carrier.integration) or Integration()
+            return speaker.refuse(
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                error="integration_unavailable",
+                detail=_("This carrier's integration is not available."),
             )
-        return _receive(request, carrier=signing.carrier, integration=integration, body=body)
+        try:
+            body = carrier_request_body(request)
+        except PayloadTooLarge as refused:
+            return integration.refuse(
+                status=refused.status_code, error=refused.default_code, detail=str(refused.detail["detail"])
+            )
+        return _receive(request, carrier=carrier, integration=integration, body=body)
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -189,9 +193,9 @@ class CarrierEventView(APIView):
         DRF's request, content negotiation and exception handling (a sixth of a callback's CPU).
 
         Whatever the plain path does not take — another method, a query string, an ``Accept``
-        header DRF must negotiate, no such carrier, a body over the limit, an unavailable
-        integration — goes to DRF's view as before, so every answer stays the same. The view keeps
-        DRF's attributes (``cls``, ``initkwargs``, CSRF exemption): the schema reads them.
+        header DRF must negotiate, no such carrier, an unavailable integration, a body over the
+        limit — goes to DRF's view as before, so every answer stays the same. The view keeps DRF's
+        attributes (``cls``, ``initkwargs``, CSRF exemption): the schema reads them.
         """
         drf_view = super().as_view(**initkwargs)
         allow = ", ".join(cls(**initkwargs).allowed_methods)
@@ -253,7 +257,11 @@ def _receive(request, *, carrier: Carrier, integration: Integration, body: bytes
     except InvalidRequest as invalid:
         answer = _invalid_request(carrier=carrier, invalid=invalid, received_at=received_at)
         return integration.acknowledge(InboundOutcome(answers=(answer,)))
-    answers = tuple(_event_answer(carrier=carrier, event=event, received_at=received_at) for event in events)
+    keep = integration.keeps_refused_moves
+    answers = tuple(
+        _event_answer(carrier=carrier, event=event, received_at=received_at, keep_refused=keep)
+        for event in events
+    )
     return integration.acknowledge(InboundOutcome(answers=answers))
 
 
@@ -271,8 +279,13 @@ def _invalid_request(*, carrier: Carrier, invalid: InvalidRequest, received_at) 
     return EventAnswer(result=CarrierEventResult.INVALID, event_id=invalid.event_id, detail=invalid.detail)
 
 
-def _event_answer(*, carrier: Carrier, event: PlatformEvent, received_at) -> EventAnswer:
-    """Validate one platform event against the event registry, then judge and apply it."""
+def _event_answer(
+    *, carrier: Carrier, event: PlatformEvent, received_at, keep_refused: bool = False
+) -> EventAnswer:
+    """Validate one platform event against the event registry, then judge and apply it.
+
+    ``keep_refused``: an illegal move is kept on the timeline as a carrier note instead of refused
+    (``Integration.keeps_refused_moves``)."""
     log = {"carrier": carrier, "webhook_id": event.id, "received_at": received_at}
     payload = event.payload if event.payload is not None else event.envelope
     if len(event.id) > MAX_WEBHOOK_ID_LENGTH or not event.id:
@@ -309,6 +322,10 @@ def _event_answer(*, carrier: Carrier, event: PlatformEvent, received_at) -> Eve
         payload=payload,
         received_at=received_at,
     )
+    if keep_refused and outcome.result == CarrierEventResult.ILLEGAL and outcome.error == ILLEGAL:
+        outcome = carrier_events.carrier_refused_move_keep(
+            carrier=carrier, webhook_id=event.id, refused=outcome, data=valid["data"], payload=payload
+        )
     if outcome.result in (CarrierEventResult.NOT_FOUND, CarrierEventResult.ILLEGAL):
         return EventAnswer(
             result=outcome.result,

@@ -21,8 +21,10 @@ from accounts.models import RestrictionScope
 from accounts.restriction_responses import refuse_when_restricted
 from accounts.selectors import address_list_for_user
 from accounts.services import address_remember
+from carriers.integrations import pickup_code_carried
 from carriers.models import Carrier, PricingKind
 from carriers.services import estimate_route, pickup_windows, quote_shipment, screen_shipment
+from carriers.services.configuration import quote_configuration
 from orders.api.serializers import ShipmentSerializer
 from orders.forms import (
     SAVE_FIELDS,
@@ -223,7 +225,7 @@ def _quote_rows(quotes, selected: str | None) -> list[dict]:
                 "capped": bool(breakdown.get("insurance_capped")),
                 "insurance_max": money(breakdown.get("insurance_max_value"), currency),
                 "bag": bag,
-                "bags": list(q.carrier.bag_sizes.all()) if bag else [],
+                "bags": list(q.carrier.bag_sizes) if bag else [],
                 "contract": q.contract,
                 "selected": q.carrier.code == selected,
                 "eta": delivery_range(q.delivery),
@@ -265,18 +267,22 @@ def quote(request):
     data = request.POST if request.method == "POST" else request.GET
     bag_size = (data.get("bag_size") or "").strip()
     now = timezone.now()
-    screening = screen_shipment(shipment)
+    configuration = quote_configuration()
+    screening = screen_shipment(shipment, configuration=configuration)
     refused = _screening_message(screening)
     if refused:
         messages.error(request, refused)
         return redirect(reverse("orders:book") + "?edit=1")
     # A chosen bag size only applies to the bag carrier; price the others without it.
-    quotes = quote_shipment(shipment=shipment, screening=screening, now=now)
+    quotes = quote_shipment(shipment=shipment, screening=screening, now=now, configuration=configuration)
     if bag_size:
         bag_quotes = {
             q.carrier.code: q
             for q in quote_shipment(
-                shipment=replace(shipment, bag_size=bag_size), screening=screening, now=now
+                shipment=replace(shipment, bag_size=bag_size),
+                screening=screening,
+                now=now,
+                configuration=configuration,
             )
             if q.carrier.pricing == PricingKind.BAG
         }
@@ -297,11 +303,7 @@ def quote(request):
             if order is not None:
                 stored = request.session.pop(SESSION_KEY, None) or {}
                 _remember_addresses(request, payload, stored.get("save", ()))
-                messages.success(
-                    request,
-                    _("Booked. Your pickup code is %(code)s: tell it to the courier at pickup.")
-                    % {"code": order.pickup_code},
-                )
+                messages.success(request, _booked_message(order))
                 return redirect("orders:detail", number=order.number)
     else:
         wanted = request.GET.get("carrier") or (rebooked_from.carrier.code if rebooked_from else None)
@@ -374,3 +376,15 @@ def _place(request, form, shipment, chosen, rebooked_from) -> Order | None:
     except PermissionDenied as error:
         form.add_error(None, str(error) or _("You cannot book at the moment."))
     return None
+
+
+def _booked_message(order: Order) -> str:
+    if pickup_code_carried(order.carrier):
+        return _("Booked. Your pickup code is %(code)s: tell it to the courier at pickup.") % {
+            "code": order.pickup_code
+        }
+    # Its protocol cannot bring a pickup code back (DESIGN §7.5).
+    return _(
+        "Booked. This carrier confirms the courier by name and phone: both show on the order page "
+        "once a courier accepts the order."
+    )
