@@ -268,6 +268,8 @@ CELERY_BROKER_URL = env.str(
 )
 _BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport, each message written whole before a worker sees it.
+    CELERY_BROKER_TRANSPORT = "courier_platform.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
