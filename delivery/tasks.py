@@ -72,7 +72,7 @@ def _batches(items: Iterable[str], size: int) -> Iterable[list[str]]:
         yield batch
 
 
-def messages_by_queue(message_ids: Iterable[UUID | str]) -> dict[str, list[str]]:
+def _by_queue(message_ids: Iterable[UUID | str]) -> dict[str, list[str]]:
     """The messages' ids by the queue of their channel, each in the order given (one query; a
     message that no longer exists has nothing to send and is left out)."""
     ids = [str(i) for i in message_ids]
@@ -93,7 +93,7 @@ def messages_queue(message_ids: Iterable[UUID | str], *, per_task: int = 1) -> i
     ``per_task`` of them on the same queue (a mixed batch is one task per queue); returns how many
     messages were queued."""
     queued = 0
-    for queue, ids in messages_by_queue(message_ids).items():
+    for queue, ids in _by_queue(message_ids).items():
         for batch in _batches(ids, max(per_task, 1)):
             task, args = (deliver, [batch[0]]) if per_task <= 1 else (deliver_many, [batch])
             try:

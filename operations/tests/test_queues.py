@@ -19,6 +19,7 @@ from kombu import Producer
 
 from accounts.models import PasswordResetCode
 from accounts.services.passwords import password_reset_request
+from carriers.integrations import INTEGRATIONS, SendResult
 from courier_platform.celery import app
 from delivery import tasks as delivery_tasks
 from delivery.models import Message
@@ -27,7 +28,7 @@ from notifications.services import notify
 from orders.models import OutboxMessage, Status
 from orders.services import expiry
 from orders.tests.factories import OrderFactory, OrderUserFactory
-from orders.tests.test_outbox import NOW, place
+from orders.tests.test_outbox import NOW, RecordingIntegration, place
 from tests.factories import UserFactory
 
 BASE = Path(__file__).resolve().parents[2]
@@ -225,6 +226,23 @@ def test_the_sweeper_requeues_each_due_message_to_its_channels_queue(
             ("notifications", DELIVER, _ids(notices[1])),
         ]
     )
+
+
+@pytest.mark.django_db
+def test_a_failed_attempt_is_requeued_on_its_channels_queue(
+    demo_carriers, customer, booking_day, published, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.CARRIER_SIMULATOR = False
+    with django_capture_on_commit_callbacks(execute=False):
+        place(customer)
+    message = OutboxMessage.objects.get()
+    carrier = RecordingIntegration()
+    carrier.failures = [SendResult.retry("carrier answered HTTP 503")]
+    monkeypatch.setitem(INTEGRATIONS, "manual", carrier)
+
+    assert delivery_tasks.deliver(str(message.pk)) == "retry"
+
+    assert published == [("carrier-messages", DELIVER, _ids(message))]
 
 
 @pytest.mark.django_db

@@ -88,7 +88,7 @@ def test_a_carrier_messages_worker_sends_carrier_messages_and_leaves_the_notices
     database.create()
     platform = Platform(tmp_path, database)
     try:
-        platform.manage("migrate", "--noinput")
+        platform.manage("migrate", "--noinput", timeout=600)  # minutes on a busy 2-core machine
         _worker(platform, "carrier-worker", "carrier-messages")
         platform.manage("shell", "--no-imports", "-c", WRITE)
 
