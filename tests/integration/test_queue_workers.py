@@ -18,8 +18,9 @@ pytestmark = pytest.mark.integration
 
 DEADLINE = 120  # seconds for a worker to send what is on its queue (seconds when idle)
 
-# An order cancelled by its owner (a carrier message, order.cancelled) and a pickup exception told
-# to the owner (in-app, e-mail and SMS): one transaction, queued when it commits.
+# An order cancelled by its owner (a carrier message, order.cancelled; the owner is not told of
+# their own cancellation) and a pickup exception told to the owner (in-app, e-mail and SMS): one
+# transaction, queued when it commits.
 WRITE = """
 from django.db import transaction
 from notifications.models import Kind
@@ -99,19 +100,17 @@ def test_a_carrier_messages_worker_sends_carrier_messages_and_leaves_the_notices
         # The notices: in-app delivered by being written; e-mail and SMS untouched, their tasks
         # waiting in the notifications queue, which this worker does not consume.
         assert messages["notices"] == [
-            ("email", "order.cancelled", "pending", 0),
             ("email", "pickup_exception", "pending", 0),
-            ("in_app", "order.cancelled", "sent", 1),
             ("in_app", "pickup_exception", "sent", 1),
             ("sms", "pickup_exception", "pending", 0),
         ], platform.logs()
-        assert platform.manage("shell", "--no-imports", "-c", WAITING).split() == ["3"]
+        assert platform.manage("shell", "--no-imports", "-c", WAITING).split() == ["2"]
 
         _worker(platform, "notifications-worker", "notifications")
         messages = _wait(
             platform, database, lambda m: all(status == "sent" for _c, _e, status, _a in m["notices"])
         )
-        assert [status for _c, _e, status, _a in messages["notices"]] == ["sent"] * 5, platform.logs()
+        assert [status for _c, _e, status, _a in messages["notices"]] == ["sent"] * 3, platform.logs()
         assert platform.manage("shell", "--no-imports", "-c", WAITING).split() == ["0"]
     finally:
         platform.stop()
