@@ -33,6 +33,7 @@ run: $(STAMP) translations
 	@echo "  Admin:            http://$(HOST):$(PORT)/admin/   (see the logins above)"
 	@echo "  API docs:         http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Health:           http://$(HOST):$(PORT)/healthz  http://$(HOST):$(PORT)/readyz"
+	@echo "  Courier at door:  http://$(HOST):$(PORT)/simulator/door/   (demo: tell the courier the pickup code)"
 	@echo "  Ctrl-C stops web, worker and beat."
 	@echo ""
 	@DEV_MODE=1 CARRIER_SIMULATOR=1 HOST=$(HOST) PORT=$(PORT) PLATFORM_URL=http://$(HOST):$(PORT) \
@@ -54,7 +55,8 @@ lint: $(STAMP)
 
 check-deploy: $(STAMP)
 	SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-production-like-secret-value \
-		ALLOWED_HOSTS=courier.example.com $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=courier.example.com PLATFORM_URL=https://courier.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: $(STAMP)
 	DEV_MODE=1 $(PY) bench/screening.py

@@ -14,7 +14,11 @@ from delivery.models import Message
 
 from . import regions
 from .integrations import INTEGRATIONS, integration_choices
-from .integrations.configuration import SECRET_MASK, integration_settings_masked
+from .integrations.configuration import (
+    SECRET_MASK,
+    integration_settings_masked,
+    pickup_code_requirement,
+)
 from .integrations.form_wire import masked_text as mask
 from .models import (
     BagSize,
@@ -154,6 +158,16 @@ class CarrierAdminForm(forms.ModelForm):
             )
         stored = self.instance.integration_settings or {}
         return {key: stored.get(key, "") if item == SECRET_MASK else item for key, item in value.items()}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        name = cleaned.get("integration") or self.instance.integration
+        # A protocol that cannot carry the pickup code (DESIGN §7.5) never requires it, whatever
+        # the box says: the courier is confirmed by name and phone.
+        cleaned["requires_pickup_code"] = pickup_code_requirement(
+            integration=name, requested=bool(cleaned.get("requires_pickup_code"))
+        )
+        return cleaned
 
 
 class ZoneRateInline(admin.TabularInline):

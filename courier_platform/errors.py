@@ -104,6 +104,15 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _page(request, "400.html", 400)
 
 
+def bad_address(request: HttpRequest) -> HttpResponse:
+    """A query string the platform refuses to read (a NUL character)."""
+    if is_api_request(request):
+        return _api_error(
+            request, 400, "bad_request", _("The address contains a character that is not allowed.")
+        )
+    return _page(request, "400.html", 400)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_request(request):
         return _api_error(

@@ -1,6 +1,8 @@
-"""Project middleware: the request-size ceiling."""
+"""Project middleware: the request-size ceiling and the guard against NUL in the address."""
 
 from __future__ import annotations
+
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -26,4 +28,24 @@ class RequestSizeLimitMiddleware:
             length = 0
         if length > settings.REQUEST_MAX_BYTES:
             return errors.bad_request(request, RequestDataTooBig())
+        return self.get_response(request)
+
+
+class AddressGuardMiddleware:
+    """Refuse an address with a NUL character in its path (404) or query string (400).
+
+    PostgreSQL cannot store or compare text containing NUL, so any value taken from the address and
+    handed to the ORM (an order number, an agreement version, ``?from=``) would end the request in
+    a 500. Forms and API fields already refuse NUL; this covers what comes from the URL, once, for
+    every view. The answers are the site's own: JSON under ``/api/``, pages elsewhere.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info:
+            return errors.page_not_found(request)
+        if "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return errors.bad_address(request)
         return self.get_response(request)

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the locale (its 413 is in the reader's language), before anything reads the body.
     "courier_platform.middleware.RequestSizeLimitMiddleware",
+    "courier_platform.middleware.AddressGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +85,7 @@ CARRIER_API_MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "courier_platform.middleware.RequestSizeLimitMiddleware",
+    "courier_platform.middleware.AddressGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -41,6 +42,10 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("orders.urls")),
 ]
+
+# The simulator (development only, installed with CARRIER_SIMULATOR): the courier-at-the-door page.
+if "simulator" in settings.INSTALLED_APPS:
+    urlpatterns.insert(0, path("simulator/", include("simulator.urls")))
 
 # JSON under /api/, the site's own pages elsewhere (courier_platform.errors).
 handler400 = "courier_platform.errors.bad_request"

@@ -8,9 +8,9 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
-        from courier_platform.strict_text import text_fields_take_text_only
-        from operations import logs, metrics
+        from operations import checks, logs, metrics  # noqa: F401 (checks registers itself)
         from operations.services import expiry_run_record
+        from operations.strict_text import text_fields_take_text_only
         from orders.services.expiry import ExpiryRun, expiry_run_finished
 
         logs.connect_task_signals()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -68,10 +69,8 @@ def check_migrations() -> Check:
 
 
 def check_broker() -> Check:
-    from courier_platform.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=settings.READYZ_BROKER_TIMEOUT)
     except Exception as error:  # noqa: BLE001
         return Check("broker", False, type(error).__name__)

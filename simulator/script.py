@@ -18,7 +18,8 @@ The courier collects inside the pickup window the user chose: until then an acce
 and ``simulator.tasks.simulator_kick`` resumes it when the moment has come. A carrier that requires
 the pickup code (``pickup_code_required``) cannot collect without it: the code is never sent to a
 carrier, the sender tells it to the courier at the door; here the developer playing the sender does,
-with ``python manage.py simulate_carriers --order NUMBER --pickup-code CODE``.
+on the page ``/simulator/door/`` or with
+``python manage.py simulate_carriers --order NUMBER --pickup-code CODE``.
 
 With probability ``SIMULATOR_PROBLEM_RATE`` an order also has a hiccup: a pickup exception
 (``unreachable``, resolved at the next step) or a delivery problem before it goes out for delivery.
@@ -455,8 +456,8 @@ def run_step(
     if waits_for_pickup_code(carrier, card, step, pickup_code):
         # The code is never sent to a carrier: the sender tells it to the courier at the door.
         logger.info(
-            "simulator: %s waits at the door for the pickup code "
-            "(python manage.py simulate_carriers --order %s --pickup-code CODE)",
+            "simulator: %s waits at the door for the pickup code (the page /simulator/door/, or "
+            "python manage.py simulate_carriers --order %s --pickup-code CODE)",
             number,
             number,
         )
@@ -533,9 +534,37 @@ def lost_scripts(*, now: datetime | None = None, limit: int = 200) -> list[tuple
                 continue
             at_rest = card.pickup_start > now or carrier.pickup_code_required
             if card.status == ACCEPTED and not card.exception_code and at_rest:
-                continue  # before its window, or at the door waiting for the code
+                continue  # before its window, or at the door waiting for the code (at_the_door)
             lost.append((_time(card.updated_at), carrier.code, card.number))
     return [(code, number) for _, code, number in sorted(lost)[:limit]]
+
+
+def at_the_door(*, now: datetime | None = None) -> list[tuple[SimulatedCarrier, Card]]:
+    """The orders whose simulated courier waits at the door for the pickup code: accepted by a
+    carrier that requires the code, no open pickup exception, and the pickup window has begun."""
+    now = now or timezone.now()
+    waiting = []
+    for carrier in simulated_carriers():
+        if not carrier.pickup_code_required:
+            continue
+        for order in pull(carrier=carrier, params=[("status", ACCEPTED)]) or []:
+            card = Card.from_pull(order)
+            if not card.exception_code and card.pickup_start <= now:
+                waiting.append((carrier, card))
+    return sorted(waiting, key=lambda pair: pair[1].pickup_start)
+
+
+def hand_over(*, number: str, pickup_code: str) -> tuple[SimulatedCarrier, Card] | None:
+    """The sender tells the waiting courier of order ``number`` the pickup code: the courier posts
+    its next step with it (``order.picked_up``; a wrong code is refused by the platform, as it would
+    refuse a real courier). The order as the carrier sees it afterwards, or None if no simulated
+    carrier has it."""
+    for carrier in simulated_carriers():
+        if pull_one(carrier=carrier, number=number) is not None:
+            run_step(carrier_code=carrier.code, number=number, pickup_code=pickup_code)
+            after = pull_one(carrier=carrier, number=number)
+            return (carrier, after) if after is not None else None
+    return None
 
 
 # --- claims ----------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from .registry import (
     integration_for,
     integration_override_register,
     integration_register,
+    pickup_code_carried,
+    pickup_code_required,
 )
 
 __all__ = [
@@ -44,4 +46,6 @@ __all__ = [
     "integration_for",
     "integration_override_register",
     "integration_register",
+    "pickup_code_carried",
+    "pickup_code_required",
 ]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 
 from ..models import Carrier
 
@@ -158,6 +158,13 @@ class InboundOutcome:
     refused: RequestRefused | None = None
 
 
+def answer_json(data: dict, *, status: int = 200) -> JsonResponse:
+    # Byte for byte what the API's JSON renderer writes (compact, UTF-8).
+    return JsonResponse(
+        data, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
+    )
+
+
 # --- the interface ---------------------------------------------------------------------------------
 
 
@@ -171,6 +178,15 @@ class Integration:
     secret_fields: ClassVar[frozenset[str]] = frozenset()
     # Whether the carrier may fetch its orders with the signed pull API (DESIGN §7.2).
     pulls: ClassVar[bool] = False
+    # Whether the protocol can carry the platform's pickup code back with ``order.picked_up``
+    # (DESIGN §3.2). Where it cannot (§7.5), the pickup code is never required of the carrier and
+    # the user confirms the courier by name and phone instead.
+    carries_pickup_code: ClassVar[bool] = True
+    # Whether an event the platform refuses as an illegal move is kept on the order's timeline as a
+    # carrier note and acknowledged. The platform's own protocol answers 409 (a contract its
+    # carriers act on); carriers of the published protocols cannot act on a refusal and would
+    # re-send the event until they give up, so the event would be lost (DESIGN §7.5).
+    keeps_refused_moves: ClassVar[bool] = False
 
     def send(self, message: OutboundMessage) -> SendResult:
         raise NotImplementedError
@@ -180,6 +196,12 @@ class Integration:
 
     def acknowledge(self, outcome: InboundOutcome) -> HttpResponse:
         raise NotImplementedError
+
+    def refuse(self, *, status: int, error: str, detail: str) -> HttpResponse:
+        """The answer to a request refused before it is read (a body over the size limit, the
+        platform unable to serve it now), in the carrier's format; by default the platform's JSON
+        error ``{"error", "detail"}``."""
+        return answer_json({"error": error, "detail": detail}, status=status)
 
     def settings_of(self, carrier: Carrier) -> dict[str, Any]:
         """The carrier's settings for this integration (only the known keys)."""

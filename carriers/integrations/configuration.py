@@ -15,8 +15,6 @@ from ..models import Carrier
 from .registry import INTEGRATIONS
 
 SECRET_MASK = "********"
-# Protocols that carry no pickup code (DESIGN §7.5): the courier is confirmed by name and phone.
-WITHOUT_PICKUP_CODE = frozenset({"kuaidi100", "sf"})
 
 
 class IntegrationSettingsError(ValueError):
@@ -28,6 +26,13 @@ def integration_settings_masked(name: str, stored: Mapping[str, Any]) -> dict[st
     integration = INTEGRATIONS.get(name)
     secret = integration.secret_fields if integration else frozenset()
     return {key: SECRET_MASK if key in secret and value else value for key, value in stored.items()}
+
+
+def pickup_code_requirement(*, integration: str, requested: bool) -> bool:
+    """The carrier's pickup-code requirement once it speaks ``integration``: off whenever the
+    protocol cannot carry the code (DESIGN §7.5), as asked otherwise."""
+    chosen = INTEGRATIONS.get(integration)
+    return requested and (chosen is None or chosen.carries_pickup_code)
 
 
 def carrier_integration_configure(
@@ -52,8 +57,9 @@ def carrier_integration_configure(
         carrier.integration = integration
         carrier.integration_settings = settings
         fields = ["integration", "integration_settings", "updated_at"]
-        if integration in WITHOUT_PICKUP_CODE and carrier.requires_pickup_code:
-            carrier.requires_pickup_code = False
+        required = pickup_code_requirement(integration=integration, requested=carrier.requires_pickup_code)
+        if required != carrier.requires_pickup_code:
+            carrier.requires_pickup_code = required
             fields.append("requires_pickup_code")
         carrier.save(update_fields=fields)
     return carrier

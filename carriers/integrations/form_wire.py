@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ..formats import masked_phone
 from ..json_body import InvalidBody, strict_json_loads
-from ..services.references import carrier_exchange_record
+from ..models import Carrier
+from ..services.references import UNANSWERED, carrier_exchange_record
+from ..services.signing_cache import carrier_signing_get
 from .base import SendResult
 
 # DESIGN §7.5: outbound calls time out after 10 s.
@@ -82,7 +84,9 @@ def form_post(url: str, fields: dict[str, str], *, timeout: float = TIMEOUT_SECO
     except (OSError, HTTPException, ValueError) as error:
         # The URL is left out: it is shown in the admin and may carry credentials.
         cause = getattr(error, "reason", None)
-        raise Unreachable(type(cause if isinstance(cause, BaseException) else error).__name__) from None
+        kind = type(cause if isinstance(cause, BaseException) else error)
+        # A timeout is recorded as UNANSWERED: the call may have been acted on.
+        raise Unreachable(UNANSWERED[1:-1] if issubclass(kind, TimeoutError) else kind.__name__) from None
 
 
 def form_fields(body: bytes, *, required: tuple[str, ...]) -> dict[str, str]:
@@ -107,6 +111,20 @@ def form_fields(body: bytes, *, required: tuple[str, ...]) -> dict[str, str]:
     if missing:
         raise InvalidBody(_("The form lacks %(fields)s.") % {"fields": ", ".join(missing)})
     return fields
+
+
+def signed_with_setting(carrier: Carrier, setting: str, signed: Callable[[str], bool]) -> bool:
+    """Whether ``signed(value)`` holds for the carrier's ``setting`` (a salt, a check word) as this
+    process cached it, or else as the database has it now: another process's admin may have
+    changed it within the cache's lifetime (as a new webhook secret is, ``signing_cache``)."""
+    value = (carrier.integration_settings or {}).get(setting) or ""
+    if value and signed(value):
+        return True
+    fresh = carrier_signing_get(carrier.code, fresh=True)
+    if fresh is None:
+        return False
+    current = (fresh.carrier.integration_settings or {}).get(setting) or ""
+    return bool(current) and current != value and signed(current)
 
 
 def json_field(value: str) -> Any:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from ..json_body import InvalidBody, printable
 from ..models import Carrier, CarrierEventResult
 from ..services.references import (
+    carrier_exchange_unanswered,
     carrier_reference_get,
     carrier_reference_order_number,
     carrier_reference_store,
@@ -44,6 +45,8 @@ from .base import (
     PlatformEvent,
     RequestRefused,
     SendResult,
+    SendStatus,
+    answer_json,
 )
 from .form_wire import (
     TIMEOUT_SECONDS,
@@ -54,8 +57,8 @@ from .form_wire import (
     json_field,
     masked,
     national_phone,
+    signed_with_setting,
 )
-from .standard_webhooks import answer_json
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +93,8 @@ class Kuaidi100(Integration):
     settings_fields = ("key", "secret", "salt", "kuaidicom", "base_url")
     secret_fields = frozenset({"key", "secret", "salt"})
     pulls = False
+    carries_pickup_code = False
+    keeps_refused_moves = True
 
     def __init__(self, *, timeout: float = TIMEOUT_SECONDS):
         self.timeout = timeout
@@ -130,6 +135,10 @@ class Kuaidi100(Integration):
         # Insurance is bought only when the user chose it; the declared value is then its cover.
         if parcel.get("insured") and declared:
             param["valinsPay"] = declared
+        # Kuaidi100 signs this booking's callbacks with the salt it is given here (MD5(param + salt)).
+        salt = self.settings_of(message.carrier)["salt"]
+        if salt:
+            param["salt"] = salt
         return param
 
     def send(self, message: OutboundMessage) -> SendResult:
@@ -168,7 +177,8 @@ class Kuaidi100(Integration):
             "param": param_text,
             "sign": sign_request(param=param_text, t=t, key=conf["key"], secret=conf["secret"]),
         }
-        logged = {"method": method, "t": t, "param": masked(param)}
+        # The salt is a secret: the delivery log keeps the call without it.
+        logged = {"method": method, "t": t, "param": masked({k: v for k, v in param.items() if k != "salt"})}
         record = {
             "carrier": carrier,
             "operation": method,
@@ -184,10 +194,14 @@ class Kuaidi100(Integration):
             url=(conf["base_url"] or "").rstrip("/") + PATH,
             fields=fields,
             timeout=self.timeout,
-            read=lambda answer: self._read(answer, carrier=carrier, method=method, number=number),
+            read=lambda answer: self._read(
+                answer, carrier=carrier, method=method, number=number, message_id=message.id
+            ),
         )
 
-    def _read(self, answer: WireAnswer, *, carrier: Carrier, method: str, number: str) -> SendResult:
+    def _read(
+        self, answer: WireAnswer, *, carrier: Carrier, method: str, number: str, message_id: str
+    ) -> SendResult:
         if answer.status >= 300:
             return SendResult.retry(f"carrier {carrier.code}: Kuaidi100 answered HTTP {answer.status}")
         body = answer.json()
@@ -208,7 +222,18 @@ class Kuaidi100(Integration):
                 external_id=str(data.get("orderId") or ""),
                 waybill_numbers=[data["kuaidinum"]] if data.get("kuaidinum") else [],
             )
-            return SendResult.delivered(taskId=data.get("taskId"), orderId=data.get("orderId"))
+            references = {"taskId": data.get("taskId"), "orderId": data.get("orderId")}
+            if carrier_exchange_unanswered(carrier=carrier, message_id=message_id, operation=BOOK):
+                # bOrder has no idempotency key (DESIGN §7.5): the unanswered attempt may have been
+                # booked too. Its callbacks will name an orderId we never stored (answered 404 and
+                # kept in the carrier's log); the admin cancels that booking in Kuaidi100's console.
+                warning = (
+                    f"Kuaidi100 booked {number} as {references['orderId']} after an attempt that got "
+                    "no answer: it may hold a second booking of this order"
+                )
+                logger.warning("carrier %s: %s", carrier.code, warning)
+                return SendResult(SendStatus.DELIVERED, reason=warning, references=references)
+            return SendResult.delivered(**references)
         return SendResult.delivered()
 
     # --- inbound -------------------------------------------------------------------------------
@@ -220,9 +245,12 @@ class Kuaidi100(Integration):
             raise InvalidRequest(
                 invalid.message, payload={"raw": printable(request.body)}, check_duplicate=False
             ) from None
-        salt = self.settings_of(carrier)["salt"]
-        expected = sign_callback(param=fields["param"], salt=salt)
-        if not salt or not hmac.compare_digest(expected.encode(), fields["sign"].encode()):
+
+        def signed(salt: str) -> bool:
+            expected = sign_callback(param=fields["param"], salt=salt)
+            return hmac.compare_digest(expected.encode(), fields["sign"].encode())
+
+        if not signed_with_setting(carrier, "salt", signed):
             raise RequestRefused(_("The sign does not match."))
         logged = {"taskId": fields.get("taskId", ""), "param": fields["param"]}
         try:
@@ -254,6 +282,9 @@ class Kuaidi100(Integration):
         if kind is None:
             logger.info("carrier %s: Kuaidi100 status %s kept as a note", carrier.code, status)
         return [PlatformEvent(id=event_id, envelope=envelope, payload=logged)]
+
+    def refuse(self, *, status: int, error: str, detail: str) -> HttpResponse:
+        return answer_json({"result": False, "returnCode": str(status), "message": detail}, status=status)
 
     def acknowledge(self, outcome: InboundOutcome) -> HttpResponse:
         if outcome.refused is not None:

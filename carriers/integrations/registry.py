@@ -64,3 +64,17 @@ def carriers_served_by(name: str) -> list[Carrier]:
         for carrier in Carrier.objects.filter(active=True).order_by("code")
         if effective_integration_name(carrier) == name
     ]
+
+
+def pickup_code_carried(carrier: Carrier) -> bool:
+    """Whether the integration serving ``carrier`` can bring the pickup code back (DESIGN §3.2,
+    §7.5): where it cannot, the code is neither shown to the user nor required of the carrier."""
+    try:
+        return integration_for(carrier).carries_pickup_code
+    except LookupError:
+        return True
+
+
+def pickup_code_required(carrier: Carrier) -> bool:
+    """Whether ``order.picked_up`` from ``carrier`` must bring the order's pickup code."""
+    return carrier.requires_pickup_code and pickup_code_carried(carrier)

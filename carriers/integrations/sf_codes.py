@@ -32,9 +32,16 @@ PICKUP_EXCEPTIONS: dict[str, str] = {
     "04-40002-40014": "customer_cancel",
     "04-40002-40015": "duplicate_order",
 }
-# SF names its cancellation states 订单已取消 / 客户取消 …: recognised by that word in the state's
-# description (orderStateDesc), whatever the code.
-CANCELLED_WORD = "取消"
+# The order states that say SF cancelled the order, by code or by exact description
+# (orderStateDesc). Never by a word inside a description: "取消订单失败" is not a cancellation.
+# Not yet confirmed against a real account's pushes (docs/carriers.md says so).
+CANCELLED_STATES = frozenset({"04-40037"})
+CANCELLED_DESCRIPTIONS = frozenset({"订单已取消", "已取消", "客户取消", "客户取消寄件"})
+
+
+def is_cancellation(code: str, description: str) -> bool:
+    return code in CANCELLED_STATES or description.strip() in CANCELLED_DESCRIPTIONS
+
 
 # Answers: apiResultCode A1000 is "the call went through"; anything else is SF's own failure
 # (retried). Inside, success false is a business refusal, except a duplicate of the same orderId.
@@ -44,3 +51,4 @@ DUPLICATE_ORDER_CODES = frozenset({"8016"})  # 重复下单
 # The acknowledgement of a push.
 ACK_OK = {"return_code": "0000", "return_msg": "成功"}
 ACK_BAD_DIGEST = "1000"
+ACK_REFUSED = "1000"  # any push not taken (too large, unreadable, refused): SF pushes it again

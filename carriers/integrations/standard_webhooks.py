@@ -17,7 +17,7 @@ from http.client import HTTPException
 from urllib.parse import urlsplit
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,6 +42,7 @@ from .base import (
     PlatformEvent,
     RequestRefused,
     SendResult,
+    answer_json,
 )
 
 logger = logging.getLogger(__name__)
@@ -58,13 +59,6 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
     # (a login page, say) as delivered. A redirect is the carrier's misconfiguration: fail.
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
-
-
-def answer_json(data: dict, *, status: int = 200) -> JsonResponse:
-    # Byte for byte what the API's JSON renderer writes (compact, UTF-8).
-    return JsonResponse(
-        data, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
-    )
 
 
 class StandardWebhooks(Integration):

@@ -77,3 +77,19 @@ def carrier_exchange_record(
         outcome=outcome[:10],
         error=error[:500],
     )
+
+
+# How an outbound call that went out but got no answer in time is recorded (``form_wire``): the
+# carrier may have acted on it.
+UNANSWERED = "(TimeoutError)"
+
+
+def carrier_exchange_unanswered(*, carrier: Carrier, message_id: str, operation: str) -> bool:
+    """Whether an earlier call for this outbound message went out and got no answer in time."""
+    return CarrierExchange.objects.filter(
+        carrier=carrier,
+        message_id=str(message_id)[:64],
+        operation=operation[:40],
+        outcome="retry",
+        error__endswith=UNANSWERED,
+    ).exists()

@@ -54,7 +54,6 @@ def test_kuaidi100_booking_to_signed(live_server, settings, carrier, customer):
             "kuaidicom": "shunfeng",
             "base_url": fake.url,
         }
-        carrier.requires_pickup_code = False
         carrier.save()
         order = order_at(carrier, customer, Status.PLACED, since=datetime.now(BEIJING) - timedelta(hours=1))
 
@@ -98,7 +97,6 @@ def test_sf_booking_to_signed(live_server, carrier, customer):
             "monthly_card": "",
             "express_type_id": "1",
         }
-        carrier.requires_pickup_code = False
         carrier.save()
         order = order_at(carrier, customer, Status.PLACED, since=datetime.now(BEIJING) - timedelta(hours=1))
         url = f"{live_server.url}/api/v1/carriers/{carrier.code}/events/"

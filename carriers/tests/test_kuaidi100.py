@@ -12,8 +12,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import transaction
+from django.forms.models import model_to_dict
+from django.urls import reverse
 
+from carriers.admin import CarrierAdminForm
 from carriers.integrations import INTEGRATIONS, integration_for
+from carriers.integrations.configuration import carrier_integration_configure
 from carriers.integrations.kuaidi100 import Kuaidi100
 from carriers.models import CarrierEvent, CarrierExchange, CarrierOrderReference
 from carriers.services.references import carrier_reference_store
@@ -51,17 +55,11 @@ def fake():
 @pytest.fixture
 def k100(carrier, fake, settings):
     settings.PLATFORM_URL = "https://platform.example.com"
-    carrier.integration = "kuaidi100"
-    carrier.integration_settings = {
-        "key": KEY,
-        "secret": SECRET,
-        "salt": SALT,
-        "kuaidicom": "shunfeng",
-        "base_url": fake.url,
-    }
-    carrier.requires_pickup_code = False
-    carrier.save(update_fields=["integration", "integration_settings", "requires_pickup_code"])
-    return carrier
+    return carrier_integration_configure(
+        carrier=carrier,
+        integration="kuaidi100",
+        values={"key": KEY, "secret": SECRET, "salt": SALT, "kuaidicom": "shunfeng", "base_url": fake.url},
+    )
 
 
 @pytest.fixture
@@ -145,6 +143,7 @@ def test_a_booking_is_posted_signed_with_every_field_from_the_order(k100, custom
         "pickupEndTime": "12:00",
         "valinsPay": "500.00",
         "payment": "CONSIGNEE",
+        "salt": SALT,
     }
     assert list(CarrierOrderReference.objects.values_list("order_number", "task_id", "external_id")) == [
         (order.number, "TASK000001", "K10000000001")
@@ -159,7 +158,8 @@ def test_a_booking_is_posted_signed_with_every_field_from_the_order(k100, custom
     )
     assert set(exchange.request) == {"method", "t", "param"}
     assert exchange.request["param"]["sendManMobile"] == "138****8000"
-    assert KEY not in json.dumps(exchange.request) and SECRET not in json.dumps(exchange.request)
+    logged = json.dumps(exchange.request)
+    assert KEY not in logged and SECRET not in logged and SALT not in logged
 
 
 def test_a_business_refusal_fails_for_good_and_tells_the_user_like_dispatch_failed(k100, customer, fake):
@@ -206,13 +206,18 @@ def test_a_system_error_is_retried_and_the_retry_books_once(k100, customer, fake
     assert OrderEvent.objects.filter(order=order, actor="carrier").count() == 0
 
 
-def test_a_carrier_that_times_out_then_recovers_is_booked_once(k100, customer, fake, short_timeout):
+@pytest.mark.parametrize(("step", "booked_at_kuaidi100"), [("hang", 1), ("book_then_hang", 2)])
+def test_a_carrier_that_times_out_then_recovers_is_sent_once_more_and_a_possible_second_booking_is_flagged(
+    client, k100, customer, fake, short_timeout, step, booked_at_kuaidi100
+):
     order = order_at(k100, customer, Status.PLACED)
-    fake.script = ["hang"]
+    fake.script = [step]
     message = outbox_message(order)
 
     assert engine.message_deliver(message_id=message.pk) == engine.Outcome.RETRY
-    assert "could not be reached" in OutboxMessage.objects.get(pk=message.pk).last_error
+    assert OutboxMessage.objects.get(pk=message.pk).last_error == (
+        f"carrier {k100.code}: Kuaidi100 could not be reached (TimeoutError)"
+    )
     assert (
         engine.message_deliver(message_id=message.pk, now=NOW + timedelta(minutes=1)) == engine.Outcome.SENT
     )
@@ -221,9 +226,37 @@ def test_a_carrier_that_times_out_then_recovers_is_booked_once(k100, customer, f
         engine.message_deliver(message_id=message.pk, now=NOW + timedelta(hours=1)) == engine.Outcome.SKIPPED
     )
 
+    # bOrder has no idempotency key: whether the unanswered call booked, the platform cannot know.
     assert [call["method"] for call in fake.calls] == ["bOrder", "bOrder"]
-    assert len(fake.bookings) == 1
-    assert CarrierOrderReference.objects.get().external_id == "K10000000001"
+    assert len(fake.bookings) == booked_at_kuaidi100
+    stored = "K1000000000" + str(booked_at_kuaidi100)
+    assert CarrierOrderReference.objects.get().external_id == stored
+    # The carrier's delivery log says so.
+    assert list(CarrierExchange.objects.order_by("id").values_list("outcome", "error")) == [
+        ("retry", f"carrier {k100.code}: Kuaidi100 could not be reached (TimeoutError)"),
+        (
+            "delivered",
+            f"Kuaidi100 booked {order.number} as {stored} after an attempt that got no answer: "
+            "it may hold a second booking of this order",
+        ),
+    ]
+    if booked_at_kuaidi100 == 2:
+        # The first booking's callbacks name an orderId the platform never stored: refused, kept.
+        first = fake.bookings["K10000000001"]
+        fields = fake.callback_fields(first, "0", message="下单成功", at=NOW - timedelta(minutes=1))
+        response = post(client, k100, urlencode(fields).encode())
+        assert (response.status_code, response.json()["returnCode"]) == (404, "404")
+        assert list(CarrierEvent.objects.values_list("result", "webhook_id")) == [
+            ("not_found", "K10000000001:0:2026-11-22 09:59:00")
+        ]
+
+
+def test_a_booking_answered_in_time_is_not_flagged(k100, customer, fake):
+    order = order_at(k100, customer, Status.PLACED)
+
+    assert engine.message_deliver(message_id=outbox_message(order).pk) == engine.Outcome.SENT
+
+    assert list(CarrierExchange.objects.values_list("outcome", "error")) == [("delivered", "")]
 
 
 def test_a_cancel_sends_the_stored_references(k100, customer, fake):
@@ -404,7 +437,10 @@ def test_a_body_over_64_kib_is_refused_413_before_it_is_read(client, k100, custo
 
     response = post(client, k100, callback(param))
 
-    assert response.status_code == 413
+    assert (response.status_code, response.json()) == (
+        413,
+        {"result": False, "returnCode": "413", "message": "请求体超过 64 KiB。"},
+    )
     order.refresh_from_db()
     assert order.status == Status.PLACED
     assert not CarrierEvent.objects.exists()
@@ -421,3 +457,126 @@ def test_the_callback_path_runs_a_fixed_number_of_queries(client, k100, customer
     with django_assert_num_queries(7):
         response = post(client, k100, raw)
     assert response.content == ACK
+
+
+# --- the pickup code (DESIGN §7.5: Kuaidi100 cannot carry it) ----------------------------------------
+
+
+def admin_change(client, carrier, **changes):
+    """Save the carrier's admin page as an admin does, with ``changes`` made in the form."""
+    url = reverse("admin:carriers_carrier_change", args=[carrier.pk])
+    page = client.get(url)
+    data = {k: v for k, v in model_to_dict(carrier).items() if k in CarrierAdminForm.Meta.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(changes)
+    return client.post(url, {k: v for k, v in data.items() if v is not None})
+
+
+def test_choosing_kuaidi100_in_the_admin_turns_the_pickup_code_off_so_status_10_picks_up(
+    client, carrier, customer, fake, moderator
+):
+    assert carrier.requires_pickup_code  # the carrier asked for the code under its own protocol
+    settings = {"key": KEY, "secret": SECRET, "salt": SALT, "kuaidicom": "shunfeng", "base_url": fake.url}
+    client.force_login(moderator)
+
+    # The box is left ticked: the protocol cannot bring the code back, so it does not hold.
+    response = admin_change(
+        client, carrier, integration="kuaidi100", integration_settings=json.dumps(settings)
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    carrier.refresh_from_db()
+    assert (carrier.integration, carrier.requires_pickup_code) == ("kuaidi100", False)
+    client.logout()
+    order = booked(carrier, customer, Status.ACCEPTED)
+    [picked] = [s["param"] for s in SAMPLES if s["status"] == "10"]
+
+    assert post(client, carrier, callback(picked)).content == ACK
+
+    order.refresh_from_db()
+    assert (order.status, order.waybill_no) == (Status.PICKED_UP, "SF1402938475612")
+
+
+def test_callbacks_are_signed_with_the_salt_sent_with_the_booking(client, k100, customer):
+    # An account with no salt of its own in Kuaidi100's console: the booking's salt signs.
+    with FakeKuaidi100(key=KEY, secret=SECRET) as fake:
+        k100 = carrier_integration_configure(
+            carrier=k100, integration="kuaidi100", values={"base_url": fake.url}
+        )
+        order = order_at(k100, customer, Status.PLACED)
+        assert engine.message_deliver(message_id=outbox_message(order).pk) == engine.Outcome.SENT
+        [booking] = fake.bookings.values()
+        fields = fake.callback_fields(booking, "0", message="下单成功", at=NOW - timedelta(minutes=5))
+
+    response = post(client, k100, urlencode(fields).encode())
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert order.status == Status.DISPATCHING
+
+
+# --- reports the order cannot take (DESIGN §7.5: Kuaidi100 cannot act on a refusal) ------------------
+
+
+def test_a_return_reported_on_an_in_transit_order_is_kept_as_a_note_and_acknowledged(client, k100, customer):
+    order = booked(k100, customer, Status.IN_TRANSIT)
+    [returned] = [s["param"] for s in SAMPLES if s["status"] == "12"]
+
+    first = post(client, k100, callback(returned))
+    again = post(client, k100, callback(returned))
+
+    assert (first.status_code, first.content) == (200, ACK)
+    assert (again.status_code, again.content) == (200, ACK)
+    order.refresh_from_db()
+    assert (order.status, order.return_state) == (Status.IN_TRANSIT, "")
+    [entry] = OrderEvent.objects.filter(order=order, actor="carrier")
+    assert (entry.kind, entry.note, entry.data, entry.new_status) == (
+        "order.carrier_note",
+        "已退回寄件人",
+        {"code": "refused:order.returned", "description": "已退回寄件人"},
+        Status.IN_TRANSIT,
+    )
+    assert list(CarrierEvent.objects.order_by("id").values_list("type", "result")) == [
+        ("order.returned", "illegal"),
+        ("order.carrier_note", "recorded"),
+        ("order.returned", "duplicate"),
+    ]
+
+
+@pytest.mark.parametrize("status", ["9", "99"])
+def test_kuaidi100_confirming_the_cancel_of_an_expired_order_is_recorded(client, k100, customer, status):
+    order = booked(k100, customer, Status.EXPIRED)
+    [cancelled] = [s["param"] for s in SAMPLES if s["status"] == status]
+
+    response = post(client, k100, callback(cancelled))
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert order.status == Status.EXPIRED
+    [entry] = OrderEvent.objects.filter(order=order, actor="carrier")
+    assert (entry.kind, entry.new_status) == ("order.cancelled", Status.EXPIRED)
+    assert list(CarrierEvent.objects.values_list("result", flat=True)) == ["recorded"]
+
+
+# --- settings changed in another process (the signing cache, DESIGN §7.2) -------------------------
+
+
+def test_a_salt_changed_by_another_process_is_used_at_once(client, k100, customer):
+    order = booked(k100, customer, Status.PLACED)
+    # This process caches the carrier with the old salt (a first callback).
+    assert post(client, k100, callback(SAMPLES[1]["param"].replace("09:50:00", "09:10:00"))).content == ACK
+    # Another process's admin changes it: no signal reaches this process's cache.
+    k100.integration_settings = {**k100.integration_settings, "salt": "the-new-salt"}
+    type(k100).objects.filter(pk=k100.pk).update(integration_settings=k100.integration_settings)
+
+    response = post(client, k100, callback(SAMPLES[0]["param"], salt="the-new-salt"))
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert order.status == Status.DISPATCHING
+    # The old salt no longer signs.
+    stale = post(client, k100, callback(SAMPLES[0]["param"].replace("09:50:00", "09:51:00")))
+    assert stale.status_code == 401

@@ -14,7 +14,9 @@ from urllib.parse import quote_plus, urlencode
 import pytest
 from django.db import transaction
 
-from carriers.integrations import INTEGRATIONS, integration_for
+from carriers.integrations import INTEGRATIONS, integration_for, integration_override_register
+from carriers.integrations.configuration import carrier_integration_configure
+from carriers.integrations.registry import OVERRIDES
 from carriers.integrations.sf import SF
 from carriers.models import CarrierEvent, CarrierExchange, CarrierOrderReference
 from delivery import services as engine
@@ -51,17 +53,17 @@ def fake():
 
 @pytest.fixture
 def sf(carrier, fake):
-    carrier.integration = "sf"
-    carrier.integration_settings = {
-        "partner_id": PARTNER,
-        "check_word": CHECK_WORD,
-        "base_url": fake.url + "/std/service",
-        "monthly_card": "7551234567",
-        "express_type_id": "2",
-    }
-    carrier.requires_pickup_code = False
-    carrier.save(update_fields=["integration", "integration_settings", "requires_pickup_code"])
-    return carrier
+    return carrier_integration_configure(
+        carrier=carrier,
+        integration="sf",
+        values={
+            "partner_id": PARTNER,
+            "check_word": CHECK_WORD,
+            "base_url": fake.url + "/std/service",
+            "monthly_card": "7551234567",
+            "express_type_id": "2",
+        },
+    )
 
 
 def push(client, carrier, msg_data: str, *, check_word: str = CHECK_WORD, service="RoutePushService"):
@@ -276,3 +278,200 @@ def test_a_malformed_form_is_answered_400(client, sf):
     )
 
     assert (response.status_code, response.json()["return_code"]) == (400, "1000")
+
+
+def test_a_pickup_code_requirement_left_on_by_hand_does_not_hold_for_sf(client, sf, customer):
+    # A carrier switched to SF before the requirement followed the protocol still has the box ticked.
+    sf.requires_pickup_code = True
+    sf.save(update_fields=["requires_pickup_code"])
+    order = order_at(sf, customer, Status.ACCEPTED)
+    [picked] = [s for s in SAMPLES if s["name"] == "route-50"]
+
+    response = push(client, sf, picked["msgData"].replace("__ORDER__", order.number))
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert (order.status, order.waybill_no) == (Status.PICKED_UP, "SF1402938475612")
+
+
+def test_a_failed_cancel_is_not_a_cancellation(client, sf, customer):
+    order = order_at(sf, customer, Status.ACCEPTED)
+    [cancel] = [s for s in SAMPLES if s["name"] == "state-cancel"]
+    msg_data = (
+        cancel["msgData"]
+        .replace("__ORDER__", order.number)
+        .replace("04-40037", "04-40038")
+        .replace("订单已取消", "取消订单失败")
+    )
+
+    response = push(client, sf, msg_data, service="EXP_RECE_PUSH_ORDER_STATE")
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert order.status == Status.ACCEPTED
+    [entry] = OrderEvent.objects.filter(order=order, actor="carrier")
+    assert (entry.kind, entry.data) == (
+        "order.carrier_note",
+        {"code": "sf:04-40038", "description": "取消订单失败"},
+    )
+
+
+@pytest.mark.parametrize("op_code", ["99", "648"])
+def test_a_return_route_on_an_in_transit_order_is_kept_as_a_note_and_acknowledged(
+    client, sf, customer, op_code
+):
+    order = order_at(sf, customer, Status.IN_TRANSIT)
+    [route] = [s for s in SAMPLES if s["name"] == f"route-{op_code}"]
+    msg_data = route["msgData"].replace("__ORDER__", order.number)
+    remark = json.loads(msg_data)["Body"]["WaybillRoute"][0]["remark"]
+
+    first = push(client, sf, msg_data)
+    again = push(client, sf, msg_data)
+
+    assert (first.status_code, first.content) == (200, ACK)
+    assert (again.status_code, again.content) == (200, ACK)
+    order.refresh_from_db()
+    assert (order.status, order.return_state) == (Status.IN_TRANSIT, "")
+    [entry] = OrderEvent.objects.filter(order=order, actor="carrier")
+    assert (entry.kind, entry.data) == (
+        "order.carrier_note",
+        {"code": "refused:order.returning", "description": remark},
+    )
+    assert list(CarrierEvent.objects.order_by("id").values_list("type", "result")) == [
+        ("order.returning", "illegal"),
+        ("order.carrier_note", "recorded"),
+        ("order.returning", "duplicate"),
+    ]
+
+
+def test_sf_confirming_the_cancel_of_an_expired_order_is_recorded(client, sf, customer):
+    order = order_at(sf, customer, Status.EXPIRED)
+    [cancel] = [s for s in SAMPLES if s["name"] == "state-cancel"]
+
+    response = push(
+        client, sf, cancel["msgData"].replace("__ORDER__", order.number), service="EXP_RECE_PUSH_ORDER_STATE"
+    )
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert order.status == Status.EXPIRED
+    assert list(CarrierEvent.objects.values_list("type", "result")) == [("order.cancelled", "recorded")]
+
+
+# --- edges: size, encoding, replay, partner, settings changed elsewhere ------------------------------
+
+
+def test_a_body_over_64_kib_is_refused_413_in_sfs_format_before_it_is_read(client, sf, customer):
+    order = order_at(sf, customer, Status.ACCEPTED)
+    [picked] = [s for s in SAMPLES if s["name"] == "route-50"]
+    msg_data = picked["msgData"].replace("__ORDER__", order.number).replace("已收取快件", "已" * 30000)
+
+    response = push(client, sf, msg_data)
+
+    assert (response.status_code, response.json()) == (
+        413,
+        {"return_code": "1000", "return_msg": "请求体超过 64 KiB。"},
+    )
+    order.refresh_from_db()
+    assert order.status == Status.ACCEPTED
+    assert not CarrierEvent.objects.exists()
+
+
+def test_a_body_that_is_not_utf8_is_answered_400_in_sfs_format(client, sf, customer):
+    order = order_at(sf, customer, Status.ACCEPTED)
+
+    response = client.post(
+        f"/api/v1/carriers/{sf.code}/events/",
+        data=b"msgData=\xff\xfe&timestamp=1&msgDigest=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"return_code": "1000", "return_msg": "请求体不是 UTF-8 文本。"},
+    )
+    order.refresh_from_db()
+    assert order.status == Status.ACCEPTED
+    assert list(CarrierEvent.objects.values_list("result", flat=True)) == ["invalid"]
+
+
+def test_a_replayed_push_a_day_later_is_a_duplicate_and_changes_nothing(client, sf, customer):
+    # SF's timestamp is not checked for age: the route id de-duplicates a replay.
+    order = order_at(sf, customer, Status.ACCEPTED)
+    [picked] = [s for s in SAMPLES if s["name"] == "route-50"]
+    msg_data = picked["msgData"].replace("__ORDER__", order.number)
+    assert push(client, sf, msg_data).content == ACK
+    order.refresh_from_db()
+    changed_at = order.status_changed_at
+
+    response = push(client, sf, msg_data)
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert (order.status, order.status_changed_at) == (Status.PICKED_UP, changed_at)
+    assert list(CarrierEvent.objects.order_by("id").values_list("result", flat=True)) == [
+        "applied",
+        "duplicate",
+    ]
+    assert OrderEvent.objects.filter(order=order, actor="carrier").count() == 1
+
+
+def test_a_push_for_another_partner_id_is_refused_401_and_changes_nothing(client, sf, customer):
+    order = order_at(sf, customer, Status.ACCEPTED)
+    [picked] = [s for s in SAMPLES if s["name"] == "route-50"]
+    msg_data = picked["msgData"].replace("__ORDER__", order.number)
+    raw = urlencode(
+        {
+            "partnerID": "SOMEONEELSE",
+            "requestID": "c2d6a8f4-2f71-4d55-9d1e-0b8f3f1c9a10",
+            "serviceCode": "RoutePushService",
+            "timestamp": TIMESTAMP,
+            "msgDigest": digest(msg_data, TIMESTAMP),
+            "msgData": msg_data,
+        }
+    ).encode()
+
+    response = client.post(
+        f"/api/v1/carriers/{sf.code}/events/", data=raw, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert (response.status_code, response.json()) == (
+        401,
+        {"return_code": "1000", "return_msg": "partnerID 不是该物流公司的。"},
+    )
+    order.refresh_from_db()
+    assert order.status == Status.ACCEPTED
+    assert not CarrierEvent.objects.exists()
+
+
+def test_a_carrier_whose_integration_is_unavailable_is_answered_503_in_sfs_format(client, sf, customer):
+    integration_override_register(unavailable := lambda carrier: "not-installed")
+    try:
+        response = push(client, sf, SAMPLES[0]["msgData"].replace("__ORDER__", "CP0"))
+    finally:
+        OVERRIDES.remove(unavailable)
+
+    assert (response.status_code, response.json()) == (
+        503,
+        {"return_code": "1000", "return_msg": "该物流公司的对接方式当前不可用。"},
+    )
+    assert not CarrierEvent.objects.exists()
+
+
+def test_a_check_word_changed_by_another_process_is_used_at_once(client, sf, customer):
+    order = order_at(sf, customer, Status.ACCEPTED)
+    [other] = [s for s in SAMPLES if s["name"] == "state-other"]
+    # This process caches the carrier with the old check word (a first push).
+    assert push(client, sf, other["msgData"].replace("__ORDER__", order.number)).content == ACK
+    # Another process's admin changes it: no signal reaches this process's cache.
+    settings = {**sf.integration_settings, "check_word": "the-new-word"}
+    type(sf).objects.filter(pk=sf.pk).update(integration_settings=settings)
+    [picked] = [s for s in SAMPLES if s["name"] == "route-50"]
+
+    response = push(
+        client, sf, picked["msgData"].replace("__ORDER__", order.number), check_word="the-new-word"
+    )
+
+    assert (response.status_code, response.content) == (200, ACK)
+    order.refresh_from_db()
+    assert order.status == Status.PICKED_UP

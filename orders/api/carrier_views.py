@@ -24,19 +24,21 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from carriers.api.authentication import (
     MAX_BODY_BYTES,
     CarrierSignatureAuthentication,
     IsCarrier,
+    PayloadTooLarge,
     carrier_request_body,
 )
 from carriers.integrations import (
+    INTEGRATIONS,
     EventAnswer,
     InboundOutcome,
     InboundRequest,
+    Integration,
     InvalidRequest,
     PlatformEvent,
     RequestRefused,
@@ -52,6 +54,7 @@ from orders.api.carrier_serializers import (
     EventResultSerializer,
     SignatureErrorSerializer,
 )
+from orders.event_registry import ILLEGAL
 from orders.models import Order, Status
 from orders.services import carrier_events
 
@@ -161,24 +164,30 @@ class CarrierEventView(APIView):
         if signing is None:
             raise NotFound(_("No such carrier."))
         carrier = signing.carrier
-        inbound = InboundRequest(
-            method=request.method,
-            full_path=request.get_full_path(),
-            headers=request.headers,
-            body=carrier_request_body(request),
-            content_type=request.content_type or "",
-        )
         try:
             integration = integration_for(carrier)
         except LookupError:
             logger.error("carrier %s: integration %r is not available", carrier.code, carrier.integration)
-            return Response(
-                {
-                    "error": "integration_unavailable",
-                    "detail": _("This carrier's integration is not available."),
-                },
+            # Answered in the carrier's own format when its protocol is known here at all.
+            speaker = INTEGRATIONS.get(carrier.integration) or Integration()
+            return speaker.refuse(
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                error="integration_unavailable",
+                detail=_("This carrier's integration is not available."),
             )
+        try:
+            body = carrier_request_body(request)
+        except PayloadTooLarge as refused:
+            return integration.refuse(
+                status=refused.status_code, error=refused.default_code, detail=str(refused.detail["detail"])
+            )
+        inbound = InboundRequest(
+            method=request.method,
+            full_path=request.get_full_path(),
+            headers=request.headers,
+            body=body,
+            content_type=request.content_type or "",
+        )
         received_at = timezone.now()
         try:
             events = integration.parse(inbound, carrier=carrier)
@@ -187,8 +196,10 @@ class CarrierEventView(APIView):
         except InvalidRequest as invalid:
             answer = _invalid_request(carrier=carrier, invalid=invalid, received_at=received_at)
             return integration.acknowledge(InboundOutcome(answers=(answer,)))
+        keep = integration.keeps_refused_moves
         answers = tuple(
-            _event_answer(carrier=carrier, event=event, received_at=received_at) for event in events
+            _event_answer(carrier=carrier, event=event, received_at=received_at, keep_refused=keep)
+            for event in events
         )
         return integration.acknowledge(InboundOutcome(answers=answers))
 
@@ -207,8 +218,13 @@ def _invalid_request(*, carrier: Carrier, invalid: InvalidRequest, received_at) 
     return EventAnswer(result=CarrierEventResult.INVALID, event_id=invalid.event_id, detail=invalid.detail)
 
 
-def _event_answer(*, carrier: Carrier, event: PlatformEvent, received_at) -> EventAnswer:
-    """Validate one platform event against the event registry, then judge and apply it."""
+def _event_answer(
+    *, carrier: Carrier, event: PlatformEvent, received_at, keep_refused: bool = False
+) -> EventAnswer:
+    """Validate one platform event against the event registry, then judge and apply it.
+
+    ``keep_refused``: an illegal move is kept on the timeline as a carrier note instead of refused
+    (``Integration.keeps_refused_moves``)."""
     log = {"carrier": carrier, "webhook_id": event.id, "received_at": received_at}
     payload = event.payload if event.payload is not None else event.envelope
     if len(event.id) > MAX_WEBHOOK_ID_LENGTH or not event.id:
@@ -246,6 +262,10 @@ def _event_answer(*, carrier: Carrier, event: PlatformEvent, received_at) -> Eve
         payload=payload,
         received_at=received_at,
     )
+    if keep_refused and outcome.result == CarrierEventResult.ILLEGAL and outcome.error == ILLEGAL:
+        outcome = carrier_events.carrier_refused_move_keep(
+            carrier=carrier, webhook_id=event.id, refused=outcome, data=valid["data"], payload=payload
+        )
     if outcome.result in (CarrierEventResult.NOT_FOUND, CarrierEventResult.ILLEGAL):
         return EventAnswer(
             result=outcome.result,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ViolationKind
 from accounts.services.violations import violation_record
+from carriers.integrations import pickup_code_required
 from carriers.models import Carrier, CarrierEventResult, Payer
 from notifications.services import dedupe_key_for, notify
 from orders.clock import next_local_midnight
@@ -316,9 +317,10 @@ def _exception_resolved(*, order, carrier, event):
 
 
 def _pickup_code_matches(*, order: Order, carrier: Carrier, sent: Any) -> bool:
-    """Required for carriers that say so (§3.2); checked whenever a carrier sends one."""
+    """Required for carriers that say so and whose protocol can carry it (§3.2, §7.5); checked
+    whenever a carrier sends one."""
     if sent in (None, ""):
-        return not carrier.requires_pickup_code
+        return not pickup_code_required(carrier)
     return hmac.compare_digest(str(sent).encode(), order.pickup_code.encode())
 
 
@@ -399,6 +401,10 @@ def _rejected(*, order, carrier, event):
 
 
 def _cancelled(*, order, carrier, event):
+    if order.status == S.EXPIRED:
+        # The carrier confirms the cancellation the expiry asked of it (DESIGN §3.2): the order is
+        # closed either way, so the confirmation is a timeline entry, as a second cancel would be.
+        return Result.RECORDED, _entry(order, event)
     reason = event.data.get("reason", "")
     # A carrier's reason is free text; only a user's reason code is kept as the cancel reason.
     changes = {"cancel_reason": reason if reason in CancelReason.values else ""}

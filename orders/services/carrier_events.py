@@ -25,6 +25,7 @@ This module is the entry point (lock, de-duplication, the log); the rules per ev
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,13 +36,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import CARRIER_EVENT_TAKEN, Carrier, CarrierEvent, CarrierEventResult
-from orders.event_registry import DISPATCH_FAILED, EVENT_TYPES, ORDER_NOT_FOUND
+from orders.event_registry import CARRIER_NOTE, DISPATCH_FAILED, EVENT_TYPES, ORDER_NOT_FOUND
 from orders.models import Order, OrderEvent
 from orders.services.carrier_event_judgement import EventRefused, IncomingEvent, judge
 from orders.services.lifecycle import order_lock
 
 Result = CarrierEventResult
 REDACTED = "[redacted]"
+# Where an event's data has the carrier's own words, in the order they are looked for.
+WORDS = ("description", "reason", "remark", "note")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,34 @@ def carrier_refusal_apply(
         occurred_at=now,
         data={"reason": str(reason)[:500]},
         received_at=now,
+    )
+
+
+def carrier_refused_move_keep(
+    *, carrier: Carrier, webhook_id: str, refused: EventOutcome, data: Mapping[str, Any], payload: Any = None
+) -> EventOutcome:
+    """Keep an event refused as an illegal move on the order's timeline as a carrier note, in the
+    carrier's words with the refused type, for carriers that cannot act on a refusal (DESIGN
+    §7.5). The refusal stays in the log; the note takes the webhook id, so the carrier's
+    re-deliveries are duplicates."""
+    row = refused.log
+    logger.warning(
+        "carrier %s: %s for order %s refused (%s), kept as a note",
+        carrier.code,
+        row.type,
+        row.order_number,
+        refused.message,
+    )
+    words = next((str(data[k]) for k in WORDS if data.get(k)), "") or refused.message
+    return carrier_event_apply(
+        carrier=carrier,
+        webhook_id=webhook_id,
+        order_number=row.order_number,
+        type=CARRIER_NOTE,
+        occurred_at=row.occurred_at,
+        data={"code": f"refused:{row.type}"[:40], "description": words[:500]},
+        payload=payload,
+        received_at=row.received_at,
     )
 
 

@@ -549,6 +549,19 @@ def test_carrier_cannot_cancel_after_pickup(send, carrier, customer):
     assert order.status == S.PICKED_UP
 
 
+def test_a_carrier_confirming_the_cancel_of_an_expired_order_is_recorded(send, carrier, customer):
+    # The platform expired it and told the carrier; the carrier confirms it cancelled its booking.
+    order = order_at(carrier, customer, S.EXPIRED)
+
+    response = send.post(body(order, "order.cancelled", minutes_ago(5), {"reason": "订单已失效"}))
+
+    assert (response.status_code, response.json()) == (200, {"result": "recorded"})
+    order.refresh_from_db()
+    assert order.status == S.EXPIRED
+    [entry] = OrderEvent.objects.filter(order=order, actor="carrier")
+    assert (entry.kind, entry.new_status, entry.note) == ("order.cancelled", S.EXPIRED, "订单已失效")
+
+
 def test_contraband_found_moves_to_problem_and_records_a_violation(send, carrier, customer):
     order = order_at(carrier, customer, S.IN_TRANSIT)
 

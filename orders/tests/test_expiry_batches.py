@@ -234,3 +234,60 @@ def test_a_machine_down_at_midnight_is_caught_up_by_the_next_run(time_machine):
     # The catch-up five minutes on finds nothing more to do.
     time_machine.move_to(MIDNIGHT + timedelta(minutes=7), tick=False)
     assert expiry.orders_expire_due() == 0
+
+
+# Owners in every language, on every channel mix: a batch of many owners issues the same statements
+# as a batch of one, and each notice is written in its owner's language.
+LANGUAGES = ["zh-hans", "zh-hant", "en", ""]
+TITLES = {
+    "zh-hans": "订单 {} 已失效",
+    "zh-hant": "訂單 {} 已失效",
+    "en": "Order {} expired",
+    "": "订单 {} 已失效",
+}
+
+
+def _owners(count: int, prefix: str = "owner") -> list:
+    channel_mixes = [
+        {"sms": False, "email": True, "push": False, "wechat": False},
+        {"sms": True, "email": False, "push": False, "wechat": False},
+        {"sms": True, "email": True, "push": False, "wechat": False},
+        {"sms": False, "email": False, "push": False, "wechat": False},
+    ]
+    return [
+        OrderUserFactory(
+            language=LANGUAGES[i % 4],
+            email=f"{prefix}{i}@example.com" if i % 3 else None,
+            notification_channels=channel_mixes[(i // 4) % 4],
+        )
+        for i in range(count)
+    ]
+
+
+def _statements(orders_and_owners: int, prefix: str, batch_size: int = 50) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    for owner in _owners(orders_and_owners, prefix):
+        _due_orders(1, user=owner)
+    with CaptureQueriesContext(connection) as captured:
+        assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=batch_size) == orders_and_owners
+    return len(captured.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_batch_of_many_owners_in_every_language_issues_as_many_statements_as_one_of_a_few():
+    few = _statements(4, "few")
+    many = _statements(15, "many")
+
+    assert many == few
+
+
+@pytest.mark.django_db
+def test_each_notice_of_a_batch_is_in_its_owners_language():
+    owners = _owners(12)
+    orders = [_due_orders(1, user=owner)[0] for owner in owners]
+
+    assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=50) == 12
+
+    titles = dict(Notification.objects.filter(kind="expired").values_list("order__number", "title"))
+    assert titles == {o.number: TITLES[o.user.language].format(o.number) for o in orders}

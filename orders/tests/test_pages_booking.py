@@ -8,6 +8,7 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
+from carriers.integrations.configuration import carrier_integration_configure
 from orders.forms import window_value
 from orders.models import Order, OrderEvent, Status
 from orders.tests.factories import OrderFactory as _OrderFactory
@@ -240,6 +241,33 @@ def test_the_full_booking_flow_creates_exactly_one_order(client_en, customer, de
     # posting the same confirmation again books nothing more: the shipment left the session
     client_en.post(reverse("orders:quote"), {"carrier": chosen["code"], "accept_terms": "on"})
     assert Order.objects.count() == 1
+
+
+def test_booking_with_a_carrier_whose_protocol_has_no_pickup_code_says_how_the_courier_is_confirmed(
+    client_en, customer, demo_carriers
+):
+    response = _quote_page(client_en)
+    chosen = next(r for r in response.context["rows"] if r["recommended"])
+    carrier_integration_configure(carrier=demo_carriers[chosen["code"]], integration="kuaidi100")
+
+    response = client_en.post(
+        reverse("orders:quote"),
+        {
+            "carrier": chosen["code"],
+            f"contract_version_{chosen['code']}": chosen["contract"].version,
+            "accept_terms": "on",
+        },
+        follow=True,
+    )
+
+    order = Order.objects.get()
+    html = response.content.decode()
+    assert (
+        "Booked. This carrier confirms the courier by name and phone: both show on the order page "
+        "once a courier accepts the order."
+    ) in html
+    assert order.pickup_code not in html
+    assert 'data-testid="pickup-code"' not in html
 
 
 def test_a_stale_contract_version_is_refused_with_the_current_terms(client_en, demo_carriers):

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from carriers.integrations.configuration import carrier_integration_configure
 from orders.models import Actor, CancelReason, Order, OrderEvent, Status
 from orders.tests.factories import OrderEventFactory
 from orders.tests.factories import OrderFactory as _OrderFactory
@@ -126,6 +127,62 @@ def test_detail_after_pickup_shows_the_waybill_and_no_cancel(client_en, customer
     assert "/cancel/" not in html
     assert 'data-testid="pickup-code"' not in html
     assert "can no longer be cancelled" in html
+
+
+CONFIRMED_BY_NAME = {
+    "en": (
+        "This carrier confirms the courier by name and phone, not by a pickup code: both show here "
+        "once a courier accepts the order.",
+        "This carrier confirms the courier by name and phone, not by a pickup code: hand the parcel "
+        "only to 王师傅, phone 137****1111.",
+    ),
+    "zh-hans": (
+        "该快递公司通过姓名和电话确认快递员，不使用取件码：快递员接单后，其姓名和电话会显示在这里。",
+        "该快递公司通过姓名和电话确认快递员，不使用取件码：请只把包裹交给王师傅（电话 137****1111）。",
+    ),
+    "zh-hant": (
+        "該快遞公司透過姓名和電話確認快遞員，不使用取件碼：快遞員接單後，其姓名和電話會顯示在這裡。",
+        "該快遞公司透過姓名和電話確認快遞員，不使用取件碼：請只把包裹交給王师傅（電話 137****1111）。",
+    ),
+}
+
+
+@pytest.mark.parametrize("integration", ["kuaidi100", "sf"])
+@pytest.mark.parametrize("language", ["en", "zh-hans", "zh-hant"])
+def test_a_carrier_whose_protocol_has_no_pickup_code_is_confirmed_by_name_and_phone(
+    client, customer, carrier, integration, language
+):
+    carrier_integration_configure(carrier=carrier, integration=integration)
+    client.force_login(customer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    waiting, accepted = CONFIRMED_BY_NAME[language]
+    placed = OrderFactory(user=customer, carrier=carrier, status=S.PLACED, pickup_code="482913")
+    courier = OrderFactory(
+        user=customer,
+        carrier=carrier,
+        status=S.ACCEPTED,
+        pickup_code="482914",
+        courier_name="王师傅",
+        courier_phone="+8613700001111",
+    )
+
+    placed_html = client.get(reverse("orders:detail", args=[placed.number])).content.decode()
+    courier_html = client.get(reverse("orders:detail", args=[courier.number])).content.decode()
+
+    assert waiting in placed_html
+    assert accepted in courier_html
+    for html, code in ((placed_html, "482913"), (courier_html, "482914")):
+        assert 'data-testid="pickup-code"' not in html
+        assert code not in html
+
+
+def test_a_carrier_whose_protocol_carries_the_code_shows_no_name_confirmation(client_en, customer, carrier):
+    order = OrderFactory(user=customer, carrier=carrier, status=S.PLACED, pickup_code="482913")
+
+    html = client_en.get(reverse("orders:detail", args=[order.number])).content.decode()
+
+    assert '<p class="code-big" data-testid="pickup-code">482913</p>' in html
+    assert 'data-testid="confirm-by-name"' not in html
 
 
 @pytest.mark.parametrize("view", ["orders:detail", "orders:delete"])

@@ -21,6 +21,7 @@ from accounts.models import RestrictionScope
 from accounts.restriction_responses import refuse_when_restricted
 from accounts.selectors import address_list_for_user
 from accounts.services import address_remember
+from carriers.integrations import pickup_code_carried
 from carriers.models import Carrier, PricingKind
 from carriers.services import estimate_route, pickup_windows, quote_shipment, screen_shipment
 from orders.api.serializers import ShipmentSerializer
@@ -297,11 +298,7 @@ def quote(request):
             if order is not None:
                 stored = request.session.pop(SESSION_KEY, None) or {}
                 _remember_addresses(request, payload, stored.get("save", ()))
-                messages.success(
-                    request,
-                    _("Booked. Your pickup code is %(code)s: tell it to the courier at pickup.")
-                    % {"code": order.pickup_code},
-                )
+                messages.success(request, _booked_message(order))
                 return redirect("orders:detail", number=order.number)
     else:
         wanted = request.GET.get("carrier") or (rebooked_from.carrier.code if rebooked_from else None)
@@ -374,3 +371,15 @@ def _place(request, form, shipment, chosen, rebooked_from) -> Order | None:
     except PermissionDenied as error:
         form.add_error(None, str(error) or _("You cannot book at the moment."))
     return None
+
+
+def _booked_message(order: Order) -> str:
+    if pickup_code_carried(order.carrier):
+        return _("Booked. Your pickup code is %(code)s: tell it to the courier at pickup.") % {
+            "code": order.pickup_code
+        }
+    # Its protocol cannot bring a pickup code back (DESIGN §7.5).
+    return _(
+        "Booked. This carrier confirms the courier by name and phone: both show on the order page "
+        "once a courier accepts the order."
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carriers.integrations import pickup_code_carried
 from orders import receipts, selectors
 from orders.claim_forms import ClaimDocumentsForm, ClaimForm
 from orders.event_registry import (
@@ -225,6 +226,7 @@ def detail_context(order: Order, **extra) -> dict:
         event.detail = _event_detail(event)
     order.badge = BADGES.get(order.status, "")
     cancellable = order.status in statuses.CANCELLABLE
+    code_carried = pickup_code_carried(order.carrier)
     return {
         "dispatch_failed": _dispatch_failure(order, events),
         # The page asks the API for changes until the order reaches a final status (order.js).
@@ -250,8 +252,11 @@ def detail_context(order: Order, **extra) -> dict:
         ],
         "fee": money(order.fee_amount, order.fee_currency),
         "cancellable": cancellable,
-        # The code is for the courier who collects the parcel: useless once it is picked up.
-        "show_code": cancellable,
+        # The code is for the courier who collects the parcel: useless once it is picked up, and
+        # for carriers whose protocol cannot bring it back (DESIGN §7.5), the courier is
+        # confirmed by name and phone instead.
+        "show_code": cancellable and code_carried,
+        "confirm_by_name": cancellable and not code_carried,
         "after_pickup": order.status in statuses.AFTER_PICKUP,
         "courier_known": bool(order.courier_name),
         **_claim_context(order, events, extra),

@@ -9,7 +9,8 @@ What it implements, from Kuaidi100's published protocol:
 - callbacks to the booking's ``callBackUrl``: form fields ``taskId``, ``param`` (JSON text with
   ``kuaidicom``, ``kuaidinum``, ``status``, ``message``, ``data`` {``orderId``, ``status``,
   ``courierName``, ``courierMobile``, ``weight``, ``freight``, ``cancelMsg``, ``updateTime``}) and
-  ``sign`` = MD5(param + salt), upper-case hex.
+  ``sign`` = MD5(param + salt), upper-case hex, with the ``salt`` the booking's param gave (or, for
+  a booking without one, the salt configured on the account, if any).
 
 Scripted answers (``script``) make it refuse, fail or hang for the next calls.
 """
@@ -56,10 +57,11 @@ class Booking:
 
 
 class FakeKuaidi100(FakeServer):
-    """``script``: answers for the next calls, in order — ``"ok"``, ``"hang"`` (no answer),
-    ``"http500"``, ``"system"`` (returnCode 500), or ``("refuse", code, message)``."""
+    """``script``: answers for the next calls, in order — ``"ok"``, ``"hang"`` (no answer, nothing
+    done), ``"book_then_hang"`` (the order is booked, the answer never comes), ``"http500"``,
+    ``"system"`` (returnCode 500), or ``("refuse", code, message)``."""
 
-    def __init__(self, *, key: str, secret: str, salt: str, **kwargs):
+    def __init__(self, *, key: str, secret: str, salt: str = "", **kwargs):
         super().__init__(**kwargs)
         self.key, self.secret, self.salt = key, secret, salt
         self.script: list[Any] = []
@@ -94,7 +96,8 @@ class FakeKuaidi100(FakeServer):
         if isinstance(step, tuple) and step[0] == "refuse":
             return 200, {"result": False, "returnCode": step[1], "message": step[2]}
         if form.get("method") == "bOrder":
-            return self._book(param)
+            status, answer = self._book(param)
+            return (status, None) if step == "book_then_hang" else (status, answer)
         if form.get("method") == "cancel":
             return self._cancel(param)
         return 200, {"result": False, "returnCode": "400", "message": "method不支持"}
@@ -145,7 +148,8 @@ class FakeKuaidi100(FakeServer):
         }
         text = json.dumps(param, ensure_ascii=False, separators=(",", ":"))
         booking.statuses.append(status)
-        return {"taskId": booking.task_id, "sign": md5_upper(text + self.salt), "param": text}
+        salt = booking.param.get("salt") or self.salt
+        return {"taskId": booking.task_id, "sign": md5_upper(text + salt), "param": text}
 
     def push(self, booking: Booking, status: str, **kwargs: Any) -> tuple[int, Any]:
         """Post one status to the booking's callBackUrl, as Kuaidi100 does."""
