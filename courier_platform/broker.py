@@ -5,7 +5,7 @@ kombu's own transport creates a message's file in the folder the workers read an
 so a worker polling its queues can take the file in between, read nothing and stop ("Unrecoverable
 error: JSONDecodeError"); the more queues a worker polls, the likelier. Here the message is written
 under a name no queue matches (a leading dot) and renamed into place, which is atomic within one
-folder. ``CELERY_BROKER_TRANSPORT`` selects it for ``filesystem://`` URLs.
+folder. The settings make it the transport of ``filesystem://`` URLs.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
+from kombu.transport import TRANSPORT_ALIASES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -270,8 +271,9 @@ CELERY_BROKER_URL = env.str(
 )
 _BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # kombu's filesystem transport, each message written whole before a worker sees it.
-    CELERY_BROKER_TRANSPORT = "courier_platform.broker:Transport"
+    # kombu's filesystem transport, each message written whole before a worker sees it, for the
+    # filesystem:// URLs of this process (a URL of another scheme still picks its own transport).
+    TRANSPORT_ALIASES["filesystem"] = "courier_platform.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),

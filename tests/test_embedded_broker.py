@@ -45,4 +45,7 @@ def test_a_message_is_out_of_sight_until_it_is_written_whole(channel, monkeypatc
 def test_the_embedded_default_uses_it():
     if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
         pytest.skip("a real broker is configured")
-    assert settings.CELERY_BROKER_TRANSPORT == "courier_platform.broker:Transport"
+    from courier_platform.celery import app
+
+    with app.connection_for_write() as connection:
+        assert type(connection.transport) is broker.Transport

@@ -36,12 +36,13 @@ with transaction.atomic():
     notify(user=user, kind=Kind.PICKUP_EXCEPTION, order=order)
 """
 
-# How many tasks wait in the notifications queue (the name the test's settings give it).
+# How many tasks wait in the notifications queue (the name the test's settings give it; not a
+# passive declaration: Redis forgets a queue once it is empty).
 WAITING = """
 from django.conf import settings
 from courier_platform.celery import app
 with app.connection_for_read() as connection:
-    print(connection.default_channel.queue_declare(queue=settings.QUEUE_NOTIFICATIONS, passive=True).message_count)
+    print(connection.default_channel.queue_declare(queue=settings.QUEUE_NOTIFICATIONS).message_count)
 """
 
 
