@@ -99,9 +99,12 @@ TALLY = Tally()
 def _summary(request):
     yield
     if TALLY.cases or TALLY.scenarios:
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        reporter.ensure_newline()
-        reporter.write_line(TALLY.summary())
+        plugins = request.config.pluginmanager
+        reporter = plugins.get_plugin("terminalreporter")
+        # Output is captured while fixtures tear down; this line is for the terminal.
+        with plugins.get_plugin("capturemanager").global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(TALLY.summary())
 
 
 class SignedCarrier:
