@@ -5,8 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make run's fake Kuaidi100 and fake SF listen on loopback beside the site.
+FAKE_KUAIDI100_PORT ?= $(shell expr $(PORT) + 101)
+FAKE_SF_PORT ?= $(shell expr $(PORT) + 102)
+FAKES := CARRIER_SIMULATOR=1 PLATFORM_URL=http://$(HOST):$(PORT) FAKE_KUAIDI100_PORT=$(FAKE_KUAIDI100_PORT) FAKE_SF_PORT=$(FAKE_SF_PORT)
 
-.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-load bench-expiry bench-broadcast check-deploy clean
+.PHONY: run test test-postgres venv translations messages lint bench bench-callbacks bench-load bench-expiry bench-broadcast bench-quotes check-deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,16 +32,17 @@ run: $(STAMP) translations
 	@DEV_MODE=1 $(PY) manage.py migrate --noinput -v0
 	@DEV_MODE=1 $(PY) manage.py collectstatic --noinput -v0
 	@DEV_MODE=1 $(PY) manage.py seed_demo
+	@DEV_MODE=1 $(FAKES) $(PY) manage.py run_fake_carriers --configure-only
 	@echo ""
 	@echo "  Courier platform: http://$(HOST):$(PORT)/"
 	@echo "  Admin:            http://$(HOST):$(PORT)/admin/   (see the logins above)"
 	@echo "  API docs:         http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Health:           http://$(HOST):$(PORT)/healthz  http://$(HOST):$(PORT)/readyz"
 	@echo "  Courier at door:  http://$(HOST):$(PORT)/simulator/door/   (demo: tell the courier the pickup code)"
-	@echo "  Ctrl-C stops web, worker and beat."
+	@echo "  Fake carriers:    Kuaidi100 http://127.0.0.1:$(FAKE_KUAIDI100_PORT)/  SF http://127.0.0.1:$(FAKE_SF_PORT)/"
+	@echo "  Ctrl-C stops web, worker, beat and the fake carriers."
 	@echo ""
-	@DEV_MODE=1 CARRIER_SIMULATOR=1 HOST=$(HOST) PORT=$(PORT) PLATFORM_URL=http://$(HOST):$(PORT) \
-		$(PY) -m courier_platform.devrun Procfile.dev
+	@DEV_MODE=1 $(FAKES) HOST=$(HOST) PORT=$(PORT) $(PY) -m courier_platform.devrun Procfile.dev
 
 test: $(STAMP) translations
 	$(PY) -m pytest -q
@@ -85,6 +90,11 @@ bench-expiry: $(STAMP) translations
 # The admin changelists at a million rows (the expiry bench's base of 1,000,000 / 200,000).
 bench-admin: $(STAMP) translations
 	$(PY) bench/admin_lists.py --orders 1000000 --due 200000
+
+# POST /api/v1/quotes/ with 4 carriers and with 20 on PostgreSQL (BENCH_DATABASE_URL), interleaved:
+# p50 / p99, their ratio, SQL statements per quote.
+bench-quotes: $(STAMP) translations
+	$(PY) bench/quotes.py
 
 clean:
 	rm -rf var

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.service_fee import service_fee_forget
+from carriers.services.configuration import configuration_forget
 from carriers.services.signing_cache import carrier_signing_forget
 from tests.factories import UserFactory
 
@@ -22,6 +23,7 @@ def _test_settings(settings, tmp_path):
     # Row ids are reused from test to test: no carrier cached by an earlier test may answer.
     carrier_signing_forget()
     service_fee_forget()  # nor a service fee cached by an earlier test
+    configuration_forget()  # nor a carrier configuration snapshot or statistics
     # Rate-limit counters (accounts.throttles) must not leak from one test into the next.
     cache.clear()
 

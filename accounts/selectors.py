@@ -102,6 +102,14 @@ class UpcomingServiceFee(NamedTuple):
     effective_at: datetime
 
 
+def service_fees_published() -> list[tuple[datetime, Decimal]]:
+    """(effective from, fee CNY per order) of every published announcement, in one query: what
+    quotes keep (registered with ``carriers.services.configuration``). Announcements are few."""
+    return list(
+        ServiceFeeAnnouncement.objects.filter(published_at__isnull=False).values_list("effective_at", "fee")
+    )
+
+
 def service_fee_schedule(*, now: datetime | None = None) -> tuple[Decimal | None, UpcomingServiceFee | None]:
     """In one query: the fee (CNY per order) of the latest published announcement in force, or
     None when none applies yet (pricing then uses ``PLATFORM_SERVICE_FEE``), and the next

@@ -1,10 +1,10 @@
-"""The platform service fee in force, as pricing reads it (registered in ``AccountsConfig.ready``),
-and the next announced one, as the pages that show prices announce it.
+"""The next announced platform service fee, as the pages that show prices announce it (quotes
+read the fee in force from ``carriers.services.configuration``'s snapshot).
 
-Every quote prices every carrier, so the schedule is kept per process: until the next announced
-change takes effect, and at most ``SERVICE_FEE_CACHE_SECONDS``, so an announcement published in
-another process is seen in time (announcements are published ahead of their date: 000 3.2).
-Publishing in this process forgets it at once.
+The schedule is kept per process: until the next announced change takes effect, and at most
+``SERVICE_FEE_CACHE_SECONDS``, so an announcement published in another process is seen in time
+(announcements are published ahead of their date: 000 3.2). Publishing in this process forgets it
+at once.
 """
 
 from __future__ import annotations
@@ -31,11 +31,6 @@ def _schedule() -> tuple[Decimal | None, UpcomingServiceFee | None]:
         until = min(until, upcoming.effective_at)
     _cached = (fee, upcoming, until)
     return fee, upcoming
-
-
-def service_fee_current() -> Decimal | None:
-    """The announced fee in force (CNY per order), or None before any announcement applies."""
-    return _schedule()[0]
 
 
 def service_fee_upcoming() -> UpcomingServiceFee | None:

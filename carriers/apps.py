@@ -16,7 +16,7 @@ class CarriersConfig(AppConfig):
         from .integrations.standard_webhooks import StandardWebhooks
         from .selectors import carriers_for_screening
         from .sending import register
-        from .services import signing_cache  # noqa: F401  (connects its signal receivers)
+        from .services import configuration, signing_cache  # noqa: F401  (connect their signal receivers)
 
         # Screening applies each carrier's refusal list; prohibited does not import carriers.
         screening_carriers_register(carriers_for_screening)

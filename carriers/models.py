@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -119,14 +120,17 @@ class Carrier(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
+        return carrier_name(self.name_zh_hans, self.name_zh_hant, self.name_en)
 
-        lang = (get_language() or "zh-hans").lower()
-        if lang.startswith("en") and self.name_en:
-            return self.name_en
-        if lang in ("zh-hant", "zh-tw", "zh-hk") and self.name_zh_hant:
-            return self.name_zh_hant
-        return self.name_zh_hans
+
+def carrier_name(name_zh_hans: str, name_zh_hant: str, name_en: str) -> str:
+    """A carrier's name in the active language (simplified Chinese when it has none in that one)."""
+    lang = (get_language() or "zh-hans").lower()
+    if lang.startswith("en") and name_en:
+        return name_en
+    if lang in ("zh-hant", "zh-tw", "zh-hk") and name_zh_hant:
+        return name_zh_hant
+    return name_zh_hans
 
 
 class ZoneRate(models.Model):
@@ -366,3 +370,20 @@ class CarrierExchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_id} {self.operation} {self.order_number} {self.outcome}"
+
+
+class ConfigurationVersion(models.Model):
+    """One row; its number goes up in the same transaction as every change to what a quote reads
+    (carriers, zone rates, transit times, bag sizes, contract terms, service-fee announcements), so
+    each process compares it on every quote and reloads its snapshot only when it moved
+    (``carriers.services.configuration``)."""
+
+    version = models.PositiveBigIntegerField(_("version"), default=1)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("carrier configuration version")
+        verbose_name_plural = _("carrier configuration version")
+
+    def __str__(self) -> str:
+        return str(self.version)

@@ -1,9 +1,9 @@
-"""Reads about carriers: the carriers to quote, their contract terms, acceptance and ratings."""
+"""Reads about carriers: their contract terms, acceptance and ratings (what quotes read of the
+carriers themselves is ``services.configuration``'s snapshot)."""
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import Carrier, ContractTerms
@@ -11,39 +11,17 @@ from .models import Carrier, ContractTerms
 ACCEPTANCE_WINDOW = timedelta(days=30)
 
 
-def carrier_list_for_quotes(*, now: datetime | None = None) -> QuerySet[Carrier]:
-    """Active carriers with what quoting reads prefetched: 5 queries whatever the number of carriers.
-
-    ``carrier.published_contracts`` holds the published versions, newest first (bodies deferred).
-    """
-    now = now or timezone.now()
-    published = (
-        ContractTerms.objects.filter(published_at__lte=now).defer("body").order_by("-published_at", "-id")
-    )
-    return Carrier.objects.filter(active=True).prefetch_related(
-        "zone_rates",
-        "transit_times",
-        "bag_sizes",
-        Prefetch("contracts", queryset=published, to_attr="published_contracts"),
-    )
-
-
 def current_contract(carrier: Carrier, *, now: datetime | None = None) -> ContractTerms:
     """The carrier's current contract terms: the latest version published at or before ``now``.
 
     Raises ContractTerms.DoesNotExist when the carrier has published none (such a carrier is never
-    eligible). When ``carrier.published_contracts`` was prefetched by carrier_list_for_quotes (with
-    its own ``now``), that list is used as it is, without a query.
+    eligible). Quotes read the same from their snapshot (``CarrierConfig.contract_at``).
     """
-    prefetched = getattr(carrier, "published_contracts", None)
-    if prefetched is not None:
-        contract = prefetched[0] if prefetched else None
-    else:
-        contract = (
-            carrier.contracts.filter(published_at__lte=now or timezone.now())
-            .order_by("-published_at", "-id")
-            .first()
-        )
+    contract = (
+        carrier.contracts.filter(published_at__lte=now or timezone.now())
+        .order_by("-published_at", "-id")
+        .first()
+    )
     if contract is None:
         raise ContractTerms.DoesNotExist(f"{carrier.code} has no published contract terms")
     return contract

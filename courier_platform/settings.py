@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimKindEnum": "orders.models.ClaimKind",
         "ClaimStatusEnum": "orders.models.ClaimStatus",
         "StatusEnum": "orders.models.Status",
+        "PickupExceptionEnum": "orders.models.PickupException",
     },
     # Every error each operation can answer, with its body (courier_platform.schema).
     "POSTPROCESSING_HOOKS": [
@@ -379,6 +380,10 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
 # authentication) after another process changed them; changes in the same process apply at once.
 CARRIER_CACHE_SECONDS = env.float("CARRIER_CACHE_SECONDS", default=30.0)
 
+# How long a process ranks quotes with the carriers' acceptance and rating statistics it read
+# before reading them again (the carriers' configuration itself is reloaded exactly on a change).
+QUOTE_STATISTICS_SECONDS = env.float("QUOTE_STATISTICS_SECONDS", default=60.0)
+
 # The carrier simulator (a development tool, the ``simulator`` app) drives demo carriers when on
 # (make run turns it on). The app is installed only then; the test suite installs it to test it
 # (SIMULATOR_APP) and turns the simulation on where a test says.
@@ -393,6 +398,10 @@ PLATFORM_URL = env.str("PLATFORM_URL", default="http://127.0.0.1:8000")
 # delivery problem on the way.
 SIMULATOR_STEP_SECONDS = env.float("SIMULATOR_STEP_SECONDS", default=5.0)
 SIMULATOR_PROBLEM_RATE = env.float("SIMULATOR_PROBLEM_RATE", default=0.2)
+# The loopback ports of the fake Kuaidi100 and fake SF that make run starts (simulator app,
+# manage.py run_fake_carriers); make run sets them to its PORT + 101 and + 102.
+FAKE_KUAIDI100_PORT = env.int("FAKE_KUAIDI100_PORT", default=8101)
+FAKE_SF_PORT = env.int("FAKE_SF_PORT", default=8102)
 # Platform service fee (000: changeable only after a public announcement); 0 today.
 PLATFORM_SERVICE_FEE = env.str("PLATFORM_SERVICE_FEE", default="0.00")
 # Conversion used to compare prices in different currencies (CNY per unit).

@@ -11,7 +11,7 @@ backoff and dead letters belong to the engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,25 @@ def sender_register(
     sender = Sender(channel=channel, send=send, max_attempts=limit, queue=queue)
     _SENDERS[channel] = sender
     return sender
+
+
+_EVENT_TYPES: dict[str, frozenset[str]] = {}
+
+
+def event_types_declare(*, channel: str, event_types: Iterable[str]) -> None:
+    """Declare the event types an app writes on ``channel`` (from its ``AppConfig.ready``): the
+    admin offers them as filters instead of reading every row for the distinct ones."""
+    _EVENT_TYPES[channel] = _EVENT_TYPES.get(channel, frozenset()) | frozenset(event_types)
+
+
+def channels_known() -> list[str]:
+    """Every channel with a sender, sorted."""
+    return sorted(_SENDERS)
+
+
+def event_types_known() -> list[str]:
+    """Every event type declared on any channel, sorted."""
+    return sorted(frozenset().union(*_EVENT_TYPES.values()))
 
 
 def sender_for(channel: str) -> Sender:

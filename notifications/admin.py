@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from delivery.admin import AttemptInline, EstimatedCountPaginator, known_values_filter
+from delivery.admin import AttemptInline, LargeTableAdmin, known_values_filter
 from delivery.tasks import messages_retry
 from notifications.models import (
     Broadcast,
@@ -105,7 +105,7 @@ def _channel_label(code: str) -> str:
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(LargeTableAdmin):
     """Notification deliveries: the delivery engine's rows on notification channels."""
 
     list_display = (
@@ -127,8 +127,16 @@ class DeliveryAdmin(admin.ModelAdmin):
         ("event_type", known_values_filter(Kind.values)),
         "created_at",
     )
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
+    list_columns = (
+        "subject",
+        "recipient",
+        "channel",
+        "event_type",
+        "status",
+        "attempts",
+        "last_attempt_at",
+        "sent_at",
+    )
     search_fields = ("=subject", "=recipient", "last_error")
     search_help_text = _("A user's phone, e-mail or login; a notification (notification:7); an error.")
     readonly_fields = (

@@ -23,7 +23,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from delivery.models import Message
-from delivery.registry import Delivered, FailedForGood, Result, RetryLater, sender_register
+from delivery.registry import (
+    Delivered,
+    FailedForGood,
+    Result,
+    RetryLater,
+    event_types_declare,
+    sender_register,
+)
 from delivery.services import Draft, messages_add
 from delivery.tasks import messages_queue_on_commit
 from notifications.backends.sms import is_sms_mobile
@@ -469,3 +476,4 @@ def senders_register() -> None:
             max_attempts=max_attempts,
             queue=lambda: settings.QUEUE_NOTIFICATIONS,
         )
+        event_types_declare(channel=channel, event_types=Kind.values)

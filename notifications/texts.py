@@ -7,7 +7,8 @@ their value is known. Context keys per kind (all optional unless said):
 =========================  ==========================================================================
 kind                       context keys
 =========================  ==========================================================================
-dispatch_failed            ``reason``, ``deadline`` (default ``order.deadline``)
+dispatch_failed            ``reason`` (the carrier's own words), ``deadline`` (default ``order.deadline``),
+                           ``refused`` (true: the carrier turned the booking down for good)
 accepted                   ``courier_name``, ``courier_phone``, ``courier_employee_id`` (default: order)
 pickup_exception           ``code`` (a ``PickupException`` code, default ``order.exception_code``),
                            ``note`` (default ``order.exception_note``), ``deadline`` (default
@@ -110,7 +111,25 @@ def _optional(template: str, value: str, **extra: str) -> str:
 # --- one function per kind: (params) -> (title, body) -----------------------------------------
 
 
+def booking_refused_advice() -> str:
+    """What a user whose booking the carrier turned down reads (the notice and the order page)."""
+    return _(
+        "The carrier turned the booking down, so no courier will come for this order. Cancel it "
+        "and book again, with another carrier or with corrected details."
+    )
+
+
 def _dispatch_failed(p: Mapping[str, Any]) -> tuple[str, str]:
+    if p.get("refused"):
+        # The carrier's words (often in Chinese, whatever the user's language) come after ours,
+        # labelled as the carrier's, never as the only explanation.
+        title = _("The carrier could not take order %(number)s") % p
+        body = _lines(
+            booking_refused_advice(),
+            _optional(_("Carrier's message (as sent): %(value)s"), _text(p.get("reason"))),
+            _optional(_("Unless you cancel it, the order expires at %(value)s."), when(p.get("deadline"))),
+        )
+        return title, body
     title = _("No courier found yet for order %(number)s") % p
     body = _lines(
         _(
@@ -139,8 +158,9 @@ def _accepted(p: Mapping[str, Any]) -> tuple[str, str]:
     return title, body
 
 
-def _pickup_advice(code: str) -> str:
-    """What the user should do about each pickup exception (DESIGN §3.3)."""
+def pickup_advice(code: str) -> str:
+    """What the user should do about each pickup exception (DESIGN §3.3): the notice and the
+    order page say the same."""
     return {
         "phone_invalid": _(
             "The courier cannot reach you on the order's phone number. Call the courier back, or "
@@ -153,6 +173,10 @@ def _pickup_advice(code: str) -> str:
         ),
         "customer_cancel": _("If you did not ask to cancel, contact the courier at once."),
         "duplicate_order": _("If you booked twice by mistake, cancel the extra order."),
+        "other": _(
+            "Call the courier to find out what stopped the pickup (the courier's note may say) "
+            "and agree on how it can go ahead."
+        ),
     }.get(code, _("Please contact the courier to sort it out."))
 
 
@@ -165,6 +189,7 @@ def _pickup_problem(code: str) -> str:
         "not_acceptable": _("the parcel does not meet the pickup requirements"),
         "customer_cancel": _("you asked the courier to cancel"),
         "duplicate_order": _("the same pickup was booked twice"),
+        "other": _("the courier could not collect the parcel, for another reason"),
     }
     return problems.get(code) or code or _("a problem with the pickup")
 
@@ -175,7 +200,7 @@ def _pickup_exception(p: Mapping[str, Any]) -> tuple[str, str]:
     body = _lines(
         _("Problem reported by the courier: %(problem)s") % {"problem": _pickup_problem(code)},
         _optional(_("Courier's note: %(value)s"), _text(p.get("note"))),
-        _pickup_advice(code),
+        pickup_advice(code),
         _optional(_("Courier's phone: %(value)s"), formats.phone(_text(p.get("courier_phone")))),
         _("Unless the carrier reports it resolved, the order expires at %(deadline)s.")
         % {"deadline": when(p.get("deadline")) or _("the next midnight")},

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from carriers.admin_formats import shown_money, shown_phone, shown_weight
-from delivery.admin import AttemptInline, EstimatedCountPaginator, ReadOnlyMessageAdmin, known_values_filter
+from delivery.admin import AttemptInline, LargeTableAdmin, ReadOnlyMessageAdmin, known_values_filter
 from orders.event_registry import REGISTRY
 from orders.models import (
     Actor,
@@ -93,8 +93,22 @@ def _run_per_order(modeladmin, request, queryset: QuerySet[Order], service, done
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(LargeTableAdmin):
     list_display = ["number", "status", "carrier", "user", "created_at", "deadline", "hidden_by_user_at"]
+    # What the list shows (the carrier's and the user's names), not the ~60 columns of an order.
+    list_columns = [
+        "number",
+        "status",
+        "created_at",
+        "deadline",
+        "hidden_by_user_at",
+        "carrier",
+        "carrier__code",
+        "carrier__name_zh_hans",
+        "user",
+        "user__username",
+        "user__display_name",
+    ]
     list_filter = ["status", "carrier", "created_at", "return_state", "exception_code", "item_type"]
     search_fields = [
         "=number",
@@ -110,8 +124,6 @@ class OrderAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-id"]
     inlines = [OrderEventInline, OutboxMessageInline]
     actions = ["cancel_orders", "expire_orders"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
     fieldsets = [
         (
@@ -256,8 +268,9 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(LargeTableAdmin):
     list_display = ["order", "occurred_at", "kind", "old_status", "new_status", "actor", "source_event_id"]
+    list_columns = [*list_display, "order__number"]
     # Kinds as the code writes them (status changes, carrier events, claims), not a SELECT DISTINCT
     # over every event; no date hierarchy (see OrderAdmin), the occurred_at index orders the list.
     list_filter = [
@@ -269,8 +282,6 @@ class OrderEventAdmin(admin.ModelAdmin):
     search_fields = ["=order__number", "=source_event_id"]
     list_select_related = ["order"]
     ordering = ["-occurred_at", "-id"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         return [f.name for f in OrderEvent._meta.fields]
@@ -311,6 +322,12 @@ class OutboxMessageAdmin(ReadOnlyMessageAdmin):
     ]
     search_fields = ["=message__id", "=order__number"]
     list_select_related = ["order", "carrier"]
+    list_columns = [
+        *[name for name in list_display if name != "id"],
+        "order__number",
+        "carrier__code",
+        "carrier__name_zh_hans",
+    ]
     inlines = [AttemptInline]
 
 

@@ -94,6 +94,12 @@ class DispatchFailedDataSerializer(serializers.Serializer):
     """``order.dispatch_failed``: no courier found yet; the order stays unaccepted."""
 
     reason = serializers.CharField(max_length=500, allow_blank=True)
+    refused = serializers.BooleanField(
+        required=False,
+        help_text="true: the carrier turned the booking down for good and will not look for a "
+        "courier (the user is told to cancel and book again); absent or false: still looking. "
+        "``reason`` is shown to the user as the carrier's own words.",
+    )
 
 
 class AcceptedDataSerializer(serializers.Serializer):

@@ -57,6 +57,9 @@ class PickupException(models.TextChoices):
     NOT_ACCEPTABLE = "not_acceptable", _("The parcel does not meet the pickup requirements")
     CUSTOMER_CANCEL = "customer_cancel", _("The customer asked the courier to cancel")
     DUPLICATE_ORDER = "duplicate_order", _("The customer booked twice")
+    # The courier could not collect and the carrier names no reason of this table (Kuaidi100's
+    # 揽货失败): the carrier's note says what happened.
+    OTHER = "other", _("Another reason: the parcel could not be collected")
 
 
 class RejectReason(models.TextChoices):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carriers import regions
 from carriers.models import Carrier, PricingKind
+from carriers.services.configuration import CarrierConfig
 from carriers.services.quotes import PICKUP_LEAD
 from orders.clock import local_date, start_of_local_day
 
@@ -208,7 +209,9 @@ def validate_description(value: str) -> str:
     return text
 
 
-def validate_bag_terms(*, carrier: Carrier, receipt_attested: bool, surcharge_accepted: bool) -> None:
+def validate_bag_terms(
+    *, carrier: Carrier | CarrierConfig, receipt_attested: bool, surcharge_accepted: bool
+) -> None:
     """A bag-priced carrier (hk-bag, 003 §9b) needs both attestations; raises a dict by field."""
     if carrier.pricing != PricingKind.BAG:
         return

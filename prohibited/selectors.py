@@ -13,6 +13,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from django.db.models import QuerySet
+
 from .catalogue import catalogue_from_db, catalogue_from_files
 from .matching import Matcher
 from .models import CatalogueVersion
@@ -27,15 +29,28 @@ def file_matcher() -> Matcher:
     return Matcher(catalogue_from_files())
 
 
+def catalogue_version_rows() -> QuerySet[CatalogueVersion]:
+    """The version row, for a caller that reads it with its own in one statement (quotes)."""
+    return CatalogueVersion.objects.filter(pk=1)
+
+
 def catalogue_version_key() -> tuple | None:
-    return CatalogueVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
+    return catalogue_version_rows().values_list("version", "changed_at").first()
 
 
-def catalogue_matcher() -> Matcher:
+_UNREAD = object()
+
+
+def catalogue_matcher(key: tuple | None | object = _UNREAD) -> Matcher:
     """The matcher of the catalogue rows; the data files when the table holds no catalogue
-    (a database flushed by a transactional test, before migration 0002 reloads it)."""
+    (a database flushed by a transactional test, before migration 0002 reloads it).
+
+    ``key`` is the version key the caller has just read (``catalogue_version_key()``'s value);
+    without it, it is read here.
+    """
     global _current
-    key = catalogue_version_key()
+    if key is _UNREAD:
+        key = catalogue_version_key()
     if key is None:
         return file_matcher()
     current = _current

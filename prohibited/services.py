@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from .matching import Matcher
 from .models import ListKind, catalogue_touch
 from .rules import Finding, Outcome, ScreeningInput, evaluate
 from .selectors import catalogue_matcher, screening_carriers
@@ -46,10 +47,10 @@ class UnknownCarrier(ValueError):
     """A carrier code that names no carrier."""
 
 
-def _carriers(carrier) -> tuple[list, bool]:
+def _carriers(carrier, every: list | None) -> tuple[list, bool]:
     """(carriers to judge, whether one was named)."""
     if carrier is None:
-        return screening_carriers(), False
+        return (screening_carriers() if every is None else every), False
     if isinstance(carrier, str):
         found = screening_carriers(carrier)
         if not found:
@@ -81,10 +82,18 @@ def _join(sentences: list[str]) -> str:
     return separator.join(_unique(sentences))
 
 
-def screen_item(item: ScreeningInput, *, carrier=None) -> ScreeningResult:
-    """Screen one item; ``carrier`` is None, a ``Carrier`` or a carrier code."""
-    carriers, named = _carriers(carrier)
-    findings = evaluate(catalogue_matcher(), item, carrier_codes={c.code for c in carriers})
+def screen_item(
+    item: ScreeningInput, *, carrier=None, carriers: list | None = None, matcher: Matcher | None = None
+) -> ScreeningResult:
+    """Screen one item; ``carrier`` is None, a ``Carrier`` or a carrier code.
+
+    Without a carrier, the item is judged for ``carriers`` (objects with ``code``, ``refusal_groups``
+    and ``active``; default: every active carrier); ``matcher`` defaults to the current catalogue's.
+    A caller screening several items with what it already read passes both and reads nothing here.
+    """
+    carriers, named = _carriers(carrier, carriers)
+    matcher = catalogue_matcher() if matcher is None else matcher
+    findings = evaluate(matcher, item, carrier_codes={c.code for c in carriers})
     platform = [f for f in findings if not f.carrier_code]
 
     refusals = {c.code: _refusals(c, findings) for c in carriers}

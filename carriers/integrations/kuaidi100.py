@@ -336,16 +336,14 @@ def event_data(*, status: str, param: dict, data: dict) -> dict[str, Any]:
     event = kind.event if kind else codes.NOTE
     weight, freight = _weight(data.get("weight")), _money(data.get("freight"))
     fee = {"amount": freight, "currency": CURRENCY} if freight is not None else None
-    if event == "order.dispatch_failed":
-        return {"reason": message}
+    if event == "order.dispatch_failed":  # 610 下单失败: Kuaidi100 will not book it
+        return {"reason": message, "refused": True}
     if event == "order.accepted":
         mobile = str(data.get("courierMobile") or "")
         # Kuaidi100 names the courier by name and mobile; the mobile is the one id it gives.
         return {"courier": {"name": data.get("courierName") or "", "phone": mobile, "employee_id": mobile}}
     if event == "order.pickup_exception":
-        # 揽货失败 says only that the courier could not collect; the platform's nearest code (§3.3)
-        # is "does not meet the pickup requirements", with Kuaidi100's message as the note.
-        return {"code": "not_acceptable", "note": message}
+        return {"code": codes.PICKUP_FAILED_CODE, "note": message}
     if event == "order.picked_up":
         picked: dict[str, Any] = {"waybill_no": param.get("kuaidinum") or data.get("kuaidinum") or ""}
         if weight is not None:

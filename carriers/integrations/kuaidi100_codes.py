@@ -18,6 +18,9 @@ class Status:
 
 
 NOTE = "order.carrier_note"
+# 揽货失败 (11) says only that the courier could not collect, never why: the pickup exception code
+# ``other`` (DESIGN §3.3), with Kuaidi100's message as the note.
+PICKUP_FAILED_CODE = "other"
 
 STATUSES: dict[str, Status] = {
     s.code: s

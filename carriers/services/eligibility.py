@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .. import regions
 from ..models import Carrier, Payer, PricingKind, TransportMode
 from ..shipment import Shipment
+from .configuration import CarrierConfig, carrier_config
 from .pricing import PricingError, bag_for, is_weight_priced_bag_route, plain_number
 
 # Carrier pickup hours are local wall-clock times in mainland China (and Hong Kong, same offset).
@@ -59,19 +60,19 @@ def _m3(volume_cm3: Decimal) -> str:
     return plain_number((volume_cm3 / Decimal(1_000_000)).quantize(Decimal("0.001")))
 
 
-def serves_origin(carrier: Carrier, code: str | None) -> bool:
+def serves_origin(carrier: Carrier | CarrierConfig, code: str | None) -> bool:
     if carrier.origin_provinces:
         return code in carrier.origin_provinces
     return regions.is_mainland(code)
 
 
-def serves_destination(carrier: Carrier, code: str | None) -> bool:
+def serves_destination(carrier: Carrier | CarrierConfig, code: str | None) -> bool:
     if carrier.destination_provinces:
         return code in carrier.destination_provinces
     return regions.is_mainland(code)
 
 
-def within_pickup_hours(carrier: Carrier, start, end) -> bool:
+def within_pickup_hours(carrier: Carrier | CarrierConfig, start, end) -> bool:
     """The whole window lies inside the carrier's hours of one local day."""
     start, end = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
     return (
@@ -83,7 +84,7 @@ def within_pickup_hours(carrier: Carrier, start, end) -> bool:
 
 
 def eligibility(
-    carrier: Carrier, shipment: Shipment, screening: ScreeningResult | None = None
+    carrier: Carrier | CarrierConfig, shipment: Shipment, screening: ScreeningResult | None = None
 ) -> list[Reason]:
     """Every reason ``carrier`` cannot take ``shipment``, translated; empty means eligible.
 
@@ -98,6 +99,7 @@ def eligibility(
     the recipient's province, the limits the weight or the size, the hours the pickup window, 到付
     the payer, the bag the bag size (or the weight when no bag was chosen), the goods the description.
     """
+    carrier = carrier_config(carrier)
     reasons: list[Reason] = []
     if not carrier.active:
         reasons.append(Reason(_("This carrier is not taking orders at the moment.")))
@@ -173,7 +175,7 @@ def eligibility(
     return reasons
 
 
-def _screening_reasons(carrier: Carrier, screening: ScreeningResult) -> list[Reason]:
+def _screening_reasons(carrier: CarrierConfig, screening: ScreeningResult) -> list[Reason]:
     messages = []
     if screening.verdict == "prohibited":
         messages.append(_("These goods may not be sent (prohibited goods)."))

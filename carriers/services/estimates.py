@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ..regions import Place
-from ..selectors import carrier_list_for_quotes
 from ..shipment import Party, Shipment
+from .configuration import carrier_snapshot
 from .quotes import Quote, pickup_windows, quote_for_carrier, rank_quotes
 
 
@@ -26,8 +26,9 @@ def estimate_route(
     now = now or timezone.now()
     sender = Party("", "", origin.province, origin.city, origin.district, "")
     recipient = Party("", "", destination.province, destination.city, destination.district, "")
+    snapshot = carrier_snapshot()
     quotes = []
-    for carrier in carrier_list_for_quotes(now=now):
+    for carrier in snapshot.carriers:
         windows = pickup_windows(carriers=[carrier], now=now)
         start, end = windows[0] if windows else (now, now)
         shipment = Shipment(
@@ -39,5 +40,7 @@ def estimate_route(
             item_type="other",
             description="",
         )
-        quotes.append(quote_for_carrier(carrier=carrier, shipment=shipment, screening=None, now=now))
-    return rank_quotes(quotes, now=now)
+        quotes.append(
+            quote_for_carrier(carrier=carrier, shipment=shipment, screening=None, now=now, snapshot=snapshot)
+        )
+    return rank_quotes(quotes, now=now, snapshot=snapshot)

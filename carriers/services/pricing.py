@@ -5,18 +5,27 @@ published line (freight, insurance fee, surcharge parts, platform fee); the tota
 the breakdown always adds up to the amount shown.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import regions
-from ..models import BagSize, Carrier, PricingKind, ZoneRate
+from ..models import Carrier, PricingKind
 from ..shipment import Shipment
+from .configuration import (
+    BagSizeConfig,
+    CarrierConfig,
+    CarrierSnapshot,
+    ZoneRateConfig,
+    carrier_config,
+    carrier_snapshot,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -53,20 +62,20 @@ def volumetric_weight(shipment: Shipment, divisor: int) -> Decimal | None:
     return shipment.volume_cm3 / Decimal(divisor)
 
 
-def chargeable_weight(*, carrier: Carrier, shipment: Shipment) -> Decimal:
+def chargeable_weight(*, carrier: Carrier | CarrierConfig, shipment: Shipment) -> Decimal:
     """max(actual, volumetric) rounded up to the carrier's weight step."""
     step = carrier.weight_step_kg
     raw = max(shipment.weight_kg, volumetric_weight(shipment, carrier.volumetric_divisor) or ZERO)
     return (max(_ceil_steps(raw, step), 1) * step).quantize(CENT)
 
 
-def freight_by_weight(*, rate: ZoneRate, chargeable_kg: Decimal, step_kg: Decimal) -> Decimal:
+def freight_by_weight(*, rate: ZoneRateConfig, chargeable_kg: Decimal, step_kg: Decimal) -> Decimal:
     """First-weight price + ceil((chargeable − first weight) / step) × step price."""
     steps = _ceil_steps(chargeable_kg - rate.first_weight_kg, step_kg)
     return money(rate.first_price + steps * rate.step_price)
 
 
-def insurance(*, carrier: Carrier, shipment: Shipment) -> tuple[Decimal, Decimal, bool]:
+def insurance(*, carrier: Carrier | CarrierConfig, shipment: Shipment) -> tuple[Decimal, Decimal, bool]:
     """(fee, insured value, capped): fee = max(minimum, rate × min(declared value, carrier maximum))."""
     if not shipment.insured:
         return ZERO, ZERO, False
@@ -76,25 +85,25 @@ def insurance(*, carrier: Carrier, shipment: Shipment) -> tuple[Decimal, Decimal
     return money(fee), money(insured_value), declared > carrier.insurance_max_value
 
 
-def is_weight_priced_bag_route(*, carrier: Carrier, shipment: Shipment) -> bool:
+def is_weight_priced_bag_route(*, carrier: Carrier | CarrierConfig, shipment: Shipment) -> bool:
     """A bag carrier prices some destination provinces by weight instead (003 §9a)."""
     code = regions.province_code(shipment.recipient.province)
     return code is not None and code in (carrier.bag_weight_priced_provinces or [])
 
 
-def bag_fits(bag: BagSize, shipment: Shipment) -> bool:
+def bag_fits(bag: BagSizeConfig, shipment: Shipment) -> bool:
     return shipment.weight_kg <= bag.max_weight_kg and (
         bag.max_items is None or shipment.quantity <= bag.max_items
     )
 
 
-def bag_for(*, carrier: Carrier, shipment: Shipment) -> BagSize:
+def bag_for(*, carrier: CarrierConfig, shipment: Shipment) -> BagSizeConfig:
     """The bag the user chose, or the cheapest bag that holds the shipment.
 
     Raises PricingError with the reason when the chosen bag does not exist or does not hold the
     parcel, or when no bag does.
     """
-    bags = sorted(carrier.bag_sizes.all(), key=lambda b: (b.price, b.max_weight_kg, b.code))
+    bags = carrier.bag_sizes  # cheapest first (then the smallest, then by code)
     if shipment.bag_size:
         bag = next((b for b in bags if b.code == shipment.bag_size), None)
         if bag is None:
@@ -133,27 +142,19 @@ def plain_number(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _rate_for(carrier: Carrier, zone: str) -> ZoneRate:
-    rate = next((r for r in carrier.zone_rates.all() if r.zone == zone), None)
+def _rate_for(carrier: CarrierConfig, zone: str) -> ZoneRateConfig:
+    rate = next((r for r in carrier.zone_rates if r.zone == zone), None)
     if rate is None:
         raise PricingError(_("This carrier has no tariff for this route."))
     return rate
 
 
-# Where the fee in force comes from: accounts registers its published announcements (000 3.2) at
-# start-up; a source answers None until an announced fee applies, and then PLATFORM_SERVICE_FEE holds.
-_service_fee_source: Callable[[], Decimal | None] | None = None
+def platform_service_fee(currency: str, *, announced: Decimal | None) -> Decimal:
+    """The platform service fee in force, in CNY, expressed in the quote's currency (0 today).
 
-
-def service_fee_source_register(source: Callable[[], Decimal | None] | None) -> None:
-    """Set the function that tells the platform service fee in force (CNY per order)."""
-    global _service_fee_source
-    _service_fee_source = source
-
-
-def platform_service_fee(currency: str) -> Decimal:
-    """The platform service fee in force, in CNY, expressed in the quote's currency (0 today)."""
-    announced = _service_fee_source() if _service_fee_source is not None else None
+    ``announced`` is the fee of the published announcement in force (000 3.2), None before any
+    applies: then the ``PLATFORM_SERVICE_FEE`` setting holds.
+    """
     fee_cny = announced if announced is not None else Decimal(str(settings.PLATFORM_SERVICE_FEE))
     if not fee_cny:
         return ZERO
@@ -172,12 +173,22 @@ def to_cny(amount: Decimal, currency: str) -> Decimal:
     return money(amount * _rate_to_cny(currency))
 
 
-def price_shipment(*, carrier: Carrier, shipment: Shipment) -> Price:
+def price_shipment(
+    *,
+    carrier: Carrier | CarrierConfig,
+    shipment: Shipment,
+    snapshot: CarrierSnapshot | None = None,
+    now: datetime | None = None,
+) -> Price:
     """The estimated price of ``shipment`` with ``carrier``; PricingError if the tariff cannot price it.
 
-    Uses ``carrier.zone_rates`` and ``carrier.bag_sizes`` (prefetch them when pricing many carriers).
-    The declared value is in the carrier's currency (the origin's: CNY, HKD from Hong Kong).
+    Quotes pass a snapshot's carrier and the snapshot (its service fees); a ``Carrier`` row is read
+    with its tariff, and the service fee from the current snapshot. The fee is the one in force at
+    ``now`` (default: now). The declared value is in the carrier's currency (the origin's: CNY, HKD
+    from Hong Kong).
     """
+    carrier = carrier_config(carrier)
+    snapshot = snapshot or carrier_snapshot()
     zone = regions.zone_for(shipment.sender, shipment.recipient)
     volumetric = volumetric_weight(shipment, carrier.volumetric_divisor)
     breakdown: dict = {
@@ -230,7 +241,9 @@ def price_shipment(*, carrier: Carrier, shipment: Shipment) -> Price:
         else:
             import_tax = money(carrier.import_tax_rate * shipment.declared_value)
     surcharge = service_fee + import_tax
-    platform_fee = platform_service_fee(carrier.currency)
+    platform_fee = platform_service_fee(
+        carrier.currency, announced=snapshot.service_fee_at(now or timezone.now())
+    )
     total = freight + insurance_fee + surcharge + platform_fee
 
     breakdown.update(

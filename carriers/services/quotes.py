@@ -9,14 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import regions
-from ..models import Carrier, ContractTerms
-from ..selectors import (
-    carrier_acceptance_stats,
-    carrier_list_for_quotes,
-    carrier_rating_stats,
-    current_contract,
-)
+from ..models import Carrier
 from ..shipment import Shipment
+from .configuration import (
+    CarrierConfig,
+    CarrierSnapshot,
+    ContractConfig,
+    QuoteConfiguration,
+    carrier_config,
+    carrier_snapshot,
+    quote_configuration,
+    quote_statistics,
+)
 from .eligibility import LOCAL_TZ, Reason, ScreeningResult, eligibility, within_pickup_hours
 from .pricing import Price, PricingError, price_shipment, to_cny
 from .recommendation import rank
@@ -41,10 +45,10 @@ class Eta:
         return {"min_days": self.min_days, "max_days": self.max_days}
 
 
-def carrier_eta(carrier: Carrier, shipment: Shipment) -> Eta | None:
-    """The carrier's transit time for the shipment's zone (reads the prefetched transit times)."""
+def carrier_eta(carrier: CarrierConfig, shipment: Shipment) -> Eta | None:
+    """The carrier's transit time for the shipment's zone."""
     zone = regions.zone_for(shipment.sender, shipment.recipient)
-    for transit in carrier.transit_times.all():
+    for transit in carrier.transit_times:
         if transit.zone == zone:
             return Eta(transit.min_days, transit.max_days)
     return None
@@ -52,11 +56,11 @@ def carrier_eta(carrier: Carrier, shipment: Shipment) -> Eta | None:
 
 @dataclass
 class Quote:
-    carrier: Carrier
+    carrier: CarrierConfig  # the snapshot's (``carrier.id`` is the row's primary key)
     eligible: bool
     reasons: list[Reason]  # str subclass: ``reason.field`` is the booking field it concerns, or ""
     price: Price | None  # None when the tariff cannot price the shipment (then not eligible)
-    contract: ContractTerms | None
+    contract: ContractConfig | None  # the current version (``contract.id`` is the row's)
     recommended: bool = False
     price_cny: Decimal | None = None
     score: dict[str, float] = field(default_factory=dict)  # recommendation score parts (eligible only)
@@ -92,24 +96,36 @@ class Quote:
         }
 
 
-def screen_shipment(shipment: Shipment):
+def screen_shipment(shipment: Shipment, *, configuration: QuoteConfiguration | None = None):
     """Screen the shipment's goods with the prohibited app (all carriers at once).
 
     With customs lines, the parcel and each line are screened, and the result is the worst of them
-    (``screen_lines`` gives each line's own result, to say which line is at fault).
+    (``screen_lines`` gives each line's own result, to say which line is at fault). The carriers and
+    the catalogue's version are the ``configuration``'s (read when not given): nothing more is read.
     """
     from prohibited.services import screening_combine
 
-    parcel = _screen_parcel(shipment)
+    configuration = configuration or quote_configuration()
+    parcel = _screen_parcel(shipment, configuration)
     if not shipment.items:
         return parcel
-    return screening_combine([parcel, *screen_lines(shipment)])
+    return screening_combine([parcel, *screen_lines(shipment, configuration=configuration)])
 
 
-def screen_lines(shipment: Shipment) -> list:
+def _screening_context(configuration: QuoteConfiguration) -> dict:
+    from prohibited.selectors import catalogue_matcher
+
+    return {
+        "carriers": list(configuration.snapshot.carriers),
+        "matcher": catalogue_matcher(configuration.catalogue_key),
+    }
+
+
+def screen_lines(shipment: Shipment, *, configuration: QuoteConfiguration | None = None) -> list:
     """Each customs line screened on its own: its description, quantity and value."""
     from prohibited.services import ScreeningInput, screen_item
 
+    context = _screening_context(configuration or quote_configuration())
     r = shipment.recipient
     return [
         screen_item(
@@ -120,13 +136,14 @@ def screen_lines(shipment: Shipment) -> list:
                 declared_value=line.value,
                 insured=shipment.insured,
                 recipient_address=f"{r.province}{r.city}{r.district}{r.address}",
-            )
+            ),
+            **context,
         )
         for line in shipment.items
     ]
 
 
-def _screen_parcel(shipment: Shipment):
+def _screen_parcel(shipment: Shipment, configuration: QuoteConfiguration):
     from prohibited.services import ScreeningInput, screen_item
 
     dimensions = (
@@ -145,30 +162,33 @@ def _screen_parcel(shipment: Shipment):
             original_packaging=shipment.original_packaging,
             keep_upright=shipment.keep_upright,
             recipient_address=f"{r.province}{r.city}{r.district}{r.address}",
-        )
+        ),
+        **_screening_context(configuration),
     )
 
 
 def quote_for_carrier(
     *,
-    carrier: Carrier,
+    carrier: Carrier | CarrierConfig,
     shipment: Shipment,
     screening: ScreeningResult | None = None,
     now: datetime | None = None,
+    snapshot: CarrierSnapshot | None = None,
 ) -> Quote:
     """One carrier's quote: eligibility with reasons, price and current contract (not ranked).
 
     ``screening`` is the result of screening the goods; None judges everything but the goods.
-    ``recommended`` is always False here: only quote_shipment compares carriers.
+    ``recommended`` is always False here: only quote_shipment compares carriers. ``snapshot`` is
+    the configuration ``carrier`` comes from (its service fees; default: the current one).
     """
+    now = now or timezone.now()
+    carrier = carrier_config(carrier)
     reasons = eligibility(carrier, shipment, screening)
-    try:
-        contract = current_contract(carrier, now=now)
-    except ContractTerms.DoesNotExist:
-        contract = None
+    contract = carrier.contract_at(now)
+    if contract is None:
         reasons.append(Reason(_("This carrier has not published its contract terms.")))
     try:
-        price = price_shipment(carrier=carrier, shipment=shipment)
+        price = price_shipment(carrier=carrier, shipment=shipment, snapshot=snapshot, now=now)
     except PricingError as error:
         price = None
         if str(error) not in reasons:
@@ -191,36 +211,48 @@ def quote_shipment(
     shipment: Shipment,
     screening: ScreeningResult | None = None,
     now: datetime | None = None,
-    carriers: Iterable[Carrier] | None = None,
+    configuration: QuoteConfiguration | None = None,
     ratings: Mapping[str, tuple] | None = None,
 ) -> list[Quote]:
     """Quotes of every active carrier: the eligible ones best first (the first is recommended),
     then the ineligible ones with their reasons, by code.
 
-    ``screening`` defaults to screening the shipment with ``prohibited.services.screen_item``.
-    ``ratings`` (code → (average, count)) defaults to the reviews hook of
-    ``selectors.carrier_rating_stats``. The score is documented in ``services.recommendation``.
-    A constant number of queries: carriers and their tariffs, contracts, acceptance statistics.
+    ``configuration`` is this process's snapshot of the carriers (``services.configuration``; read
+    when not given: one statement unless an admin changed something). ``screening`` defaults to
+    screening the shipment with ``prohibited.services.screen_item``. ``ratings`` (code → (average,
+    count)) defaults to the reviews hook of ``selectors.carrier_rating_stats``, refreshed with the
+    acceptance statistics every ``QUOTE_STATISTICS_SECONDS``. The score is documented in
+    ``services.recommendation``.
     """
+    now = now or timezone.now()
+    configuration = configuration or quote_configuration()
     if screening is None:
-        screening = screen_shipment(shipment)
-    carriers = list(carrier_list_for_quotes(now=now) if carriers is None else carriers)
-    quotes = [quote_for_carrier(carrier=c, shipment=shipment, screening=screening, now=now) for c in carriers]
-    return rank_quotes(quotes, now=now, ratings=ratings)
+        screening = screen_shipment(shipment, configuration=configuration)
+    snapshot = configuration.snapshot
+    quotes = [
+        quote_for_carrier(carrier=c, shipment=shipment, screening=screening, now=now, snapshot=snapshot)
+        for c in snapshot.carriers
+    ]
+    return rank_quotes(quotes, now=now, ratings=ratings, snapshot=snapshot)
 
 
 def rank_quotes(
-    quotes: list[Quote], *, now: datetime | None = None, ratings: Mapping[str, tuple] | None = None
+    quotes: list[Quote],
+    *,
+    now: datetime | None = None,
+    ratings: Mapping[str, tuple] | None = None,
+    snapshot: CarrierSnapshot | None = None,
 ) -> list[Quote]:
     """The eligible quotes best first (the first recommended, with why), then the ineligible ones
-    with their reasons, by code."""
+    with their reasons, by code. The acceptance and ratings are the ``snapshot``'s carriers'
+    statistics (default: the current snapshot's)."""
     eligible = {q.carrier.code: q for q in quotes if q.eligible}
     if eligible:
-        eligible_carriers = [q.carrier for q in eligible.values()]
+        acceptance, rated = quote_statistics(snapshot or carrier_snapshot(), now=now or timezone.now())
         ranking = rank(
             {code: q.price_cny for code, q in eligible.items()},
-            acceptance=carrier_acceptance_stats(eligible_carriers, now=now),
-            ratings=carrier_rating_stats(eligible_carriers) if ratings is None else ratings,
+            acceptance=acceptance,
+            ratings=rated if ratings is None else ratings,
         )
         for position, (code, parts) in enumerate(ranking):
             eligible[code].score = parts
@@ -255,7 +287,7 @@ def recommendation_reason(ranking: list[tuple[str, dict[str, float]]]) -> str:
     return _("Recommended: %(qualities)s.") % {"qualities": _(", ").join(best)}
 
 
-def _merged_hours(carriers: Iterable[Carrier]) -> list[tuple[time, time]]:
+def _merged_hours(carriers: Iterable[Carrier | CarrierConfig]) -> list[tuple[time, time]]:
     spans = sorted((c.pickup_start, c.pickup_end) for c in carriers if c.pickup_start < c.pickup_end)
     merged: list[list[time]] = []
     for start, end in spans:
@@ -267,7 +299,7 @@ def _merged_hours(carriers: Iterable[Carrier]) -> list[tuple[time, time]]:
 
 
 def pickup_windows(
-    *, carriers: Iterable[Carrier], now: datetime | None = None
+    *, carriers: Iterable[Carrier | CarrierConfig], now: datetime | None = None
 ) -> list[tuple[datetime, datetime]]:
     """The 2-hour pickup windows the booking form offers, in order: today, tomorrow and the day
     after, local Asia/Shanghai time.

@@ -304,6 +304,9 @@ def test_every_status_of_the_table_through_http(client, k100, customer, sample):
     )
     [entry] = OrderEvent.objects.filter(order=order, actor="carrier")
     assert entry.kind == sample["type"]
+    # 揽货失败 opens the pickup exception "other" with Kuaidi100's message; 下单失败 is a refusal.
+    assert [order.exception_code, order.exception_note] == sample.get("exception", ["", ""])
+    assert entry.data.get("refused") is sample.get("refused")
 
 
 def test_the_table_rows_set_what_they_carry(client, k100, customer):

@@ -83,11 +83,14 @@ def test_quote_as_dict_is_the_api_shape(demo_carriers):
     assert data["breakdown"]["chargeable_weight_kg"] == "2.00"
 
 
-def test_quote_shipment_query_count(demo_carriers, django_assert_max_num_queries):
+def test_quote_shipment_query_count(demo_carriers, django_assert_num_queries):
     make_order(demo_carriers["swift-express"], status="accepted")
-    # carriers, zone rates, transit times, bag sizes, contracts, acceptance statistics, ratings, and
-    # the announced service fee (read once per process every SERVICE_FEE_CACHE_SECONDS; cold here)
-    with django_assert_max_num_queries(8):
+    # Cold: the configuration version (with the catalogue's), carriers, zone rates, transit times,
+    # bag sizes, contracts, published service fees, then acceptance statistics and ratings.
+    with django_assert_num_queries(9):
+        quote_shipment(shipment=make_shipment(), screening=ALLOWED)
+    # Warm: the version only.
+    with django_assert_num_queries(1):
         quotes = quote_shipment(shipment=make_shipment(), screening=ALLOWED)
         [q.as_dict() for q in quotes]
 

@@ -27,6 +27,7 @@ from orders.models import (
     ItemType,
     Order,
     OrderEvent,
+    PickupException,
     RejectReason,
 )
 from orders.services.statuses import AFTER_PICKUP
@@ -311,7 +312,7 @@ class CourierSerializer(serializers.Serializer):
 
 
 class ExceptionSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.ChoiceField(choices=PickupException.choices)
     label = serializers.CharField()
     note = serializers.CharField()
 

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.restriction_responses import RestrictedSerializer, restricted_api_response
 from accounts.services.restrictions import Restricted
-from carriers.services import estimate_route, quote_shipment, screen_shipment
+from carriers.services import estimate_route, quote_shipment
 from orders import selectors
 from orders.api.serializers import (
     BookingSerializer,
@@ -101,7 +101,7 @@ class QuoteView(APIView):
         serializer = ShipmentSerializer(data=request.data, context={"request": request, "now": now})
         serializer.is_valid(raise_exception=True)
         shipment = serializer.to_shipment()
-        quotes = quote_shipment(shipment=shipment, screening=screen_shipment(shipment), now=now)
+        quotes = quote_shipment(shipment=shipment, now=now)  # screens the goods too
         shown = [q.as_dict(request) for q in quotes]
         return Response({"quotes": [{k: quote[k] for k in QUOTE_FIELDS} for quote in shown]})
 

@@ -16,8 +16,13 @@ from accounts.continued_use import agreements_continued_use_check
 from accounts.models import RestrictionScope
 from accounts.services.restrictions import restriction_check
 from carriers import regions
-from carriers.models import Carrier, ContractTerms
 from carriers.services import Quote, quote_shipment, screen_lines, screen_shipment
+from carriers.services.configuration import (
+    CarrierConfig,
+    ContractConfig,
+    QuoteConfiguration,
+    quote_configuration,
+)
 from carriers.shipment import Party, Shipment
 from orders.clock import local_date, next_local_midnight
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
@@ -84,12 +89,13 @@ CUSTOMS_LINES_REQUIRED = _(
 )
 
 
-def customs_line_errors(shipment: Shipment) -> dict:
+def customs_line_errors(shipment: Shipment, *, configuration: QuoteConfiguration | None = None) -> dict:
     """``{"items": {"<index>": {"description": [message]}}}`` for each prohibited customs line (keyed
     by index as DRF reports a list's errors); empty when no line is prohibited."""
+    results = screen_lines(shipment, configuration=configuration)
     lines = {
         str(index): {"description": [f"{line.description}: {result.message}"]}
-        for index, (line, result) in enumerate(zip(shipment.items, screen_lines(shipment), strict=True))
+        for index, (line, result) in enumerate(zip(shipment.items, results, strict=True))
         if result.verdict == "prohibited"
     }
     return {"items": lines} if lines else {}
@@ -202,7 +208,7 @@ class CarrierIneligible(BookingError):
 class StaleContract(BookingError):
     code = "stale_contract"
 
-    def __init__(self, contract: ContractTerms):
+    def __init__(self, contract: ContractConfig):
         self.contract = contract
         message = _("The carrier's contract terms have changed: read and accept version %(version)s.") % {
             "version": contract.version
@@ -319,12 +325,14 @@ def order_place(
     except ValidationError as error:
         raise BookingInvalid({"pickup_window": _error_lists(error)}) from error
 
-    screening = screen_shipment(shipment)
+    configuration = quote_configuration()
+    screening = screen_shipment(shipment, configuration=configuration)
     if screening.verdict == "prohibited":
-        raise GoodsProhibited(screening, errors=customs_line_errors(shipment) if shipment.items else None)
-    quotes = quote_shipment(shipment=shipment, screening=screening, now=now)
+        errors = customs_line_errors(shipment, configuration=configuration) if shipment.items else None
+        raise GoodsProhibited(screening, errors=errors)
+    quotes = quote_shipment(shipment=shipment, screening=screening, now=now, configuration=configuration)
     quote = _choose_quote(quotes=quotes, carrier_code=carrier_code, screening=screening)
-    carrier: Carrier = quote.carrier
+    carrier: CarrierConfig = quote.carrier
 
     if not contract_version:
         raise BookingInvalid({"contract_version": [str(CONTRACT_NOT_ACCEPTED)]})
@@ -348,7 +356,7 @@ def order_place(
     with transaction.atomic():
         order = _insert_order(
             user=user,
-            carrier=carrier,
+            carrier_id=carrier.id,
             status=Status.PLACED,
             status_changed_at=now,
             **_party_fields("sender", shipment.sender),
@@ -372,7 +380,7 @@ def order_place(
             surcharge_accepted=shipment.surcharge_accepted,
             payer=shipment.payer,
             items=customs_lines_data(shipment),
-            contract=quote.contract,
+            contract_id=quote.contract.id,
             estimate_amount=quote.price.amount,
             estimate_currency=quote.price.currency,
             estimate_breakdown=quote.price.breakdown,

@@ -250,7 +250,13 @@ def _dispatch_failed(*, order, carrier, event):
     if order.status not in NOT_ACCEPTED:
         raise _refuse(order, event)
     timeline_event = _entry(order, event)
-    _notify(order, event, reason=event.data.get("reason", ""), deadline=order.deadline)
+    _notify(
+        order,
+        event,
+        reason=event.data.get("reason", ""),
+        deadline=order.deadline,
+        refused=bool(event.data.get("refused")),
+    )
     return Result.RECORDED, timeline_event
 
 

@@ -173,7 +173,7 @@ def carrier_refusal_apply(
         order_number=order_number,
         type=DISPATCH_FAILED,
         occurred_at=now,
-        data={"reason": str(reason)[:500]},
+        data={"reason": str(reason)[:500], "refused": True},
         received_at=now,
     )
 

@@ -24,6 +24,7 @@ from accounts.services import address_remember
 from carriers.integrations import pickup_code_carried
 from carriers.models import Carrier, PricingKind
 from carriers.services import estimate_route, pickup_windows, quote_shipment, screen_shipment
+from carriers.services.configuration import quote_configuration
 from orders.api.serializers import ShipmentSerializer
 from orders.forms import (
     SAVE_FIELDS,
@@ -224,7 +225,7 @@ def _quote_rows(quotes, selected: str | None) -> list[dict]:
                 "capped": bool(breakdown.get("insurance_capped")),
                 "insurance_max": money(breakdown.get("insurance_max_value"), currency),
                 "bag": bag,
-                "bags": list(q.carrier.bag_sizes.all()) if bag else [],
+                "bags": list(q.carrier.bag_sizes) if bag else [],
                 "contract": q.contract,
                 "selected": q.carrier.code == selected,
                 "eta": delivery_range(q.delivery),
@@ -266,18 +267,22 @@ def quote(request):
     data = request.POST if request.method == "POST" else request.GET
     bag_size = (data.get("bag_size") or "").strip()
     now = timezone.now()
-    screening = screen_shipment(shipment)
+    configuration = quote_configuration()
+    screening = screen_shipment(shipment, configuration=configuration)
     refused = _screening_message(screening)
     if refused:
         messages.error(request, refused)
         return redirect(reverse("orders:book") + "?edit=1")
     # A chosen bag size only applies to the bag carrier; price the others without it.
-    quotes = quote_shipment(shipment=shipment, screening=screening, now=now)
+    quotes = quote_shipment(shipment=shipment, screening=screening, now=now, configuration=configuration)
     if bag_size:
         bag_quotes = {
             q.carrier.code: q
             for q in quote_shipment(
-                shipment=replace(shipment, bag_size=bag_size), screening=screening, now=now
+                shipment=replace(shipment, bag_size=bag_size),
+                screening=screening,
+                now=now,
+                configuration=configuration,
             )
             if q.carrier.pricing == PricingKind.BAG
         }

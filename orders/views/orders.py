@@ -16,18 +16,28 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carriers.integrations import pickup_code_carried
+from notifications.texts import booking_refused_advice, pickup_advice
 from orders import receipts, selectors
 from orders.claim_forms import ClaimDocumentsForm, ClaimForm
 from orders.event_registry import (
     DISPATCH_FAILED,
     NOT_ACCEPTED,
     PICKED_UP,
+    PICKUP_EXCEPTION,
     REJECTED,
     RETURN_STATE_OF,
     TIMELINE_LABELS,
 )
 from orders.forms import CancelForm
-from orders.models import CancelReason, Order, OrderEvent, RejectReason, ReturnState, Status
+from orders.models import (
+    CancelReason,
+    Order,
+    OrderEvent,
+    PickupException,
+    RejectReason,
+    ReturnState,
+    Status,
+)
 from orders.services import cancellation, claims, lifecycle, statuses
 from orders.views.common import breakdown_lines, money, order_or_404
 
@@ -122,6 +132,11 @@ def order_detail(request, number: str):
     return render(request, "orders/detail.html", detail_context(order))
 
 
+def _booking_refused(event) -> bool:
+    """A "no courier" entry that is the carrier turning the booking down for good (DESIGN §7.5)."""
+    return event.kind == DISPATCH_FAILED and (event.data or {}).get("refused") is True
+
+
 def _event_title(event) -> str:
     """What a timeline entry says: the new status, or what the carrier reported without one.
 
@@ -130,6 +145,8 @@ def _event_title(event) -> str:
     """
     if event.new_status and event.new_status != event.old_status:
         return event.get_new_status_display()
+    if _booking_refused(event):
+        return str(_("Booking turned down by the carrier"))
     if event.kind in TIMELINE_LABELS:  # what the carrier reported (the event registry)
         return str(TIMELINE_LABELS[event.kind])
     if event.kind in CLAIM_LABELS:
@@ -146,6 +163,8 @@ def _event_detail(event) -> str:
         inspection = data["inspection"]
         head = _("Inspection passed") if inspection.get("passed") else _("Inspection not passed")
         return f"{head}: {inspection['note']}" if inspection.get("note") else str(head)
+    if event.kind == PICKUP_EXCEPTION and data.get("code") in PickupException.values:
+        return str(PickupException(data["code"]).label)
     if event.kind == REJECTED and data.get("reason") in RejectReason.values:
         return str(RejectReason(data["reason"]).label)
     if event.kind in RETURN_STATE_OF:
@@ -224,11 +243,18 @@ def detail_context(order: Order, **extra) -> dict:
     for event in events:
         event.title = _event_title(event)
         event.detail = _event_detail(event)
+        # The carrier's own words, shown as sent (often Chinese whatever the page's language).
+        event.note_label = _("Carrier's message (as sent)") if _booking_refused(event) else ""
     order.badge = BADGES.get(order.status, "")
     cancellable = order.status in statuses.CANCELLABLE
+    dispatch_failed = _dispatch_failure(order, events)
     code_carried = pickup_code_carried(order.carrier)
     return {
-        "dispatch_failed": _dispatch_failure(order, events),
+        "dispatch_failed": dispatch_failed,
+        "booking_refused": booking_refused_advice()
+        if dispatch_failed is not None and _booking_refused(dispatch_failed)
+        else "",
+        "exception_advice": pickup_advice(order.exception_code) if order.exception_code else "",
         # The page asks the API for changes until the order reaches a final status (order.js).
         "live": order.status not in statuses.TERMINAL,
         "order": order,

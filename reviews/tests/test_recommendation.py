@@ -16,6 +16,13 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fresh_statistics(settings):
+    """Every quote here reads the ratings afresh: these tests are about what the ranking does with
+    them (how long a process keeps them is carriers' ``test_configuration``)."""
+    settings.QUOTE_STATISTICS_SECONDS = 0
+
+
 def rate(carrier, rating: int, count: int, *, status=ReviewStatus.PUBLISHED) -> None:
     """``count`` reviews of ``carrier`` with ``rating``, on orders older than the 30-day acceptance
     window (so only the rating term changes)."""
@@ -72,7 +79,7 @@ def test_the_rating_term_is_the_bayesian_average(demo_carriers):
         "heavy-freight": (None, 0, 3.5),
     }
     swift_quote = next(
-        q for q in quote_shipment(shipment=make_shipment(), screening=ALLOWED) if q.carrier == swift
+        q for q in quote_shipment(shipment=make_shipment(), screening=ALLOWED) if q.carrier.code == swift.code
     )
     assert swift_quote.score["rating"] == pytest.approx((20 * 3.5 + 4 * 5) / 24, abs=1e-4)
 
