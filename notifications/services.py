@@ -22,6 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
+from delivery.bulk import rows_insert
 from delivery.models import Message
 from delivery.registry import (
     Delivered,
@@ -31,7 +32,7 @@ from delivery.registry import (
     event_types_declare,
     sender_register,
 )
-from delivery.services import Draft, messages_add
+from delivery.services import Draft, messages_add, messages_insert
 from delivery.tasks import messages_queue_on_commit
 from notifications.backends.sms import is_sms_mobile
 from notifications.channels import PermanentDeliveryError, get_channel
@@ -293,27 +294,34 @@ def notify_orders(
     each is queued after commit here.
     """
     kind = _check_kind(kind)
+    action = kind in ACTION_KINDS if requires_action is None else requires_action
+    create = _insert_batch if connection.vendor == "postgresql" else _create_batch
     created = 0
     for batch in _batches(o for o in orders if o.user_id is not None and o.hidden_by_user_at is None):
-        drafts = []
-        for order in batch:
-            user = order.user
-            order_title, order_body = _render(
-                user=user, kind=kind, order=order, title=None, body=None, context=context
+        # Each text names its order, but the language is switched once per language, not per order.
+        by_language: dict[str, list[int]] = {}
+        for position, order in enumerate(batch):
+            by_language.setdefault(user_language(order.user), []).append(position)
+        texts: list[tuple[str, str]] = [("", "")] * len(batch)
+        for language, positions in by_language.items():
+            with translation.override(language):
+                for position in positions:
+                    title, body = render(kind=kind, order=batch[position], context=context)
+                    texts[position] = (str(title), str(body))
+        drafts = [
+            _Draft(
+                user=order.user,
+                kind=kind,
+                title=title,
+                body=body,
+                order=order,
+                requires_action=action,
+                data=context,
+                dedupe_key=dedupe_key_for(kind=kind, order=order, source=source),
             )
-            drafts.append(
-                _Draft(
-                    user=user,
-                    kind=kind,
-                    title=order_title,
-                    body=order_body,
-                    order=order,
-                    requires_action=kind in ACTION_KINDS if requires_action is None else requires_action,
-                    data=context,
-                    dedupe_key=dedupe_key_for(kind=kind, order=order, source=source),
-                )
-            )
-        created += _create_batch(drafts, unsent=unsent)
+            for order, (title, body) in zip(batch, texts, strict=True)
+        ]
+        created += create(drafts, unsent=unsent)
     return created
 
 
@@ -434,14 +442,88 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool, unsent: list | None = None)
     return notifications
 
 
+def _insert_batch(drafts: list[_Draft], *, unsent: list | None = None) -> int:
+    """:func:`_create_batch` for a batch job on PostgreSQL, from plain values: the notices in one
+    ``INSERT`` that skips each whose (user, dedupe_key) exists, committed or being written by a
+    concurrent run (``ON CONFLICT DO NOTHING``), then the deliveries of those written in another."""
+    now = timezone.now()
+    written = rows_insert(
+        model=Notification,
+        fields=_NOTICE_COLUMNS,
+        rows=[
+            (
+                d.user.pk,
+                d.kind,
+                d.title[:200],
+                d.body,
+                d.order.pk if d.order is not None else None,
+                d.requires_action,
+                _json_safe(d.data),
+                d.dedupe_key,
+                now,
+            )
+            for d in drafts
+        ],
+        returning=("id", "user", "dedupe_key"),
+        ignore_conflicts=True,
+    )
+    ids = {(user_id, key): pk for pk, user_id, key in written}
+    notices = [(ids[d.user.pk, d.dedupe_key], d) for d in drafts if (d.user.pk, d.dedupe_key) in ids]
+    reachable = users_reachable(user_ids={d.user.pk for _pk, d in notices})
+    deliveries = messages_insert(
+        drafts=[
+            _delivery_draft(
+                notification_id=pk,
+                user_id=d.user.pk,
+                kind=d.kind,
+                channel=channel,
+                sent=channel == ChannelCode.IN_APP,
+            )
+            for pk, d in notices
+            for channel in channels_for(user=d.user, kind=d.kind, reachable=reachable)
+        ],
+        now=now,
+    )
+    pending = [pk for pk, status in deliveries if status == DeliveryStatus.PENDING]
+    if unsent is None:
+        messages_queue_on_commit(pending, per_task=BATCH_SIZE)
+    else:
+        unsent.extend(pending)
+    return len(notices)
+
+
+# What :func:`_insert_batch` writes of a notice, in its order.
+_NOTICE_COLUMNS = (
+    "user",
+    "kind",
+    "title",
+    "body",
+    "order",
+    "requires_action",
+    "data",
+    "dedupe_key",
+    "created_at",
+)
+
+
 def delivery_draft(*, notification: Notification, channel: str, sent: bool = False) -> Draft:
     """The delivery engine's message for one channel of one notice; its text is read from the
     notice when it is sent, so nothing personal is copied into the message."""
+    return _delivery_draft(
+        notification_id=notification.pk,
+        user_id=notification.user_id,
+        kind=notification.kind,
+        channel=channel,
+        sent=sent,
+    )
+
+
+def _delivery_draft(*, notification_id: int, user_id: int, kind: str, channel: str, sent: bool) -> Draft:
     return Draft(
         channel=ChannelCode(channel).value,
-        event_type=notification.kind,
-        subject=notification_subject(notification.pk),
-        recipient=str(notification.user_id),
+        event_type=kind,
+        subject=notification_subject(notification_id),
+        recipient=str(user_id),
         sent=sent,
     )
 

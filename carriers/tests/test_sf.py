@@ -395,7 +395,7 @@ def test_a_body_that_is_not_utf8_is_answered_400_in_sfs_format(client, sf, custo
     assert list(CarrierEvent.objects.values_list("result", flat=True)) == ["invalid"]
 
 
-def test_a_replayed_push_a_day_later_is_a_duplicate_and_changes_nothing(client, sf, customer):
+def test_a_replayed_push_a_day_later_is_a_duplicate_and_changes_nothing(client, sf, customer, time_machine):
     # SF's timestamp is not checked for age: the route id de-duplicates a replay.
     order = order_at(sf, customer, Status.ACCEPTED)
     [picked] = [s for s in SAMPLES if s["name"] == "route-50"]
@@ -403,6 +403,7 @@ def test_a_replayed_push_a_day_later_is_a_duplicate_and_changes_nothing(client, 
     assert push(client, sf, msg_data).content == ACK
     order.refresh_from_db()
     changed_at = order.status_changed_at
+    time_machine.move_to(NOW + timedelta(days=1), tick=False)
 
     response = push(client, sf, msg_data)
 

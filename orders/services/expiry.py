@@ -26,10 +26,12 @@ from datetime import datetime
 from functools import partial
 
 from django.db import connection, transaction
+from django.db.models import DEFERRED
 from django.db.models.functions import Greatest
 from django.dispatch import Signal
 from django.utils import timezone
 
+from delivery.bulk import rows_insert
 from delivery.tasks import messages_queue
 from notifications.services import notify_orders
 from orders.models import Actor, Order, OrderEvent, OutboxEventType, Status
@@ -123,8 +125,23 @@ def orders_expire_due(*, now: datetime | None = None, batch_size: int = BATCH_SI
     return total
 
 
-# The columns the expiry writes read, per order, in this order (the values before the update).
+# The columns the expiry writes read, per order, in this order (the values before the update),
+# then what the expired notice reads of the order and of its owner (texts, language, channels):
+# the claim reads them all, so no batch loads its orders again.
 _ROW = ("pk", "status", "deadline", "status_changed_at", "number", "carrier_id", "exception_code")
+_OWNER_ORDER = (
+    "user_id",
+    "hidden_by_user_at",
+    "courier_name",
+    "courier_phone",
+    "courier_employee_id",
+    "exception_note",
+    "waybill_no",
+    "fee_amount",
+    "fee_currency",
+)
+_OWNER_USER = ("email", "phone", "language", "notification_channels")
+_CLAIMED = (*_ROW, *_OWNER_ORDER, *(f"user__{name}" for name in _OWNER_USER))
 
 
 def _due(now: datetime):
@@ -137,19 +154,19 @@ def _expire_batch(*, now: datetime, batch_size: int) -> tuple[int, int]:
         rows = _claim(now=now, batch_size=batch_size, wall_clock=timezone.now())
         if not rows:
             return 0, 0
-        _events, notices = _expire_rows(rows=rows, wall_clock=timezone.now())
+        _events, _ids, notices = _expire_rows(rows=rows, wall_clock=timezone.now())
     return len(rows), notices
 
 
 def _claim(*, now: datetime, batch_size: int, wall_clock: datetime) -> list[tuple]:
-    """Move up to ``batch_size`` due orders to ``expired``; returns their :data:`_ROW` values as
-    they were before. Due orders are taken by deadline through the ``order_due`` index; rows another
+    """Move up to ``batch_size`` due orders to ``expired``; returns their :data:`_CLAIMED` values
+    (those of :data:`_ROW` as they were before). Due orders are taken by deadline through the ``order_due`` index; rows another
     writer holds (a carrier event, a cancel, a second run) are skipped and left to it."""
     if connection.vendor == "postgresql":
         return _claim_returning(now=now, batch_size=batch_size, wall_clock=wall_clock)
     # SQLite serialises writers: the select and the guarded update in one transaction are the claim.
     due = _due(now)
-    rows = list(due.order_by("deadline", "pk").values_list(*_ROW)[:batch_size])
+    rows = list(due.order_by("deadline", "pk").values_list(*_CLAIMED)[:batch_size])
     if rows:
         _update(due.filter(pk__in=[row[0] for row in rows]), expected=len(rows), wall_clock=wall_clock)
     return rows
@@ -160,24 +177,33 @@ UPDATE {order} AS o
 SET {status} = %(expired)s, {changed} = GREATEST(d.{deadline}, d.{changed}), {deadline} = NULL,
     {updated} = %(wall_clock)s
 FROM (
-    SELECT {pk}, {status}, {deadline}, {changed} FROM {order}
+    SELECT {pk}, {status}, {deadline}, {changed}, {owner} FROM {order}
     WHERE {status} IN %(expirable)s AND {deadline} <= %(now)s
     ORDER BY {deadline}, {pk}
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 ) AS d
+LEFT JOIN {user} AS u ON u.{user_pk} = d.{owner}
 WHERE o.{pk} = d.{pk} AND o.{status} = d.{status}
-RETURNING o.{pk}, d.{status}, d.{deadline}, d.{changed}, o.{number}, o.{carrier}, o.{exception}
+RETURNING o.{pk}, d.{status}, d.{deadline}, d.{changed}, o.{number}, o.{carrier}, o.{exception}, {returning}
 """
 
 
 def _claim_returning(*, now: datetime, batch_size: int, wall_clock: datetime) -> list[tuple]:
-    # One statement: lock the batch in deadline order, skipping held rows, and move it, guarded
-    # by the status it was selected in; RETURNING gives the values from before the update.
+    # One statement: lock the batch in deadline order, skipping held rows (not their owners'),
+    # and move it, guarded by the status it was selected in; RETURNING gives the values from
+    # before the update and what the notice reads.
     quote = connection.ops.quote_name
     meta = Order._meta
+    user_meta = meta.get_field("user").related_model._meta
     sql = _CLAIM.format(
         order=quote(meta.db_table),
+        user=quote(user_meta.db_table),
+        user_pk=quote(user_meta.pk.column),
+        returning=", ".join(
+            [f"o.{quote(meta.get_field(name).column)}" for name in _OWNER_ORDER]
+            + [f"u.{quote(user_meta.get_field(name).column)}" for name in _OWNER_USER]
+        ),
         **{
             key: quote(meta.get_field(name).column)
             for key, name in {
@@ -189,6 +215,7 @@ def _claim_returning(*, now: datetime, batch_size: int, wall_clock: datetime) ->
                 "number": "number",
                 "carrier": "carrier",
                 "exception": "exception_code",
+                "owner": "user",
             }.items()
         },
     )
@@ -202,7 +229,9 @@ def _claim_returning(*, now: datetime, batch_size: int, wall_clock: datetime) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return sorted(rows)
+    # Raw rows: the owner's channels (jsonb) arrive as text.
+    channels = user_meta.get_field("notification_channels")
+    return sorted((*row[:-1], channels.from_db_value(row[-1], None, connection)) for row in rows)
 
 
 def _update(due, *, expected: int, wall_clock: datetime) -> None:
@@ -232,12 +261,13 @@ def order_expire_overdue(*, order: Order, now: datetime | None = None) -> OrderE
     if order.status not in EXPIRABLE or order.deadline is None or order.deadline > now:
         return None
     due = _due(now).filter(pk=order.pk)
-    rows = list(due.values_list(*_ROW))
+    rows = list(due.values_list(*_CLAIMED))
     if not rows:
         return None
     wall_clock = timezone.now()
     _update(due, expected=1, wall_clock=wall_clock)
-    (event,), _notices = _expire_rows(rows=rows, wall_clock=wall_clock)
+    (values,), (event_id,), _notices = _expire_rows(rows=rows, wall_clock=wall_clock)
+    event = OrderEvent(pk=event_id, **dict(zip(_EVENT_FIELDS, values, strict=True)))
     _pk, _old, deadline, changed_at, *_rest = rows[0]
     order.status = Status.EXPIRED
     order.status_changed_at = max(deadline, changed_at)
@@ -273,48 +303,112 @@ _NOTICE_FIELDS = (
 )
 
 
-def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[OrderEvent], int]:
+# An expiry's timeline event, in the order :func:`_expire_rows` writes its values.
+_EVENT_FIELDS = (
+    "order_id",
+    "kind",
+    "old_status",
+    "new_status",
+    "actor",
+    "actor_user_id",
+    "source_event_id",
+    "occurred_at",
+    "created_at",
+    "note",
+    "data",
+)
+
+
+def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[tuple], list[int], int]:
     """Write what follows from expiring the ``rows`` (of :data:`_ROW`, already moved): one event
     row and one outbox message per order and the notices, set-based; after commit the messages
     and the notices' deliveries go to the delivery engine in one task, and the signal is sent.
-    Runs in the caller's transaction; returns the events and how many notices were written."""
-    ids = [row[0] for row in rows]
+    Runs in the caller's transaction; returns the events' values (:data:`_EVENT_FIELDS`) and ids,
+    in the order of ``rows``, and how many notices were written."""
     events = []
     messages = []
-    for pk, old, deadline, changed_at, number, carrier_id, exception_code in rows:
+    for pk, old, deadline, changed_at, number, carrier_id, exception_code, *_owner in rows:
         occurred_at = max(deadline, changed_at)
         reason = outbox.expiry_reason(exception_code)
         events.append(
-            OrderEvent(
-                order_id=pk,
-                kind="status",
-                old_status=old,
-                new_status=Status.EXPIRED,
-                actor=Actor.SYSTEM,
-                occurred_at=occurred_at,
-                data={"reason": reason},
+            (
+                pk,
+                "status",
+                old,
+                Status.EXPIRED,
+                Actor.SYSTEM,
+                None,
+                "",
+                occurred_at,
+                wall_clock,
+                "",
+                {"reason": reason},
             )
         )
         payload = outbox.order_expired_payload(
             number=number, reason=reason, deadline=deadline, occurred_at=occurred_at
         )
         messages.append((pk, carrier_id, OutboxEventType.EXPIRED, payload))
-    events = OrderEvent.objects.bulk_create(events)
-    sent = outbox.outbox_messages_add(messages=messages, now=wall_clock)
-    unsent = [m.pk for m in sent]
-    notices = expired_orders_notify(order_ids=ids, unsent=unsent)
-    transaction.on_commit(partial(_after_batch, rows=rows, events=events, message_ids=unsent))
-    return events, notices
+    event_ids = _events_insert(events)
+    unsent = outbox.outbox_messages_insert(messages=messages, now=wall_clock)
+    notices = notify_orders(orders=_noticed_orders(rows), kind="expired", unsent=unsent)
+    transaction.on_commit(partial(_after_batch, rows=rows, event_ids=event_ids, message_ids=unsent))
+    return events, event_ids, notices
 
 
-def _after_batch(*, rows: list[tuple], events: list[OrderEvent], message_ids: list) -> None:
+def _noticed_orders(rows: list[tuple]) -> list[Order]:
+    """The claimed orders as the expired notice reads them (expired, without a deadline), each
+    with its owner, built from the claimed rows instead of loaded again."""
+    owner = Order._meta.get_field("user")
+    order_of = _reader(
+        Order, ("id", "number", "carrier_id", "exception_code", "status", "deadline", *_OWNER_ORDER)
+    )
+    user_of = _reader(owner.related_model, ("id", *_OWNER_USER))
+    orders = []
+    for pk, _old, _deadline, _changed, number, carrier_id, exception_code, *rest in rows:
+        order = order_of(
+            (pk, number, carrier_id, exception_code, Status.EXPIRED, None, *rest[: len(_OWNER_ORDER)])
+        )
+        if order.user_id is not None:
+            owner.set_cached_value(order, user_of((order.user_id, *rest[len(_OWNER_ORDER) :])))
+        orders.append(order)
+    return orders
+
+
+def _reader(model, names: tuple[str, ...]):
+    """Instances of ``model`` from values of the fields ``names``, the others deferred, as the ORM
+    reads a row with ``only()``."""
+    fields = model._meta.concrete_fields
+    positions = [[field.attname for field in fields].index(name) for name in names]
+    deferred = [DEFERRED] * len(fields)
+
+    def read(values: tuple):
+        row = deferred.copy()
+        for position, value in zip(positions, values, strict=True):
+            row[position] = value
+        return model.from_db(connection.alias, names, row)
+
+    return read
+
+
+def _events_insert(events: list[tuple]) -> list[int]:
+    """The event rows in one ``INSERT``, from plain values on PostgreSQL; their ids in order."""
+    if connection.vendor != "postgresql":
+        rows = [OrderEvent(**dict(zip(_EVENT_FIELDS, values, strict=True))) for values in events]
+        return [event.pk for event in OrderEvent.objects.bulk_create(rows)]
+    written = dict(
+        rows_insert(model=OrderEvent, fields=_EVENT_FIELDS, rows=events, returning=("order", "id"))
+    )
+    return [written[values[0]] for values in events]
+
+
+def _after_batch(*, rows: list[tuple], event_ids: list[int], message_ids: list) -> None:
     # The carrier messages first (order.expired is held behind an unsent order.created anyway),
     # then the notices' deliveries: one task for the whole batch. It never raises; what cannot be
     # queued stays pending for the sweeper.
     messages_queue(message_ids, per_task=len(message_ids))
     # The same signal a single transition sends, for receivers that follow every status change.
-    for (pk, old, *_rest), event in zip(rows, events, strict=True):
-        if event.pk is not None:
-            transition_after_commit(
-                order_id=pk, event_id=event.pk, old=old, new=Status.EXPIRED, actor=Actor.SYSTEM
-            )
+    for (pk, old, *_rest), event_id in zip(rows, event_ids, strict=True):
+        transition_after_commit(
+            order_id=pk, event_id=event_id, old=old, new=Status.EXPIRED, actor=Actor.SYSTEM
+        )

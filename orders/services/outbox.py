@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from carriers.sending import CHANNEL
 from delivery import services as engine
+from delivery.bulk import rows_insert
 from delivery.models import Message
 from delivery.tasks import messages_queue
 from orders.models import Order, OutboxEventType, OutboxMessage
@@ -225,6 +226,33 @@ def outbox_messages_add(
         )
         for row, (_pk, order_id, carrier_id) in zip(rows, links, strict=True)
     ]
+
+
+def outbox_messages_insert(
+    *, messages: Sequence[tuple[int, int, str, Mapping[str, Any]]], now: datetime | None = None
+) -> list[UUID]:
+    """:func:`outbox_messages_add` for batch jobs: the same rows, written from plain values (on
+    PostgreSQL the engine's rows and the links in one ``INSERT`` each, without model instances).
+    Returns the message ids, in the order of ``messages``."""
+    _require_transaction()
+    if not messages:
+        return []
+    if connection.vendor != "postgresql":
+        return [message.pk for message in outbox_messages_add(messages=messages, now=now)]
+    drafts = [
+        _draft(order_id=order_id, carrier_id=carrier_id, event_type=event_type, payload=payload)
+        for order_id, carrier_id, event_type, payload in messages
+    ]
+    ids = [pk for pk, _status in engine.messages_insert(drafts=drafts, now=now)]
+    rows_insert(
+        model=OutboxMessage,
+        fields=("message", "order", "carrier"),
+        rows=[
+            (pk, order_id, carrier_id)
+            for pk, (order_id, carrier_id, _type, _payload) in zip(ids, messages, strict=True)
+        ],
+    )
+    return ids
 
 
 def _insert_links(links: list[tuple[UUID, int, int]]) -> None:

@@ -31,11 +31,13 @@ def _due_orders(count: int, **kwargs) -> list[Order]:
 
 
 def _statements_per_batch() -> int:
-    # The batch's transaction (a savepoint inside the test's), the claim (PostgreSQL: one
-    # UPDATE … RETURNING; elsewhere a select and the guarded update), the events, the outbox
-    # messages and their links, the owners' orders, the notices that exist, and the notices and
-    # their deliveries inside a savepoint of their own.
-    return 12 if connection.vendor == "postgresql" else 13
+    # The batch's transaction (a savepoint inside the test's: two statements), the claim (which
+    # also reads what the notices need of the orders and their owners), the events, the outbox
+    # messages and their links, the notices and their deliveries. PostgreSQL: one UPDATE …
+    # RETURNING claims, and the notices are one INSERT that skips those that exist. Elsewhere a
+    # select and the guarded update claim, and the notices that exist are looked up first, then
+    # the notices written in a savepoint of their own.
+    return 8 if connection.vendor == "postgresql" else 12
 
 
 # The last batch finds nothing (its transaction and its claim); then the run is recorded (one upsert).
@@ -117,6 +119,46 @@ def test_every_batch_is_logged_with_its_counts_and_rate(caplog):
     assert lines[3].startswith(
         "expiry run: 5 orders due by 2026-11-23T00:00:00+08:00 expired in 3 batches, 5 notices"
     )
+
+
+@pytest.mark.django_db
+def test_a_batch_tells_each_owner_in_their_language_on_their_channels(settings):
+    settings.NOTIFICATIONS_CHANNELS = ["email", "sms"]
+    owners = [
+        OrderUserFactory(language="zh-hant", email="hk@example.com", phone="+85291234567"),
+        OrderUserFactory(language="en", email="en@example.com", notification_channels={"email": False}),
+        OrderUserFactory(language="", email=None, phone="+12025550123"),  # no language, no SMS mobile
+    ]
+    orders = [_due_orders(1, user=owner)[0] for owner in owners]
+    deleted = _due_orders(1, user=owners[0], hidden_by_user_at=MIDNIGHT)[0]
+
+    assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=10) == 4
+
+    notices = {n.order_id: n for n in Notification.objects.filter(kind="expired")}
+    assert {pk: (n.user_id, n.title) for pk, n in notices.items()} == {
+        orders[0].pk: (owners[0].pk, f"訂單 {orders[0].number} 已失效"),
+        orders[1].pk: (owners[1].pk, f"Order {orders[1].number} expired"),
+        orders[2].pk: (owners[2].pk, f"订单 {orders[2].number} 已失效"),
+    }
+    assert notices[orders[1].pk].body.startswith("No courier accepted the order in time")
+    assert all(n.requires_action and n.dedupe_key == f"order:{pk}:expired" for pk, n in notices.items())
+    channels = {
+        (notices[pk].order_id, channel, status)
+        for pk in notices
+        for channel, status in Message.objects.filter(subject=f"notification:{notices[pk].pk}").values_list(
+            "channel", "status"
+        )
+    }
+    assert channels == {
+        (orders[0].pk, "in_app", "sent"),
+        (orders[0].pk, "email", "pending"),
+        (orders[0].pk, "sms", "pending"),  # the expiry notice goes by SMS whatever the owner chose
+        (orders[1].pk, "in_app", "sent"),
+        (orders[1].pk, "sms", "pending"),
+        (orders[2].pk, "in_app", "sent"),
+    }
+    assert Order.objects.get(pk=deleted.pk).status == S.EXPIRED
+    assert OutboxMessage.objects.filter(order=deleted).count() == 1
 
 
 # --- PostgreSQL: a run killed halfway, two runs at once --------------------------------------------
