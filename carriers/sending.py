@@ -64,5 +64,8 @@ def carrier_message_send(message: Message) -> Result:
 
 def register() -> None:
     sender_register(
-        channel=CHANNEL, send=carrier_message_send, max_attempts=lambda: settings.OUTBOX_MAX_ATTEMPTS
+        channel=CHANNEL,
+        send=carrier_message_send,
+        max_attempts=lambda: settings.OUTBOX_MAX_ATTEMPTS,
+        queue=lambda: settings.QUEUE_CARRIER_MESSAGES,
     )

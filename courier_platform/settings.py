@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
+from kombu.transport import TRANSPORT_ALIASES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -271,6 +272,9 @@ CELERY_BROKER_URL = env.str(
 )
 _BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport, each message written whole before a worker sees it, for the
+    # filesystem:// URLs of this process (a URL of another scheme still picks its own transport).
+    TRANSPORT_ALIASES["filesystem"] = "courier_platform.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
@@ -287,26 +291,42 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queues (README, "Production topology"): deliveries (carrier messages, notices, password reset
-# codes) apart from the periodic jobs (expiry, the sweeper, beat's heartbeat), so a burst of messages
-# never delays the midnight expiry or the heartbeat /readyz reads, and each scales on its own
-# (`celery worker -Q deliveries`). A worker started without -Q consumes every queue listed here;
-# a task not routed below goes to "default".
+# Queues (README, "Production topology"), named here once: `celery worker -Q` takes these names,
+# the routes below and the delivery engine read them from the settings (so a deployment, or a test
+# run sharing a broker, may rename them all). Carrier messages, notifications (every notice
+# channel, codes, broadcasts), the expiry and the other periodic jobs each scale on their own: a
+# broadcast to every user never delays a carrier's booking, and neither delays the midnight
+# expiry or the heartbeat /readyz reads. The delivery engine puts each message on its channel's
+# queue (each channel's sender registers it: delivery.registry); a task routed nowhere goes to
+# "default". A worker started without -Q consumes every queue listed in CELERY_TASK_QUEUES.
 CELERY_TASK_DEFAULT_QUEUE = "default"
+QUEUE_CARRIER_MESSAGES = "carrier-messages"
+QUEUE_NOTIFICATIONS = "notifications"
+QUEUE_EXPIRY = "expiry"
+QUEUE_PERIODIC = "periodic"
 CELERY_TASK_ROUTES = {
-    "delivery.tasks.deliver": {"queue": "deliveries"},
-    "delivery.tasks.deliver_many": {"queue": "deliveries"},
-    "accounts.tasks.send_password_reset_code": {"queue": "deliveries"},
-    "orders.tasks.expire_orders": {"queue": "periodic"},
-    "delivery.tasks.sweep": {"queue": "periodic"},
-    "notifications.tasks.broadcast_send": {"queue": "deliveries"},
-    "notifications.tasks.broadcasts_resume": {"queue": "periodic"},
-    "operations.tasks.beat_heartbeat": {"queue": "periodic"},
-    "simulator.tasks.simulator_kick": {"queue": "periodic"},
+    "accounts.tasks.send_password_reset_code": {"queue": QUEUE_NOTIFICATIONS},
+    "accounts.tasks.send_contact_code": {"queue": QUEUE_NOTIFICATIONS},
+    "notifications.tasks.broadcast_send": {"queue": QUEUE_NOTIFICATIONS},
+    "orders.tasks.expire_orders": {"queue": QUEUE_EXPIRY},
+    "delivery.tasks.sweep": {"queue": QUEUE_PERIODIC},
+    "notifications.tasks.broadcasts_resume": {"queue": QUEUE_PERIODIC},
+    "operations.tasks.beat_heartbeat": {"queue": QUEUE_PERIODIC},
+    "simulator.tasks.simulator_kick": {"queue": QUEUE_PERIODIC},
 }
 CELERY_TASK_QUEUES = [
-    Queue(name, Exchange(name), routing_key=name) for name in ("default", "deliveries", "periodic")
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (
+        CELERY_TASK_DEFAULT_QUEUE,
+        QUEUE_CARRIER_MESSAGES,
+        QUEUE_NOTIFICATIONS,
+        QUEUE_EXPIRY,
+        QUEUE_PERIODIC,
+    )
 ]
+# A name that is not one of these is refused at publishing (logged; the message stays pending)
+# instead of filling a queue no worker consumes.
+CELERY_TASK_CREATE_MISSING_QUEUES = False
 # The whole beat schedule, in one place. Every entry also has a management command.
 CELERY_BEAT_SCHEDULE: dict = {
     # Beat's heartbeat, run by a worker: /readyz is not ready when it is older than 180 s.

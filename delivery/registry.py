@@ -1,4 +1,6 @@
-"""Senders, registered by channel from their own apps' ``AppConfig.ready``.
+"""Senders, registered by channel from their own apps' ``AppConfig.ready``, each with the Celery
+queue its channel's messages are sent from (README "Production topology": carrier messages and
+notifications on queues of their own, each with its own workers).
 
 A sender turns one :class:`~delivery.models.Message` into whatever its channel speaks (a signed
 carrier push, an e-mail, an SMS) and reports how it went: :class:`Delivered`, :class:`RetryLater`
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 if TYPE_CHECKING:
     from delivery.models import Message
@@ -46,6 +50,9 @@ class Sender:
     send: Send
     # Attempts before a message is a dead letter; read at each attempt, so settings apply at once.
     max_attempts: Callable[[], int]
+    # The name of the queue its messages are sent from, read at each queueing: a setting (one of
+    # CELERY_TASK_QUEUES), so that renaming the queues renames them here too.
+    queue: Callable[[], str]
 
 
 class UnknownChannel(LookupError):
@@ -55,10 +62,12 @@ class UnknownChannel(LookupError):
 _SENDERS: dict[str, Sender] = {}
 
 
-def sender_register(*, channel: str, send: Send, max_attempts: Callable[[], int] | int) -> Sender:
-    """Register (or replace) the sender of ``channel``."""
+def sender_register(
+    *, channel: str, send: Send, max_attempts: Callable[[], int] | int, queue: Callable[[], str]
+) -> Sender:
+    """Register (or replace) the sender of ``channel``; ``queue`` names the queue it is sent from."""
     limit = max_attempts if callable(max_attempts) else (lambda: max_attempts)
-    sender = Sender(channel=channel, send=send, max_attempts=limit)
+    sender = Sender(channel=channel, send=send, max_attempts=limit, queue=queue)
     _SENDERS[channel] = sender
     return sender
 
@@ -87,3 +96,10 @@ def sender_for(channel: str) -> Sender:
         return _SENDERS[channel]
     except KeyError:
         raise UnknownChannel(f"no sender registered for channel {channel!r}") from None
+
+
+def queue_for(channel: str) -> str:
+    """The queue a message of ``channel`` is sent from; one nobody registered goes to the default
+    queue (its attempt records that no sender exists)."""
+    sender = _SENDERS.get(channel)
+    return sender.queue() if sender else settings.CELERY_TASK_DEFAULT_QUEUE

@@ -1,6 +1,8 @@
 """The delivery engine's side of Celery: its tasks (thin, by id, safe to run twice) and the
-functions that hand messages to them. Whatever cannot be queued (the broker is down) stays pending
-in the database, and the sweeper sends it when it is due: queueing never raises into a caller.
+functions that hand messages to them, each on its channel's queue (``delivery.registry.queue_for``:
+carrier messages and notifications have workers of their own). Whatever cannot be queued (the
+broker is down) stays pending in the database, and the sweeper sends it when it is due: queueing
+never raises into a caller.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.db.models import QuerySet
 
 from delivery import services
 from delivery.models import Message
+from delivery.registry import queue_for
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +35,13 @@ def deliver(message_id: str) -> str:
         # What waited behind this message (a cancel behind its order.created) can go now.
         messages_queue(services.messages_held_behind(message_id=message_id))
     elif outcome == services.Outcome.RETRY:
-        attempts = Message.objects.filter(pk=message_id).values_list("attempts", flat=True).first() or 1
+        row = Message.objects.filter(pk=message_id).values_list("attempts", "channel").first()
+        if row is None:  # deleted meanwhile (an account deleted with its notices)
+            return outcome.value
+        attempts, channel = row
         countdown = services.backoff_delay(attempts).total_seconds()
         try:
-            deliver.apply_async(args=[message_id], countdown=countdown)
+            deliver.apply_async(args=[message_id], countdown=countdown, queue=queue_for(channel))
         except Exception:  # noqa: BLE001  (broker down: the sweeper sends it when it is due)
             logger.warning("could not re-queue message %s", message_id, exc_info=True)
     return outcome.value
@@ -66,20 +72,38 @@ def _batches(items: Iterable[str], size: int) -> Iterable[list[str]]:
         yield batch
 
 
+def _by_queue(message_ids: Iterable[UUID | str]) -> dict[str, list[str]]:
+    """The messages' ids by the queue of their channel, each in the order given (one query; a
+    message that no longer exists has nothing to send and is left out)."""
+    ids = [str(i) for i in message_ids]
+    if not ids:
+        return {}
+    channels = {
+        str(pk): channel for pk, channel in Message.objects.filter(pk__in=ids).values_list("pk", "channel")
+    }
+    queues: dict[str, list[str]] = {}
+    for message_id in ids:
+        if message_id in channels:
+            queues.setdefault(queue_for(channels[message_id]), []).append(message_id)
+    return queues
+
+
 def messages_queue(message_ids: Iterable[UUID | str], *, per_task: int = 1) -> int:
-    """Hand messages to Celery, one task per message or one per ``per_task`` of them; returns how
-    many messages were queued."""
+    """Hand messages to Celery on their channels' queues, one task per message or one per
+    ``per_task`` of them on the same queue (a mixed batch is one task per queue); returns how many
+    messages were queued."""
     queued = 0
-    for batch in _batches((str(i) for i in message_ids), max(per_task, 1)):
-        task, args = (deliver, [batch[0]]) if per_task <= 1 else (deliver_many, [batch])
-        try:
-            task.apply_async(args=args, retry=True, retry_policy=RETRY_POLICY)
-        except Exception:  # noqa: BLE001  (any broker failure: the rows stay pending for the sweeper)
-            logger.warning(
-                "could not queue message %s; the sweeper will send it", ", ".join(batch), exc_info=True
-            )
-        else:
-            queued += len(batch)
+    for queue, ids in _by_queue(message_ids).items():
+        for batch in _batches(ids, max(per_task, 1)):
+            task, args = (deliver, [batch[0]]) if per_task <= 1 else (deliver_many, [batch])
+            try:
+                task.apply_async(args=args, queue=queue, retry=True, retry_policy=RETRY_POLICY)
+            except Exception:  # noqa: BLE001  (any broker failure: the rows stay pending for the sweeper)
+                logger.warning(
+                    "could not queue message %s; the sweeper will send it", ", ".join(batch), exc_info=True
+                )
+            else:
+                queued += len(batch)
     return queued
 
 

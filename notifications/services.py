@@ -552,5 +552,10 @@ def delivery_send(message: Message) -> Result:
 def senders_register() -> None:
     """Register every notification channel with the delivery engine (``AppConfig.ready``)."""
     for channel in ChannelCode.values:
-        sender_register(channel=channel, send=delivery_send, max_attempts=max_attempts)
+        sender_register(
+            channel=channel,
+            send=delivery_send,
+            max_attempts=max_attempts,
+            queue=lambda: settings.QUEUE_NOTIFICATIONS,
+        )
         event_types_declare(channel=channel, event_types=Kind.values)

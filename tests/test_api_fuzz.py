@@ -11,14 +11,16 @@ A stateful run then books an order and acts on it (reads, cancels, deletes, revi
 reports events about it), following the links schemathesis finds between operations.
 
 Bounded: a fixed seed (``derandomize``), a fixed number of examples per operation and of scenarios
-(about 3,000 requests and 15 scenarios, a minute or two).
+(about 3,000 requests and 15 scenarios, a minute or two). At the end it prints what it ran: the
+cases by generation mode, the answers by status class, the failed checks, and the stateful
+scenarios and their calls (the figures the README quotes).
 """
 
 from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import hypothesis
@@ -61,6 +63,48 @@ SETTINGS = hypothesis.settings(
 
 
 SIGN_ME = "sign-me"
+
+
+@dataclass
+class Tally:
+    """What the run did; printed when the module ends."""
+
+    operations: set[str] = field(default_factory=set)
+    cases: Counter = field(default_factory=Counter)  # by generation mode
+    answers: Counter = field(default_factory=Counter)  # by status class: "2xx", "4xx", "5xx"
+    failures: int = 0  # cases whose answer failed a check (Hypothesis' shrinking steps included)
+    scenarios: int = 0
+    calls: int = 0  # the stateful scenarios' calls
+    stateful_failures: int = 0
+
+    def count(self, response) -> None:
+        self.answers[f"{response.status_code // 100}xx"] += 1
+
+    def summary(self) -> str:
+        def figures(counter: Counter) -> str:
+            return ", ".join(f"{key} {value:,}" for key, value in sorted(counter.items()))
+
+        return (
+            f"schemathesis: {sum(self.cases.values()):,} cases ({figures(self.cases)}) over "
+            f"{len(self.operations)} operations, answers {figures(self.answers)}, "
+            f"{self.failures} failures; stateful: {self.scenarios} scenarios, {self.calls} calls, "
+            f"{self.stateful_failures} failures"
+        )
+
+
+TALLY = Tally()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _summary(request):
+    yield
+    if TALLY.cases or TALLY.scenarios:
+        plugins = request.config.pluginmanager
+        reporter = plugins.get_plugin("terminalreporter")
+        # Output is captured while fixtures tear down; this line is for the terminal.
+        with plugins.get_plugin("capturemanager").global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(TALLY.summary())
 
 
 class SignedCarrier:
@@ -162,7 +206,14 @@ def _credentials(case, world: World) -> dict[str, str]:
 @SETTINGS
 def test_every_operation_answers_as_its_schema_says(case, world):
     headers = _credentials(case, world)
-    case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)
+    TALLY.operations.add(case.operation.label)
+    TALLY.cases[case.meta.generation.mode.value if case.meta else "explicit"] += 1
+    try:
+        response = case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)
+    except Exception:
+        TALLY.failures += 1
+        raise
+    TALLY.count(response)
 
 
 def test_the_unknown_carrier_404_is_documented_with_its_error(db, client):
@@ -212,18 +263,28 @@ def test_a_stateful_run_books_and_acts_on_the_booked_order(world, api_schema):
         def after_call(self, response, case):
             super().after_call(response, case)
             seen[(case.operation.label, response.status_code)] += 1
+            TALLY.calls += 1
             if case.operation.label == BOOKING and response.status_code == 201:
                 booked.append(response.json()["number"])
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(
-                response,
-                # The booking step's body is replaced by a real one: a generated negative booking
-                # would be judged by what it no longer is. Negative input is the run above's.
-                excluded_checks=[*EXCLUDED_CHECKS, negative_data_rejection],
-                headers=kwargs.get("headers"),
-                transport_kwargs=kwargs,
-            )
+            try:
+                case.validate_response(
+                    response,
+                    # The booking step's body is replaced by a real one: a generated negative
+                    # booking would be judged by what it no longer is. Negative input is the run
+                    # above's.
+                    excluded_checks=[*EXCLUDED_CHECKS, negative_data_rejection],
+                    headers=kwargs.get("headers"),
+                    transport_kwargs=kwargs,
+                )
+            except Exception:
+                TALLY.stateful_failures += 1
+                raise
+
+        def teardown(self):
+            TALLY.scenarios += 1
+            super().teardown()
 
     with time_machine.travel(NOW, tick=True):
         run_state_machine_as_test(

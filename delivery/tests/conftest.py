@@ -31,7 +31,7 @@ def pigeon(monkeypatch):
     monkeypatch.setitem(
         registry._SENDERS,
         CHANNEL,
-        registry.Sender(channel=CHANNEL, send=sender.send, max_attempts=lambda: 5),
+        registry.Sender(channel=CHANNEL, send=sender.send, max_attempts=lambda: 5, queue=lambda: "default"),
     )
     return sender
 

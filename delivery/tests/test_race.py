@@ -52,7 +52,9 @@ def pigeon(monkeypatch):
     monkeypatch.setitem(
         registry._SENDERS,
         CHANNEL,
-        registry.Sender(channel=CHANNEL, send=lambda m: holder.send(m), max_attempts=lambda: 5),
+        registry.Sender(
+            channel=CHANNEL, send=lambda m: holder.send(m), max_attempts=lambda: 5, queue=lambda: "default"
+        ),
     )
     return holder
 

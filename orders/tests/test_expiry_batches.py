@@ -1,4 +1,4 @@
-"""The midnight expiry at scale (DESIGN §3.2): constant statements per batch, one task per batch,
+"""The midnight expiry at scale (DESIGN §3.2): constant statements per batch, one task per batch and queue,
 a run killed halfway and two runs at once (PostgreSQL), each batch logged, every run recorded."""
 
 import logging
@@ -62,17 +62,21 @@ def test_each_batch_adds_the_same_statements(django_assert_num_queries):
 
 
 @pytest.mark.django_db
-def test_one_task_per_batch_carries_the_messages_and_the_deliveries(
+def test_one_task_per_batch_and_queue_carries_the_messages_and_the_deliveries(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     owner = OrderUserFactory(email="owner@example.com")  # in-app (written sent) and e-mail (to send)
     _due_orders(5, user=owner)
-    queued: list[list[str]] = []
+    queued: list[tuple[str, list[str]]] = []
     monkeypatch.setattr(
-        delivery_tasks.deliver_many, "apply_async", lambda args, **kwargs: queued.append(list(args[0]))
+        delivery_tasks.deliver_many,
+        "apply_async",
+        lambda args, queue, **kwargs: queued.append((queue, list(args[0]))),
     )
     monkeypatch.setattr(
-        delivery_tasks.deliver, "apply_async", lambda args, **kwargs: queued.append(list(args))
+        delivery_tasks.deliver,
+        "apply_async",
+        lambda args, queue, **kwargs: queued.append((queue, list(args))),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -88,9 +92,16 @@ def test_one_task_per_batch_carries_the_messages_and_the_deliveries(
     per_order = len(to_send) // 5  # the channels besides in-app the owner gets notices on
     assert len(carrier_messages) == 5
     assert per_order >= 1
-    # Two batches, 3 orders then 2: each one task with its carrier messages and deliveries.
-    assert [len(batch) for batch in queued] == [3 * (1 + per_order), 2 * (1 + per_order)]
-    assert {m for batch in queued for m in batch} == carrier_messages | to_send
+    # Two batches, 3 orders then 2: each one task for its carrier messages (on their queue) and
+    # one for its notices' deliveries (on theirs).
+    assert [(queue, len(batch)) for queue, batch in queued] == [
+        ("carrier-messages", 3),
+        ("notifications", 3 * per_order),
+        ("carrier-messages", 2),
+        ("notifications", 2 * per_order),
+    ]
+    assert {m for queue, batch in queued if queue == "carrier-messages" for m in batch} == carrier_messages
+    assert {m for queue, batch in queued if queue == "notifications" for m in batch} == to_send
 
 
 @pytest.mark.django_db

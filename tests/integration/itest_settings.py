@@ -1,8 +1,9 @@
 """Settings for the processes an integration test starts: the project's settings, isolated.
 
 The test's worker must not take tasks from (or give tasks to) a developer's ``make run`` or a
-parallel test run on the same broker: it gets its own queue name, and with the filesystem broker
-its own folders; beat keeps its state in the test's directory and sweeps due messages often.
+parallel test run on the same broker: every queue gets a name of its own (``ITEST_QUEUE`` before
+the project's name), and with the filesystem broker its own folders; beat keeps its state in the
+test's directory and sweeps due messages often.
 """
 
 import os
@@ -14,22 +15,33 @@ from courier_platform.settings import *  # noqa: F403
 from courier_platform.settings import (
     CELERY_BEAT_SCHEDULE,
     CELERY_BROKER_URL,
+    CELERY_TASK_DEFAULT_QUEUE,
     CELERY_TASK_QUEUES,
     CELERY_TASK_ROUTES,
+    QUEUE_CARRIER_MESSAGES,
+    QUEUE_EXPIRY,
+    QUEUE_NOTIFICATIONS,
+    QUEUE_PERIODIC,
 )
 
 _DIR = Path(os.environ["ITEST_DIR"])
 _PREFIX = os.environ["ITEST_QUEUE"]
 
-# Every queue of the project's, under the test's own names (the routes and the worker follow).
-CELERY_TASK_DEFAULT_QUEUE = f"{_PREFIX}-default"
-CELERY_TASK_ROUTES = {
-    task: {"queue": f"{_PREFIX}-{route['queue']}"} for task, route in CELERY_TASK_ROUTES.items()
-}
+
+def _renamed(name: str) -> str:
+    return f"{_PREFIX}-{name}"
+
+
+# Every queue of the project's under the test's own name: the declared queues (what a worker
+# without -Q consumes), the routes, and the names the delivery engine's channels are sent to.
+CELERY_TASK_DEFAULT_QUEUE = _renamed(CELERY_TASK_DEFAULT_QUEUE)
+QUEUE_CARRIER_MESSAGES = _renamed(QUEUE_CARRIER_MESSAGES)
+QUEUE_NOTIFICATIONS = _renamed(QUEUE_NOTIFICATIONS)
+QUEUE_EXPIRY = _renamed(QUEUE_EXPIRY)
+QUEUE_PERIODIC = _renamed(QUEUE_PERIODIC)
+CELERY_TASK_ROUTES = {task: {"queue": _renamed(route["queue"])} for task, route in CELERY_TASK_ROUTES.items()}
 CELERY_TASK_QUEUES = [
-    Queue(
-        f"{_PREFIX}-{queue.name}", Exchange(f"{_PREFIX}-{queue.name}"), routing_key=f"{_PREFIX}-{queue.name}"
-    )
+    Queue(_renamed(queue.name), Exchange(_renamed(queue.name)), routing_key=_renamed(queue.name))
     for queue in CELERY_TASK_QUEUES
 ]
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -245,7 +245,7 @@ def running_platform(tmp_path: Path):
     database.create()
     platform = Platform(tmp_path, database)
     try:
-        platform.manage("migrate", "--noinput")
+        platform.manage("migrate", "--noinput", timeout=600)  # minutes on a busy 2-core machine
         platform.manage("seed_demo")
         platform.start_all()
         yield platform, database
