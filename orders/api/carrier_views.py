@@ -122,6 +122,13 @@ class CarrierEventView(APIView):
                 description="Illegal move (error: illegal_transition), or a missing or wrong pickup "
                 "code (error: pickup_code_mismatch). Nothing changed.",
             ),
+            503: OpenApiResponse(
+                CarrierErrorSerializer,
+                description="The integration this carrier is configured with is not installed here "
+                "(error: integration_unavailable); nothing is read or changed, and the carrier may "
+                "retry. Carriers on another protocol (kuaidi100, sf: form-encoded bodies) are "
+                "answered in their own acknowledgement format (docs/carriers.md).",
+            ),
         },
         examples=[
             OpenApiExample(

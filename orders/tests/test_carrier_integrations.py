@@ -280,3 +280,11 @@ def test_a_carrier_whose_integration_is_not_installed_is_answered_503_and_nothin
 
     assert (response.status_code, response.json()["error"]) == (503, "integration_unavailable")
     assert not CarrierEvent.objects.exists()
+
+
+def test_the_schema_documents_the_503_of_an_integration_not_installed(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    answer = schema["paths"]["/api/v1/carriers/{code}/events/"]["post"]["responses"]["503"]
+    assert "integration_unavailable" in answer["description"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CarrierError"}
