@@ -11,6 +11,9 @@ Two things stand between Ctrl-C and a clean exit, and both are handled here:
 - honcho exits 130 after Ctrl-C (143 after SIGTERM) even when every process stopped as asked. A stop
   the user asked for is a success here; a process that dies on its own still stops the others and
   fails the run with its exit code.
+- honcho 2.0.0 fails (``KeyError: 'pid'``) when Ctrl-C arrives while its processes are still starting,
+  before each has reported its pid, and then never stops them. :class:`StartingSafeManager` holds a
+  stop asked for too early until every process has started, then stops them all.
 
     python -m courier_platform.devrun Procfile.dev
 """
@@ -23,7 +26,9 @@ import signal
 import sys
 from collections.abc import Iterator
 
+import honcho.command
 from honcho.command import main as honcho_main
+from honcho.manager import Manager
 
 STOPPED_BY_USER = {130, 143}  # honcho's codes for SIGINT and SIGTERM
 
@@ -50,7 +55,32 @@ def terminal_foreground() -> Iterator[None]:
         os.close(terminal)
 
 
+class StartingSafeManager(Manager):
+    """honcho's manager, except that a stop asked for while processes are still starting waits
+    until each has reported its pid (honcho reads the pids to signal them)."""
+
+    _stop_held: bool | None = None  # None: no stop held; else whether it was a kill
+
+    def _killall(self, force: bool = False) -> None:
+        if not self._all_started():
+            self._stop_held = force or bool(self._stop_held)
+            self._terminating = False  # so that the held stop can run
+            return
+        super()._killall(force=force)
+
+    def _all_started(self) -> bool:
+        started = super()._all_started()
+        if started and self._stop_held is not None:
+            force, self._stop_held = self._stop_held, None
+            if force:
+                self.kill()
+            else:
+                self.terminate()
+        return started
+
+
 def run(procfile: str) -> int:
+    honcho.command.Manager = StartingSafeManager
     with terminal_foreground():
         try:
             honcho_main(["-f", procfile, "start"])

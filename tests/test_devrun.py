@@ -86,6 +86,28 @@ def test_ctrl_c_stops_every_process_and_make_exits_0(tmp_path):
             os.kill(int(pid), 0)
 
 
+def test_ctrl_c_while_the_processes_are_still_starting_stops_them_all_and_exits_0(tmp_path):
+    # Ctrl-C as soon as the first of six processes has started: the others have not reported their
+    # pids yet (honcho 2.0.0 alone fails here with KeyError 'pid' and leaves them running).
+    marker = tmp_path / "pids"
+    (tmp_path / "Procfile").write_text(
+        "".join(f"p{i}: echo $$ >> {marker}; exec sleep 60\n" for i in range(6))
+    )
+    for _attempt in range(3):
+        marker.write_text("")
+        status, output = _in_a_terminal(
+            [sys.executable, "-m", "courier_platform.devrun", str(tmp_path / "Procfile")],
+            ctrl_c_when=[b"started (pid="],
+        )
+
+        assert status == 0, output
+        assert "Traceback" not in output
+        time.sleep(0.5)
+        for pid in marker.read_text().split():
+            with pytest.raises(ProcessLookupError):
+                os.kill(int(pid), 0)
+
+
 def test_a_process_that_dies_on_its_own_stops_the_others_and_fails_the_run(tmp_path):
     procfile = tmp_path / "Procfile"
     procfile.write_text("web: sleep 60\nworker: sleep 0.5; exit 3\n")
