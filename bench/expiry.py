@@ -39,7 +39,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/courier_e17_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
-QUEUES = ("default", "deliveries", "periodic")
 NUMBER = "\x1fNUMBER\x1f"  # stands for the order number in the floor's text templates
 
 
@@ -83,6 +82,9 @@ def main() -> int:
     parser.add_argument("--due", type=int, default=40_000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", choices=["project", "floor"], help="run one side only")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the project's job under cProfile, stats to FILE"
+    )
     args = parser.parse_args()
     if not 0 < args.due <= args.orders:
         parser.error("need 0 < due <= orders")
@@ -122,6 +124,8 @@ def main() -> int:
                 "SECRET_KEY": "bench-expiry-" + uuid.uuid4().hex * 2,
                 "DEBUG": "0",
             }
+            if args.profile and side == "project":
+                extra["BENCH_PROFILE"] = str(Path(args.profile).resolve())
             answer, peak_mb = _child(side, _url_for(url, work), extra)
             answer["peak_mb"] = round(peak_mb, 1)
             answer["rate"] = round(answer["rows"]["orders"] / answer["seconds"])
@@ -351,9 +355,11 @@ def _digest() -> tuple[dict, str]:
 
 def _tasks_enqueued(redis_url: str, *, flush: bool) -> int:
     import redis
+    from django.conf import settings
 
     client = redis.Redis.from_url(redis_url)
-    count = sum(client.llen(queue) for queue in QUEUES)
+    # Every queue the settings declare (carrier messages, notifications, expiry, periodic, default).
+    count = sum(client.llen(queue.name) for queue in settings.CELERY_TASK_QUEUES)
     if flush:
         client.flushdb()
     return count
@@ -362,17 +368,26 @@ def _tasks_enqueued(redis_url: str, *, flush: bool) -> int:
 def project() -> None:
     redis_url = os.environ["BENCH_REDIS_URL"]
     os.environ["CELERY_BROKER_URL"] = redis_url
-    _tasks_enqueued(redis_url, flush=True)
     _setup()
+    _tasks_enqueued(redis_url, flush=True)
     import logging
 
     from orders.services.expiry import orders_expire_due
 
     logging.disable(logging.INFO)
     now = _as_of() + timedelta(minutes=1)
+    profile_to = os.environ.get("BENCH_PROFILE")
+    if profile_to:  # --profile: the run under cProfile (its time is then not comparable)
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     expired = orders_expire_due(now=now)
     seconds = time.perf_counter() - started
+    if profile_to:
+        profiler.disable()
+        profiler.dump_stats(profile_to)
     tasks = _tasks_enqueued(redis_url, flush=False)
     started = time.perf_counter()
     again = orders_expire_due(now=now)

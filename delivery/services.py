@@ -141,17 +141,20 @@ def messages_add(*, drafts: Sequence[Draft], now: datetime | None = None) -> lis
     )
 
 
-def messages_insert(*, drafts: Sequence[Draft], now: datetime | None = None) -> list[tuple[UUID, str]]:
+def messages_insert(*, drafts: Sequence[Draft], now: datetime | None = None) -> list[tuple[UUID, str, str]]:
     """:func:`messages_add` for batch jobs: the same rows, written from plain values instead of model
     instances (on PostgreSQL one ``INSERT … SELECT FROM unnest``; elsewhere :func:`messages_add`).
-    Returns each message's id and status, in the order of ``drafts``."""
+    Returns each message's id, status and channel, in the order of ``drafts`` (what
+    ``delivery.tasks.messages_queue`` needs to queue them without reading them back)."""
     if connection.vendor != "postgresql":
-        return [(message.pk, message.status) for message in messages_add(drafts=drafts, now=now)]
+        return [
+            (message.pk, message.status, message.channel) for message in messages_add(drafts=drafts, now=now)
+        ]
     now = now or timezone.now()
     due = now + sweep_grace()
     rows = [_values(draft, now, due) for draft in drafts]
     rows_insert(model=Message, fields=_COLUMNS, rows=rows)
-    return [(row[0], row[7]) for row in rows]
+    return [(row[0], row[7], row[1]) for row in rows]
 
 
 def message_add(*, draft: Draft, now: datetime | None = None) -> Message:

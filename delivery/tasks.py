@@ -8,7 +8,7 @@ never raises into a caller.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from itertools import islice
@@ -72,15 +72,20 @@ def _batches(items: Iterable[str], size: int) -> Iterable[list[str]]:
         yield batch
 
 
-def _by_queue(message_ids: Iterable[UUID | str]) -> dict[str, list[str]]:
-    """The messages' ids by the queue of their channel, each in the order given (one query; a
-    message that no longer exists has nothing to send and is left out)."""
+def _by_queue(
+    message_ids: Iterable[UUID | str], channels: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """The messages' ids by the queue of their channel, each in the order given. The channels are
+    read in one query (a message that no longer exists has nothing to send and is left out) unless
+    the caller gives them (``channels``: id → channel, for messages it has just written)."""
     ids = [str(i) for i in message_ids]
     if not ids:
         return {}
-    channels = {
-        str(pk): channel for pk, channel in Message.objects.filter(pk__in=ids).values_list("pk", "channel")
-    }
+    if channels is None:
+        channels = {
+            str(pk): channel
+            for pk, channel in Message.objects.filter(pk__in=ids).values_list("pk", "channel")
+        }
     queues: dict[str, list[str]] = {}
     for message_id in ids:
         if message_id in channels:
@@ -88,12 +93,15 @@ def _by_queue(message_ids: Iterable[UUID | str]) -> dict[str, list[str]]:
     return queues
 
 
-def messages_queue(message_ids: Iterable[UUID | str], *, per_task: int = 1) -> int:
+def messages_queue(
+    message_ids: Iterable[UUID | str], *, per_task: int = 1, channels: Mapping[str, str] | None = None
+) -> int:
     """Hand messages to Celery on their channels' queues, one task per message or one per
     ``per_task`` of them on the same queue (a mixed batch is one task per queue); returns how many
-    messages were queued."""
+    messages were queued. A caller that has just written the messages passes their ``channels``
+    (id as text → channel) and saves reading them back."""
     queued = 0
-    for queue, ids in _by_queue(message_ids).items():
+    for queue, ids in _by_queue(message_ids, channels).items():
         for batch in _batches(ids, max(per_task, 1)):
             task, args = (deliver, [batch[0]]) if per_task <= 1 else (deliver_many, [batch])
             try:

@@ -47,7 +47,7 @@ from notifications.models import (
     notification_id_of,
     notification_subject,
 )
-from notifications.texts import ACTION_KINDS, ORDER_KINDS, SMS_ALWAYS_KINDS, render
+from notifications.texts import ACTION_KINDS, ORDER_KINDS, SMS_ALWAYS_KINDS, render, render_in_batch
 
 logger = logging.getLogger(__name__)
 
@@ -289,8 +289,8 @@ def notify_orders(
     ``dedupe_key_for(kind=kind, order=order, source=source)``, so a repeated run creates nothing.
     Pass orders with ``select_related("user")``. Returns how many notices were created.
 
-    With ``unsent`` (a list), the ids of the deliveries still to send are appended to it and the
-    caller queues them after commit (a batch job hands the engine one task per batch); without it
+    With ``unsent`` (a list), the deliveries still to send are appended to it as (id, channel) and
+    the caller queues them after commit (a batch job hands the engine one task per batch); without it
     each is queued after commit here.
     """
     kind = _check_kind(kind)
@@ -304,10 +304,12 @@ def notify_orders(
             by_language.setdefault(user_language(order.user), []).append(position)
         texts: list[tuple[str, str]] = [("", "")] * len(batch)
         for language, positions in by_language.items():
+            cache: dict = {}
             with translation.override(language):
                 for position in positions:
-                    title, body = render(kind=kind, order=batch[position], context=context)
-                    texts[position] = (str(title), str(body))
+                    texts[position] = render_in_batch(
+                        kind=kind, order=batch[position], context=context, cache=cache
+                    )
         drafts = [
             _Draft(
                 user=order.user,
@@ -433,10 +435,10 @@ def _create(drafts: Sequence[_Draft], *, bulk: bool, unsent: list | None = None)
         for channel in channels_for(user=notification.user, kind=notification.kind, reachable=reachable)
     ]
     deliveries = messages_add(drafts=drafts, now=now)
-    pending = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
+    pending = [(d.pk, d.channel) for d in deliveries if d.status == DeliveryStatus.PENDING]
     if unsent is None:
         # A batch (a broadcast) is sent by one task per batch, not one per message.
-        messages_queue_on_commit(pending, per_task=BATCH_SIZE if bulk else 1)
+        messages_queue_on_commit([pk for pk, _channel in pending], per_task=BATCH_SIZE if bulk else 1)
     else:
         unsent.extend(pending)
     return notifications
@@ -484,9 +486,9 @@ def _insert_batch(drafts: list[_Draft], *, unsent: list | None = None) -> int:
         ],
         now=now,
     )
-    pending = [pk for pk, status in deliveries if status == DeliveryStatus.PENDING]
+    pending = [(pk, channel) for pk, status, channel in deliveries if status == DeliveryStatus.PENDING]
     if unsent is None:
-        messages_queue_on_commit(pending, per_task=BATCH_SIZE)
+        messages_queue_on_commit([pk for pk, _channel in pending], per_task=BATCH_SIZE)
     else:
         unsent.extend(pending)
     return len(notices)

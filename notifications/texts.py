@@ -489,6 +489,30 @@ def render(*, kind: str, order=None, context: Mapping[str, Any] | None = None) -
     return RENDERERS[kind](_params(kind=kind, order=order, context=context))
 
 
+# Kinds whose texts read nothing of their order but its number and these parameters: a batch of
+# them (the midnight expiry's notices) is rendered once per language and value of the parameters,
+# and each order's number put in (tests/…: the same texts as ``render`` in every language).
+NUMBERED_TEXTS: Mapping[str, tuple[str, ...]] = {Kind.EXPIRED: ("reason",)}
+_NUMBER = "\x1fNUMBER\x1f"
+
+
+def render_in_batch(*, kind: str, order, context: Mapping[str, Any] | None, cache: dict) -> tuple[str, str]:
+    """:func:`render` for one notice of a batch in one language: ``cache`` (a dict kept for the
+    batch and the active language) holds the texts of :data:`NUMBERED_TEXTS` kinds already made."""
+    names = NUMBERED_TEXTS.get(kind)
+    if names is None or order is None:
+        title, body = render(kind=kind, order=order, context=context)
+        return str(title), str(body)
+    params = _params(kind=kind, order=order, context=context)
+    key = tuple(params.get(name) for name in names)
+    texts = cache.get(key)
+    if texts is None:
+        title, body = RENDERERS[kind]({**dict(zip(names, key, strict=True)), "number": _NUMBER})
+        texts = cache[key] = (str(title), str(body))
+    number = str(params["number"])
+    return texts[0].replace(_NUMBER, number), texts[1].replace(_NUMBER, number)
+
+
 # The variables of each kind's SMS template (providers send registered templates only, filled with
 # short variables): the order number where there is one, plus what the user needs to act.
 SMS_VARIABLES: Mapping[str, Callable[[Mapping[str, Any]], dict[str, str]]] = {

@@ -51,9 +51,18 @@ def test_messages_insert_writes_the_rows_messages_add_writes(settings):
         Message.objects.filter(subject__startswith="ins").values_list("next_attempt_at", flat=True)
     ) == {due}
     # The ids and statuses returned are those written, in the drafts' order.
-    assert [status for _pk, status in inserted] == [m.status for m in added] == ["pending", "sent", "pending"]
-    stored = dict(Message.objects.filter(subject__startswith="ins").values_list("pk", "status"))
-    assert dict(inserted) == stored
+    assert (
+        [status for _pk, status, _channel in inserted]
+        == [m.status for m in added]
+        == [
+            "pending",
+            "sent",
+            "pending",
+        ]
+    )
+    assert [channel for _pk, _status, channel in inserted] == ["carrier", "in_app", "sms"]
+    stored = Message.objects.filter(subject__startswith="ins").values_list("pk", "status", "channel")
+    assert set(inserted) == set(stored)
 
 
 def _needs_postgres():

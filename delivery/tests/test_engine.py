@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from delivery import services, tasks
 from delivery.models import Attempt, Message, Status
-from delivery.registry import FailedForGood, RetryLater
+from delivery.registry import FailedForGood, RetryLater, queue_for
 from delivery.services import Draft, Outcome, message_add, message_deliver, messages_add
 from delivery.tasks import messages_sweep
 from delivery.tests.conftest import CHANNEL
@@ -173,6 +173,26 @@ def test_a_batch_is_queued_as_one_task_per_batch(pigeon, monkeypatch):
     assert queued == [[str(m.pk) for m in written[i : i + 2]] for i in (0, 2, 4)]
     assert tasks.deliver_many(queued[0]) == {"sent": 2}
     assert pigeon.sent == queued[0]
+
+
+def test_a_batch_whose_channels_are_given_is_queued_without_reading_them(
+    pigeon, monkeypatch, django_assert_num_queries
+):
+    written = messages_add(
+        drafts=[Draft(channel=CHANNEL, event_type="parcel.sent", subject=f"parcel:{n}") for n in range(3)]
+    )
+    queued = []
+    monkeypatch.setattr(
+        tasks.deliver_many, "apply_async", lambda args, queue, **kw: queued.append((queue, args[0]))
+    )
+
+    with django_assert_num_queries(0):
+        count = tasks.messages_queue(
+            [m.pk for m in written], per_task=3, channels={str(m.pk): CHANNEL for m in written}
+        )
+
+    assert count == 3
+    assert queued == [(queue_for(CHANNEL), [str(m.pk) for m in written])]
 
 
 def test_queued_after_commit_and_never_for_a_rollback(pigeon, django_capture_on_commit_callbacks):

@@ -7,8 +7,10 @@ the console backend, the default, writes the rendered text to the log.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -28,17 +30,31 @@ def is_sms_mobile(phone: str | None) -> bool:
     """True for a mainland China or Hong Kong mobile number (what the SMS provider reaches)."""
     if not phone:
         return False
+    return _is_sms_mobile(phone)
+
+
+# The answer depends on the text alone (and the library's metadata): a batch job asks it for every
+# owner of a thousand orders, and parsing costs about 0.1 ms. Accounts keep their numbers in E.164
+# (accounts.identifiers), so a +86 / +852 number is read without the parser: its country code
+# names one region each, and the type comes from the same metadata patterns.
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+_E164_CN_HK = re.compile(r"\+(86|852)([1-9][0-9]{4,13})")
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_sms_mobile(phone: str) -> bool:
+    if match := _E164_CN_HK.fullmatch(phone):
+        number = phonenumbers.PhoneNumber(country_code=int(match[1]), national_number=int(match[2]))
+        return phonenumbers.number_type(number) in _MOBILE_TYPES
     try:
         number = phonenumbers.parse(phone, "CN")
     except phonenumbers.NumberParseException:
         return False
     # A number of one of these types is a valid one (the type is read from the same patterns that
-    # is_valid_number checks), so the type alone decides: a batch job asks this for every owner.
-    return phonenumbers.region_code_for_number(number) in SMS_REGIONS and phonenumbers.number_type(
-        number
-    ) in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    # is_valid_number checks), so the type alone decides.
+    return (
+        phonenumbers.region_code_for_number(number) in SMS_REGIONS
+        and phonenumbers.number_type(number) in _MOBILE_TYPES
     )
 
 

@@ -3,10 +3,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import ChannelCode, Delivery, DeliveryStatus, Kind, Notification
 from notifications.services import dedupe_key_for, notify, notify_many, notify_orders
+from notifications.texts import NUMBERED_TEXTS, render, render_in_batch
 from orders.models import PickupException, Status
 from orders.tests.factories import OrderFactory
 from tests.factories import UserFactory
@@ -313,3 +314,21 @@ def test_lazy_caller_text_is_resolved_in_the_users_language(db):
     )
     assert notice.title == "平臺服務費公告"
     assert notice.body.startswith("在此之前")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "zh-hant", "en"])
+@pytest.mark.parametrize("kind", sorted(NUMBERED_TEXTS))
+def test_a_batch_renders_numbered_texts_as_render_does(db, kind, language):
+    # A batch job renders these kinds once per language and parameters and puts each number in:
+    # every order's texts must be exactly those render() gives it, whatever its other fields.
+    orders = [
+        OrderFactory(exception_code=code, exception_note="门口无人", courier_name="王师傅", number=number)
+        for code, number in (("", "T2026120600001"), ("unreachable", "T2026120600002"), ("", "T%(x)s1"))
+    ]
+    cache: dict = {}
+    with translation.override(language):
+        batch = [render_in_batch(kind=kind, order=order, context=None, cache=cache) for order in orders]
+        single = [tuple(str(text) for text in render(kind=kind, order=order)) for order in orders]
+    assert batch == single
+    assert orders[0].number in batch[0][0] + batch[0][1]
+    assert len(cache) == 2  # two reasons, each rendered once

@@ -158,6 +158,36 @@ def test_which_numbers_get_sms(phone, mobile):
     assert is_sms_mobile(phone) is mobile
 
 
+def test_e164_numbers_read_without_the_parser_get_the_parsers_answer():
+    # +86 / +852 numbers in E.164 (how accounts keep them) skip phonenumbers.parse; every one of
+    # these must be judged exactly as the parser's reading judges it.
+    import random
+
+    import phonenumbers
+
+    def parsed(phone):
+        number = phonenumbers.parse(phone, "CN")
+        return phonenumbers.region_code_for_number(number) in ("CN", "HK") and phonenumbers.number_type(
+            number
+        ) in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+    chance = random.Random(17)
+    phones = [
+        f"+{code}{chance.randint(1, 9)}{chance.randrange(10 ** (length - 1)):0{length - 1}d}"
+        for code in ("86", "852")
+        for length in range(5, 15)
+        for _ in range(400)
+    ]
+    # Every mainland mobile prefix 13x–19x and Hong Kong's 4–9 leading digits, at their real lengths.
+    phones += [
+        f"+861{second}{third}{chance.randrange(10**8):08d}" for second in range(10) for third in range(10)
+    ]
+    phones += [f"+852{first}{chance.randrange(10**7):07d}" for first in range(1, 10)]
+    answers = {phone: is_sms_mobile(phone) for phone in phones}
+    assert answers == {phone: parsed(phone) for phone in phones}
+    assert 100 < sum(answers.values()) < len(phones)  # both answers occur
+
+
 def test_a_provider_outage_is_retried_until_it_delivers(provider, django_capture_on_commit_callbacks):
     provider.answers = [Answer(503), Answer(200, {"code": "OK", "message": "sent"})]
     user = UserFactory(phone="+8613800138000")

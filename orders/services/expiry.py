@@ -31,6 +31,7 @@ from django.db.models.functions import Greatest
 from django.dispatch import Signal
 from django.utils import timezone
 
+from carriers.sending import CHANNEL as CARRIER_CHANNEL
 from delivery.bulk import rows_insert
 from delivery.tasks import messages_queue
 from notifications.services import notify_orders
@@ -350,9 +351,12 @@ def _expire_rows(*, rows: list[tuple], wall_clock: datetime) -> tuple[list[tuple
         )
         messages.append((pk, carrier_id, OutboxEventType.EXPIRED, payload))
     event_ids = _events_insert(events)
-    unsent = outbox.outbox_messages_insert(messages=messages, now=wall_clock)
+    # What is left to send, as (id, channel): the carrier messages, then the notices' deliveries.
+    unsent = [
+        (pk, CARRIER_CHANNEL) for pk in outbox.outbox_messages_insert(messages=messages, now=wall_clock)
+    ]
     notices = notify_orders(orders=_noticed_orders(rows), kind="expired", unsent=unsent)
-    transaction.on_commit(partial(_after_batch, rows=rows, event_ids=event_ids, message_ids=unsent))
+    transaction.on_commit(partial(_after_batch, rows=rows, event_ids=event_ids, unsent=unsent))
     return events, event_ids, notices
 
 
@@ -402,11 +406,16 @@ def _events_insert(events: list[tuple]) -> list[int]:
     return [written[values[0]] for values in events]
 
 
-def _after_batch(*, rows: list[tuple], event_ids: list[int], message_ids: list) -> None:
+def _after_batch(*, rows: list[tuple], event_ids: list[int], unsent: list[tuple]) -> None:
     # The carrier messages first (order.expired is held behind an unsent order.created anyway),
     # then the notices' deliveries: one task for the whole batch. It never raises; what cannot be
     # queued stays pending for the sweeper.
-    messages_queue(message_ids, per_task=len(message_ids))
+    # Their channels are known (just written), so nothing is read back to route them.
+    messages_queue(
+        [pk for pk, _channel in unsent],
+        per_task=len(unsent),
+        channels={str(pk): channel for pk, channel in unsent},
+    )
     # The same signal a single transition sends, for receivers that follow every status change.
     for (pk, old, *_rest), event_id in zip(rows, event_ids, strict=True):
         transition_after_commit(

@@ -150,9 +150,24 @@ def expiry_reason(exception_code: str) -> str:
 def order_expired_payload(
     *, number: str, reason: str, deadline: datetime | None, occurred_at: datetime
 ) -> dict:
-    return _json(
-        {"order": number, "reason": reason, "deadline": _local(deadline), "occurred_at": _local(occurred_at)}
-    )
+    # The midnight job builds one per expired order: its values are text already, so it is
+    # written as _json would write it without the round trip through the encoder.
+    return {
+        "order": number,
+        "reason": reason,
+        "deadline": _local_text(deadline),
+        "occurred_at": _local_text(occurred_at),
+    }
+
+
+_ENCODER = DjangoJSONEncoder()
+
+
+def _local_text(moment: datetime | None) -> str | None:
+    """``_json(_local(moment))``: the moment in the platform's time zone as ISO 8601 text."""
+    if moment is None:
+        return None
+    return _ENCODER.default(moment.astimezone(timezone.get_default_timezone()))
 
 
 def claim_payload(*, claim, order: Order, documents: list[dict]) -> dict:
@@ -243,7 +258,7 @@ def outbox_messages_insert(
         _draft(order_id=order_id, carrier_id=carrier_id, event_type=event_type, payload=payload)
         for order_id, carrier_id, event_type, payload in messages
     ]
-    ids = [pk for pk, _status in engine.messages_insert(drafts=drafts, now=now)]
+    ids = [pk for pk, _status, _channel in engine.messages_insert(drafts=drafts, now=now)]
     rows_insert(
         model=OutboxMessage,
         fields=("message", "order", "carrier"),

@@ -290,6 +290,30 @@ def test_an_admin_expiry_writes_order_expired(moderator, adapter, clock, django_
     }
 
 
+def test_the_expiry_payload_gives_times_as_the_carrier_reads_them():
+    # Milliseconds as DjangoJSONEncoder writes them, in Asia/Shanghai whatever zone came in.
+    payload = outbox.order_expired_payload(
+        number="T000000001",
+        reason="not_accepted",
+        deadline=datetime(2026, 11, 22, 7, 30, 0, 123456, tzinfo=ZoneInfo("UTC")),
+        occurred_at=NOW,
+    )
+    assert json.dumps(payload) == json.dumps(
+        {
+            "order": "T000000001",
+            "reason": "not_accepted",
+            "deadline": "2026-11-22T15:30:00.123+08:00",
+            "occurred_at": "2026-11-22T15:30:00+08:00",
+        }
+    )
+    assert (
+        outbox.order_expired_payload(
+            number="T000000001", reason="not_accepted", deadline=None, occurred_at=NOW
+        )["deadline"]
+        is None
+    )
+
+
 # --- sending -------------------------------------------------------------------------------------
 
 
