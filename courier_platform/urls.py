@@ -18,6 +18,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the signed carrier API (callbacks and pulls) is the busiest address, and resolving it
+    # here tries two patterns instead of walking the whole URLconf. Nothing earlier or later
+    # matches its two paths, so every address resolves as it would further down.
+    path("api/v1/", include("orders.api.carrier_urls")),
     path("favicon.ico", site_views.favicon, name="favicon"),
     path("manifest.webmanifest", site_views.manifest, name="manifest"),
     path("admin/", admin.site.urls),
