@@ -1,11 +1,18 @@
-"""Project middleware: the request-size ceiling and the guard against NUL in the address."""
+"""Project middleware: the request-size ceiling, the guard against NUL in the address and the
+Content-Security-Policy header built once."""
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import unquote
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from courier_platform import errors
@@ -49,3 +56,69 @@ class AddressGuardMiddleware:
         if "\x00" in unquote(request.META.get("QUERY_STRING", "")):
             return errors.bad_address(request)
         return self.get_response(request)
+
+
+# What a view or decorator of django-csp may set on a response to change its policy.
+_PER_RESPONSE_POLICY = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+_CSP_SETTINGS = frozenset({"CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"})
+
+
+@functools.cache
+def _settings_policies() -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """(header, value, exemption attribute, excluded path prefixes) of the enforced and the
+    report-only policy, as django-csp builds them from the settings for an answer without a nonce."""
+    return tuple(
+        (
+            header,
+            build_policy(report_only=report_only),
+            exempt,
+            tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ()),
+        )
+        for header, report_only, exempt, setting in (
+            (HEADER, False, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, True, "_csp_exempt_ro", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        )
+    )
+
+
+@receiver(setting_changed)
+def _csp_settings_changed(*, setting: str, **kwargs) -> None:
+    if setting in _CSP_SETTINGS:
+        _settings_policies.cache_clear()
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the policy built once instead of on every answer.
+
+    django-csp rebuilds the header from the settings for every response (a twentieth of a carrier
+    callback's CPU). Without a nonce and without a policy of the response's own (django-csp's
+    decorators) the value depends on the settings alone, so it is built once (again when the
+    settings change); an answer whose request used its nonce, or that carries its own policy, is
+    built by django-csp as before. The headers and the conditions for setting them are django-csp's.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _PER_RESPONSE_POLICY
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # django-csp leaves the debug pages alone
+        for header, value, exempt, excluded in _settings_policies():
+            if (
+                value
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(excluded)
+            ):
+                response[header] = value
+        # As django-csp: a nonce asked for once the header is written would be in no header.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

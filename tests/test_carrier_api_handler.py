@@ -10,6 +10,7 @@ import json
 import sys
 
 import pytest
+from csp.utils import build_policy
 from django.contrib.sessions.middleware import SessionMiddleware
 
 from carriers.services import carrier_credentials_rotate
@@ -106,6 +107,8 @@ def test_a_callback_takes_the_short_chain_and_keeps_the_answers_headers(carrier,
     } <= present
     assert "set-cookie" not in present
     assert {k.lower(): v for k, v in headers}["vary"] == "Accept-Language"
+    # The policy built once is the one django-csp builds from the settings.
+    assert {k.lower(): v for k, v in headers}["content-security-policy"] == build_policy()
 
 
 def test_a_pull_takes_the_short_chain(carrier, customer):

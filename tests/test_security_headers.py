@@ -5,8 +5,13 @@ import re
 from pathlib import Path
 
 import pytest
+from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings as django_settings
+from django.http import HttpResponse
 from django.urls import reverse
+
+from courier_platform.middleware import ContentSecurityPolicyMiddleware
 
 BASE = Path(__file__).resolve().parent.parent
 
@@ -98,3 +103,85 @@ def test_the_booking_page_loads_its_script_from_static(client, customer):
 
     assert f'src="/{django_settings.STATIC_URL.strip("/")}/js/site.js"' in html
     assert "<script>" not in html
+
+
+# --- the policy built once (courier_platform.middleware.ContentSecurityPolicyMiddleware) ---------
+
+POLICY_CASES = {
+    "settings": ({}, {}, None),
+    "nonce used": ({}, {}, "nonce"),
+    "response's own update": ({}, {"_csp_update": {"img-src": ["https://img.example"]}}, None),
+    "response's own replace": ({}, {"_csp_replace": {"script-src": ["'none'"]}}, None),
+    "exempt": ({}, {"_csp_exempt": True}, None),
+    "header set by the view": ({}, {"Content-Security-Policy": "default-src 'none'"}, None),
+    "report only too": (
+        {"CONTENT_SECURITY_POLICY_REPORT_ONLY": {"DIRECTIVES": {"default-src": ["'none'"]}}},
+        {},
+        None,
+    ),
+    "other policy": ({"CONTENT_SECURITY_POLICY": {"DIRECTIVES": {"default-src": ["'none'"]}}}, {}, None),
+    "excluded prefix": (
+        {
+            "CONTENT_SECURITY_POLICY": {
+                **django_settings.CONTENT_SECURITY_POLICY,
+                "EXCLUDE_URL_PREFIXES": ["/api/"],
+            }
+        },
+        {},
+        None,
+    ),
+    "debug 404": ({"DEBUG": True}, {"status": 404}, None),
+}
+
+
+def _answer(middleware_class, rf, extra: dict, use: str | None):
+    def view(request):
+        response = HttpResponse(status=extra.get("status", 200))
+        for name, value in extra.items():
+            if name.startswith("_"):
+                setattr(response, name, value)
+            elif name != "status":
+                response[name] = value
+        if use == "nonce":
+            response.nonce = str(request.csp_nonce)
+        return response
+
+    request = rf.post("/api/v1/carriers/swift-express/events/")
+    response = middleware_class(view)(request)
+    return request, response
+
+
+@pytest.mark.parametrize("case", POLICY_CASES)
+def test_the_policy_built_once_is_django_csps(settings, rf, case):
+    changed, extra, use = POLICY_CASES[case]
+    for name, value in changed.items():
+        setattr(settings, name, value)
+
+    for _ in range(2):  # built, then from the cache
+        theirs_request, theirs = _answer(CSPMiddleware, rf, extra, use)
+        ours_request, ours = _answer(ContentSecurityPolicyMiddleware, rf, extra, use)
+
+        header_names = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+        assert {h: ours.get(h) for h in header_names} == {
+            # The nonce differs per request; everything else is the same.
+            h: (theirs.get(h) or "").replace(getattr(theirs, "nonce", "\0"), getattr(ours, "nonce", "\0"))
+            or None
+            for h in header_names
+        }
+        if use == "nonce":
+            assert f"'nonce-{ours.nonce}'" in ours["Content-Security-Policy"]
+        if case != "debug 404":
+            # A nonce asked for after the header was written is an error, as with django-csp.
+            for request in (theirs_request, ours_request):
+                if use is None:
+                    with pytest.raises(Exception, match="not available after the CSP header"):
+                        str(request.csp_nonce)
+
+
+def test_the_callbacks_policy_is_the_settings_policy(settings, rf):
+    _request, response = _answer(ContentSecurityPolicyMiddleware, rf, {}, None)
+
+    assert response["Content-Security-Policy"] == build_policy()
+    assert _directives(response["Content-Security-Policy"])["script-src"] == ["'self'"]
+    assert "courier_platform.middleware.ContentSecurityPolicyMiddleware" in settings.CARRIER_API_MIDDLEWARE
+    assert "courier_platform.middleware.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
