@@ -1,5 +1,5 @@
-"""Project middleware: the request-size ceiling, the guard against NUL in the address and the
-Content-Security-Policy header built once."""
+"""Project middleware: the request-size ceiling, the guard against NUL in the address, the
+Content-Security-Policy header built once and the reader's language without a path lookup."""
 
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.exceptions import RequestDataTooBig
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from courier_platform import errors
 
@@ -121,4 +125,31 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 response[header] = value
         # As django-csp: a nonce asked for once the header is written would be in no header.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, without looking for a language prefix in the path when no URL has one.
+
+    Django's reads the path's first segment as a language code on the way in and again on the way
+    out (``/api/…`` is looked up as the language "api", a miss that is never cached) even when the
+    URLconf has no ``i18n_patterns``, where every use of the answer needs such patterns. The
+    language is still the reader's (cookie, then ``Accept-Language``), and ``Vary`` and
+    ``Content-Language`` are as Django sets them. A URLconf with ``i18n_patterns`` gets Django's own.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

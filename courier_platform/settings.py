@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "courier_platform.middleware.LocaleMiddleware",
     # After the locale (its 413 is in the reader's language), before anything reads the body.
     "courier_platform.middleware.RequestSizeLimitMiddleware",
     "courier_platform.middleware.AddressGuardMiddleware",
@@ -84,7 +84,7 @@ CARRIER_API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "courier_platform.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "courier_platform.middleware.LocaleMiddleware",
     "courier_platform.middleware.RequestSizeLimitMiddleware",
     "courier_platform.middleware.AddressGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
