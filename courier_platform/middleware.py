@@ -1,5 +1,6 @@
 """Project middleware: the request-size ceiling, the guard against NUL in the address, the
-Content-Security-Policy header built once and the reader's language without a path lookup."""
+Content-Security-Policy header built once, the reader's language without a path lookup and the
+request metrics with their labelled children looked up once."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django_prometheus.middleware import PrometheusAfterMiddleware as DjangoPrometheusAfterMiddleware
 
 from courier_platform import errors
 
@@ -153,3 +155,32 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class PrometheusAfterMiddleware(DjangoPrometheusAfterMiddleware):
+    """django-prometheus's, with the child of each label set looked up once per process.
+
+    ``metric.labels(...)`` validates the values, turns them into text and takes the metric's lock
+    on every call: nine times per answer. The children of the few label sets a process meets
+    (method, transport, view, status, charset) are kept after the first lookup, so an answer only
+    increments them. Same metrics, labels and values; nothing in the project removes a child
+    (``remove`` / ``clear``), which would detach a kept one.
+    """
+
+    # A bound on what is kept, should clients send many different methods (a label of one metric).
+    MAX_CHILDREN = 1000
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._children: dict[tuple, object] = {}
+
+    def label_metric(self, metric, request, response=None, **labels):
+        if not labels:
+            return metric
+        key = (metric, *labels.items())
+        child = self._children.get(key)
+        if child is None:
+            child = metric.labels(**labels)
+            if len(self._children) < self.MAX_CHILDREN:
+                self._children[key] = child
+        return child

@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "courier_platform.middleware.PrometheusAfterMiddleware",
 ]
 # The signed carrier API's chain (courier_platform.handlers): the same answers' headers, but no
 # static files, session, user, messages or CSRF, which a carrier's signed JSON call never uses.
@@ -88,7 +88,7 @@ CARRIER_API_MIDDLEWARE = [
     "courier_platform.middleware.RequestSizeLimitMiddleware",
     "courier_platform.middleware.AddressGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "courier_platform.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "courier_platform.urls"
