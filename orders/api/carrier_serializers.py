@@ -6,15 +6,20 @@ declares it; what an event may do to an order is judged by ``orders.services.car
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.validators import MaxLengthValidator, MinLengthValidator, ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from orders.api.serializers import (
     MoneySerializer,
@@ -110,10 +115,14 @@ def carrier_event_validate(envelope: Any, *, now: datetime) -> tuple[dict | None
     """``(validated event, None)``, or ``(None, errors)`` exactly as
     ``CarrierEventSerializer(data=envelope, context={"now": now}).errors`` reports them.
 
-    Building a serializer's fields is most of what validating costs; a valid event is checked by
-    this thread's serializer built once, and only a refused one by a new serializer, whose
+    Building a serializer's fields is most of what validating costs; a valid event whose data is
+    plain text is checked without a serializer (:func:`_plain_event_validate`), any other valid
+    event by this thread's serializer built once, and only a refused one by a new serializer, whose
     ``errors`` are the answer's field errors.
     """
+    valid = _plain_event_validate(envelope, now=now)
+    if valid is not None:
+        return valid, None
     serializer = getattr(_prepared, "serializer", None)
     if serializer is None:
         _prepared.context = {}
@@ -126,6 +135,143 @@ def carrier_event_validate(envelope: Any, *, now: datetime) -> tuple[dict | None
     refused = CarrierEventSerializer(data=envelope, context={"now": now})
     refused.is_valid()
     return None, refused.errors
+
+
+# --- valid events of plain text, checked without a serializer ---------------------------------------
+
+
+class _PlainText(NamedTuple):
+    """A ``CharField`` whose only checks are its own (blank, lengths, NUL, surrogates)."""
+
+    name: str
+    required: bool
+    allow_blank: bool
+    trim: bool
+    max_length: int | None
+    min_length: int | None
+
+
+class _PlainPlan(NamedTuple):
+    order: _PlainText
+    occurred_at: AwareDateTimeField
+    # Per event type: its data fields when all are plain text; None for any other type.
+    data: dict[str, tuple[_PlainText, ...] | None]
+
+
+_OWN_CHECKS = (
+    MaxLengthValidator,
+    MinLengthValidator,
+    ProhibitNullCharactersValidator,
+    ProhibitSurrogateCharactersValidator,
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _plain_text(name: str, field: serializers.Field) -> _PlainText | None:
+    if (
+        type(field) is not serializers.CharField
+        or field.read_only
+        or field.source != name
+        or field.default is not empty
+        or any(type(v) not in _OWN_CHECKS for v in field.validators)
+    ):
+        return None
+    limits = {type(v): v.limit_value for v in field.validators if hasattr(v, "limit_value")}
+    if (
+        sum(isinstance(v, MaxLengthValidator | MinLengthValidator) for v in field.validators) != len(limits)
+        or limits.get(MaxLengthValidator) != field.max_length
+        or limits.get(MinLengthValidator) != field.min_length
+    ):
+        return None  # a length check besides the field's own
+    return _PlainText(
+        name, field.required, field.allow_blank, field.trim_whitespace, field.max_length, field.min_length
+    )
+
+
+def _plain_fields(serializer_class: type[serializers.Serializer]) -> tuple[_PlainText, ...] | None:
+    """The fields of an event type's data when every one is plain text and the serializer adds no
+    rule of its own (``validate``, ``validate_<field>``); None otherwise."""
+    serializer = serializer_class()
+    if any(
+        getattr(type(serializer), method) is not getattr(serializers.Serializer, method)
+        for method in ("run_validation", "to_internal_value", "validate", "run_validators")
+    ):
+        return None
+    fields = []
+    for name, field in serializer.fields.items():
+        plain = _plain_text(name, field)
+        if plain is None or hasattr(serializer, f"validate_{name}"):
+            return None
+        fields.append(plain)
+    return tuple(fields)
+
+
+@functools.cache
+def _plain_plan() -> _PlainPlan:
+    envelope = CarrierEventSerializer().fields
+    order = _plain_text("order", envelope["order"])
+    assert order is not None, "the order number is plain text"
+    return _PlainPlan(
+        order=order,
+        occurred_at=envelope["occurred_at"],
+        data={code: _plain_fields(event_type(code).data) for code in EVENT_TYPES},
+    )
+
+
+def _text(value: Any, field: _PlainText) -> str | None:
+    """What ``CharField.run_validation`` returns for a value it accepts; None for anything else."""
+    if type(value) is not str:
+        return None  # numbers (made text), null, objects: the serializer decides
+    if field.trim:
+        value = value.strip()
+    if value == "":
+        return "" if field.allow_blank else None
+    if (
+        (field.max_length is not None and len(value) > field.max_length)
+        or (field.min_length is not None and len(value) < field.min_length)
+        or "\x00" in value
+        or (not value.isascii() and _SURROGATE.search(value))
+    ):
+        return None
+    return value
+
+
+def _plain_event_validate(envelope: Any, *, now: datetime) -> dict | None:
+    """The validated event exactly as ``CarrierEventSerializer`` returns it, for an event of a type
+    whose data is plain text that passes every check; None for anything else, which the serializer
+    then judges (and words the errors of).
+
+    The order number, the type and the data are checked as their fields check them (the same
+    limits, read from the fields); ``occurred_at`` by its own field and the same future tolerance.
+    """
+    if type(envelope) is not dict:
+        return None
+    plan = _plain_plan()
+    type_ = envelope.get("type")
+    fields = plan.data.get(type_) if type(type_) is str else None
+    order = _text(envelope.get("order"), plan.order)
+    occurred_at = envelope.get("occurred_at")
+    raw = envelope.get("data", {})
+    if fields is None or order is None or type(occurred_at) is not str or type(raw) is not dict:
+        return None
+    try:
+        occurred_at = plan.occurred_at.to_internal_value(occurred_at)
+    except serializers.ValidationError:
+        return None
+    if occurred_at > now + FUTURE_TOLERANCE:
+        return None
+    data = {}
+    for field in fields:
+        value = raw.get(field.name, empty)
+        if value is empty:
+            if field.required:
+                return None
+            continue
+        value = _text(value, field)
+        if value is None:
+            return None
+        data[field.name] = value
+    return {"order": order, "type": type_, "occurred_at": occurred_at, "data": data}
 
 
 def _event_component_name(code: str) -> str:
