@@ -5,8 +5,9 @@ looked up for every column); for the order a callback locks and the two rows it 
 timeline entry and the carrier event log) that was about a fifth of the callback's CPU.
 
 - :class:`RowInsert` builds its INSERT once per database and only adapts the values, the way the
-  compiler adapts them (``Field.pre_save`` then ``get_db_prep_save``); it returns the instance
-  ``create()`` would have returned.
+  compiler adapts them (``Field.pre_save`` then ``get_db_prep_save``; text in a plain text field
+  is already what they return); it returns the instance ``create()`` would have returned, built
+  by position as ``Model.from_db`` builds one (the keyword path looks every field up by name).
 - :class:`RowSelect` reads one whole row by a fixed condition (optionally ``FOR UPDATE``) and turns
   it into an instance the way a queryset does (the fields' converters, then ``Model.from_db``).
 
@@ -22,12 +23,13 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
-from django.db.models import Model
-from django.db.models.signals import post_save, pre_save
+from django.db.models import CharField, Model, TextField
+from django.db.models.signals import post_save, pre_init, pre_save
 
 M = TypeVar("M", bound=Model)
 
 SUPPORTED_VENDORS = frozenset({"postgresql", "sqlite"})
+_MISSING = object()
 
 
 class RowInsert(Generic[M]):
@@ -39,10 +41,21 @@ class RowInsert(Generic[M]):
         # What create() inserts: every concrete field but the automatic primary key.
         self.fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
         self.plain = not any(hasattr(f, "get_placeholder") for f in self.fields)
+        # (attname, whether a str value is stored as it is) per inserted field: pre_save and
+        # get_db_prep_save of a CharField or TextField return text unchanged.
+        self._adapt = [(f.attname, type(f) in (CharField, TextField)) for f in self.fields]
         self._statements: dict[str, str] = {}  # database alias -> INSERT … (RETURNING pk)
+        # Building by position: each concrete field's place, by attname; a relation given as an
+        # instance (by name) is set afterwards through its descriptor, as Model.__init__ sets it.
+        self._concrete = list(meta.concrete_fields)
+        self._places = {f.attname: i for i, f in enumerate(self._concrete)}
+        self._relations = {f.name: i for i, f in enumerate(self._concrete) if f.is_relation}
+        self._by_position = meta.concrete_fields == meta.fields and not any(
+            f.generated or f.column is None for f in self._concrete
+        )
 
     def create(self, **values: Any) -> M:
-        instance = self.model(**values)
+        instance = self._instance(values)
         using = router.db_for_write(self.model, instance=instance)
         connection = connections[using]
         if (
@@ -54,7 +67,12 @@ class RowInsert(Generic[M]):
             instance.save(force_insert=True, using=using)
             return instance
         sql = self._statements.get(using) or self._statement(using)
-        params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in self.fields]
+        params = [
+            value
+            if as_is and type(value := getattr(instance, attname)) is str
+            else f.get_db_prep_save(f.pre_save(instance, True), connection)
+            for f, (attname, as_is) in zip(self.fields, self._adapt, strict=True)
+        ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             if connection.features.can_return_columns_from_insert:
@@ -66,6 +84,35 @@ class RowInsert(Generic[M]):
         instance.pk = pk
         instance._state.adding = False
         instance._state.db = using
+        return instance
+
+    def _instance(self, values: dict[str, Any]) -> M:
+        """``self.model(**values)``: by position when every value is a field's (by attname, or a
+        relation's instance by name) and nothing listens for ``pre_init`` (which is given the
+        arguments); the keyword path otherwise. Missing fields take their defaults in field order,
+        as the keyword path gives them."""
+        if not self._by_position or pre_init.has_listeners(self.model):
+            return self.model(**values)
+        args: list[Any] = [_MISSING] * len(self._concrete)
+        related = []
+        for key, value in values.items():
+            place = self._places.get(key)
+            if place is None:
+                place = self._relations.get(key)
+                if place is None or args[place] is not _MISSING:
+                    return self.model(**values)  # a property, an unknown name, or given twice
+                related.append((key, value))
+                args[place] = None  # set by the descriptor below
+            elif args[place] is not _MISSING:
+                return self.model(**values)
+            else:
+                args[place] = value
+        for place, value in enumerate(args):
+            if value is _MISSING:
+                args[place] = self._concrete[place].get_default()
+        instance = self.model(*args)
+        for name, value in related:
+            setattr(instance, name, value)
         return instance
 
     def _statement(self, using: str) -> str:

@@ -5,7 +5,7 @@ the ORM would write."""
 import json
 
 import pytest
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_init
 
 from carriers.models import CarrierEvent
 from carriers.services import carrier_credentials_rotate
@@ -115,3 +115,68 @@ def test_a_model_with_a_save_receiver_is_saved_the_ordinary_way(order):
         post_save.disconnect(dispatch_uid="test-row-insert", sender=OrderEvent)
 
     assert seen == [(entry.pk, True)]
+
+
+def _state(instance) -> tuple:
+    """What an instance holds: every field's value, the related instances it caches."""
+    return (
+        type(instance),
+        {
+            f.attname: getattr(instance, f.attname)
+            for f in instance._meta.concrete_fields
+            if f.attname != "id"
+        },
+        dict(instance._state.fields_cache),
+    )
+
+
+def _log_values(carrier, order) -> list[dict]:
+    # Refused results: the webhook id may repeat (only applied and recorded ones take it).
+    common = {"webhook_id": "evt-1", "result": "invalid", "received_at": NOW}
+    return [
+        {
+            "carrier": carrier,
+            "order": order,
+            "order_number": order.number,
+            "type": "order.in_transit",
+            **common,
+        },
+        {"carrier_id": carrier.pk, "order_id": order.pk, **common},
+        {"carrier": carrier, "order": None, "payload": {"raw": "x"}, "error": "e" * 500, **common},
+        {"carrier": carrier, "webhook_id": "evt-2", "result": "illegal"},  # defaults: payload, received_at
+        {"carrier": carrier, "order_number": 12345, "type": "", **common},  # a number in a text field
+        {"carrier": carrier, "carrier_id": carrier.pk, **common},  # given twice: the model's own path
+    ]
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_an_instance_built_by_position_is_the_one_the_model_builds(carrier, order, case):
+    values = _log_values(carrier, order)[case]
+
+    built = RowInsert(CarrierEvent).create(**values)
+
+    expected = CarrierEvent(**values)
+    assert _state(built) == _state(expected)
+    assert (built._state.adding, built._state.db) == (False, "default")
+    expected.save(force_insert=True)
+    stored, saved = (CarrierEvent.objects.get(pk=pk) for pk in (built.pk, expected.pk))
+    assert _state(stored) == _state(saved)
+
+
+def test_a_pre_init_receiver_is_given_the_keyword_arguments(carrier):
+    seen = []
+
+    def receiver(sender, args, kwargs, **extra):
+        seen.append((args, dict(kwargs)))
+
+    pre_init.connect(receiver, sender=CarrierEvent, dispatch_uid="test-row-insert-init")
+    try:
+        RowInsert(CarrierEvent).create(
+            carrier=carrier, webhook_id="evt-3", result="recorded", received_at=NOW
+        )
+    finally:
+        pre_init.disconnect(dispatch_uid="test-row-insert-init", sender=CarrierEvent)
+
+    assert seen == [
+        ((), {"carrier": carrier, "webhook_id": "evt-3", "result": "recorded", "received_at": NOW})
+    ]
