@@ -1,3 +1,4 @@
+import gc
 import os
 
 import django
@@ -9,3 +10,9 @@ django.setup(set_prefix=False)
 from courier_platform.handlers import Application  # noqa: E402
 
 application = Application()
+
+# Everything loaded so far (the apps, their URLs, the event registry, the libraries) lives as long
+# as the process: moved out of the collector's generations, a full collection no longer walks it
+# on some unlucky request, and a forked server's workers keep sharing those pages.
+gc.collect()
+gc.freeze()
