@@ -20,6 +20,9 @@ def _test_settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "zh-hans"
     # Real hashers are slow on purpose; the suite hashes hundreds of passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A test's rows live in its own transaction, which the expiry's other threads cannot see:
+    # tests run one worker unless they say otherwise (orders/tests/test_expiry_batches.py).
+    settings.EXPIRY_WORKERS = 1
     # Row ids are reused from test to test: no carrier cached by an earlier test may answer.
     carrier_signing_forget()
     service_fee_forget()  # nor a service fee cached by an earlier test

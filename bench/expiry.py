@@ -9,7 +9,8 @@ a quarter with an e-mail address, one in twenty with SMS chosen), ``--orders`` o
 (placed, dispatching, or accepted with an open pickup exception; one in 67 deleted by its user).
 Every run copies the base (``CREATE DATABASE … TEMPLATE``) and expires the copy, in a fresh process:
 
-- **project**: ``orders.services.expiry.orders_expire_due`` as the beat job runs it, with the
+- **project**: ``orders.services.expiry.orders_expire_due`` as the beat job runs it (production
+  settings: ``EXPIRY_WORKERS`` threads, 2 on PostgreSQL unless the environment says otherwise), with the
   Celery broker on Redis (``BENCH_REDIS_URL``, flushed before each run) so that the tasks it
   enqueues are counted from the broker's queues afterwards;
 - **floor**: one SQL statement (writable CTEs) that writes exactly the same rows: the order updates,

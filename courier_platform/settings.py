@@ -327,6 +327,11 @@ CELERY_TASK_QUEUES = [
 # A name that is not one of these is refused at publishing (logged; the message stays pending)
 # instead of filling a queue no worker consumes.
 CELERY_TASK_CREATE_MISSING_QUEUES = False
+# The midnight expiry's workers: threads of one run taking batches side by side, each on its own
+# connection (one prepares a batch while PostgreSQL writes another's). SQLite serialises writers.
+EXPIRY_WORKERS = env.int(
+    "EXPIRY_WORKERS", default=2 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else 1
+)
 # The whole beat schedule, in one place. Every entry also has a management command.
 CELERY_BEAT_SCHEDULE: dict = {
     # Beat's heartbeat, run by a worker: /readyz is not ready when it is older than 180 s.

@@ -262,6 +262,13 @@ def test_command_refuses_a_bad_time(db):
         call_command("expire_orders", "--as-of", "tomorrow")
 
 
+def test_command_refuses_fewer_than_one_worker(customer):
+    order = OrderFactory(user=customer, status=S.PLACED, deadline=MIDNIGHT)
+    with pytest.raises(CommandError, match="--workers must be at least 1"):
+        call_command("expire_orders", "--as-of", "2026-11-23", "--workers", "0")
+    assert Order.objects.get(pk=order.pk).status == S.PLACED
+
+
 # --- the beat schedule ---------------------------------------------------------------------------
 
 

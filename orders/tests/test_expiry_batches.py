@@ -198,7 +198,9 @@ def dying(**kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     return result
 expiry._expire_rows = dying
-expiry.orders_expire_due(now=datetime(2026, 11, 23, tzinfo=ZoneInfo("Asia/Shanghai")), batch_size=4)
+expiry.orders_expire_due(
+    now=datetime(2026, 11, 23, tzinfo=ZoneInfo("Asia/Shanghai")), batch_size=4, workers=int(os.environ["WORKERS"])
+)
 """
 
 
@@ -217,20 +219,27 @@ def _child_env() -> dict[str, str]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_run_killed_halfway_is_finished_by_the_next_exactly_once(settings):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_killed_halfway_is_finished_by_the_next_exactly_once(settings, workers):
     _needs_postgres()
     settings.CARRIER_SIMULATOR = False
     orders = _due_orders(18, user=OrderUserFactory(email="owner@example.com"))
 
     child = subprocess.run(
-        [sys.executable, "-c", KILLED_HALFWAY], cwd=ROOT, env=_child_env(), capture_output=True, timeout=120
+        [sys.executable, "-c", KILLED_HALFWAY],
+        cwd=ROOT,
+        env={**_child_env(), "WORKERS": str(workers)},
+        capture_output=True,
+        timeout=120,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
-    # Two batches committed; the third died with its transaction.
-    assert Order.objects.filter(status=S.EXPIRED).count() == 8
-    assert OrderEvent.objects.filter(new_status=S.EXPIRED).count() == 8
+    # Whole batches committed, the one being written died with its transaction: with one worker
+    # the first two; with two, the other thread's latest batch may not have committed yet.
+    expired = Order.objects.filter(status=S.EXPIRED).count()
+    assert expired == 8 if workers == 1 else expired in (4, 8)
+    assert OrderEvent.objects.filter(new_status=S.EXPIRED).count() == expired
 
-    assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=4) == 10
+    assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=4) == 18 - expired
     _exactly_once_each(orders)
     assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=4) == 0
 
@@ -250,6 +259,56 @@ def test_two_runs_at_once_expire_each_order_exactly_once(attempt, settings):
     assert (isinstance(first, int), isinstance(second, int)) == (True, True), (first, second)
     assert first + second == 60
     _exactly_once_each(orders)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_of_several_workers_expires_each_order_exactly_once(settings):
+    # EXPIRY_WORKERS threads take batches side by side, each on its own connection (production's
+    # default on PostgreSQL is 2); the run counts every batch of every worker.
+    _needs_postgres()
+    settings.CARRIER_SIMULATOR = False
+    orders = _due_orders(60, user=OrderUserFactory(email="owner@example.com"))
+    runs = []
+
+    def recorded(sender, run, **kwargs):
+        runs.append(run)
+
+    expiry.expiry_run_finished.connect(recorded)
+    try:
+        assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=5, workers=3) == 60
+    finally:
+        expiry.expiry_run_finished.disconnect(recorded)
+    _exactly_once_each(orders)
+    [run] = runs
+    assert (run.expired, run.batches, run.notices) == (60, 12, 60)
+    settings.EXPIRY_WORKERS = 2
+    assert expiry.orders_expire_due(now=MIDNIGHT, batch_size=5) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_of_two_workers_at_once_expire_each_order_exactly_once(settings):
+    _needs_postgres()
+    settings.CARRIER_SIMULATOR = False
+    orders = _due_orders(60, user=OrderUserFactory(email="owner@example.com"))
+
+    def run() -> int:
+        return expiry.orders_expire_due(now=MIDNIGHT, batch_size=4, workers=2)
+
+    first, second = race(run, run)
+    assert (isinstance(first, int), isinstance(second, int)) == (True, True), (first, second)
+    assert first + second == 60
+    _exactly_once_each(orders)
+
+
+def test_a_worker_that_fails_fails_the_run(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(expiry, "_expire_batch", broken)
+    with pytest.raises(RuntimeError, match="the database went away"):
+        expiry.orders_expire_due(now=MIDNIGHT, workers=2)
 
 
 # --- the catch-up ------------------------------------------------------------------------------------

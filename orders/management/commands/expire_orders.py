@@ -35,8 +35,14 @@ class Command(BaseCommand):
             help="expire what was due at this moment (ISO 8601; Asia/Shanghai unless it has an offset)",
         )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="orders per transaction")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="threads taking batches side by side (default: EXPIRY_WORKERS)",
+        )
 
-    def handle(self, *args, as_of=None, batch_size=BATCH_SIZE, **options):
+    def handle(self, *args, as_of=None, batch_size=BATCH_SIZE, workers=None, **options):
         now = timezone.now()
         if as_of:
             try:
@@ -45,6 +51,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--as-of: not an ISO 8601 date or time: {as_of!r}") from None
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
-        count = orders_expire_due(now=now, batch_size=batch_size)
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be at least 1")
+        count = orders_expire_due(now=now, batch_size=batch_size, workers=workers)
         when = timezone.localtime(now, PLATFORM_TZ).isoformat()
         self.stdout.write(f"Expired {count} order(s) due by {when}.")
