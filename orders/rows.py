@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
-from django.db.models import CharField, Model, TextField
+from django.db.models import DEFERRED, CharField, Model, TextField
 from django.db.models.signals import post_save, pre_init, pre_save
 
 M = TypeVar("M", bound=Model)
@@ -136,12 +136,20 @@ class RowSelect(Generic[M]):
     ``where`` (SQL over the model's columns) as an instance, or None; ``for_update`` locks it on
     databases that can (the caller holds a transaction)."""
 
-    def __init__(self, model: type[M], where: str, *, for_update: bool = False):
+    def __init__(self, model: type[M], where: str, *, for_update: bool = False, defer: Sequence[str] = ()):
         self.model = model
         self.where = where
         self.for_update = for_update
-        self.fields = list(model._meta.concrete_fields)
-        self.names = [f.attname for f in self.fields]
+        deferred = {model._meta.get_field(name) for name in defer}
+        if model._meta.pk in deferred:
+            raise ValueError("the primary key cannot be deferred")
+        concrete = list(model._meta.concrete_fields)
+        self.fields = [f for f in concrete if f not in deferred]
+        # Where each selected column goes among the concrete fields, the deferred ones left as
+        # DEFERRED (what Model.from_db does, by looking every name up in the list it was given).
+        self._places = [concrete.index(f) for f in self.fields] if deferred else None
+        self._width = len(concrete)
+        self.names = [f.attname for f in concrete]
         self._statements: dict[str, str] = {}
         # Per connection (each thread has its own): the converters of the columns that have some.
         self._converters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -165,6 +173,11 @@ class RowSelect(Generic[M]):
                 for function in functions:
                     value = function(value, expression, connection)
                 row[index] = value
+        if self._places is not None:
+            values = [DEFERRED] * self._width
+            for place, value in zip(self._places, row, strict=True):
+                values[place] = value
+            row = values
         return self.model.from_db(using, self.names, row)
 
     def _statement(self, using: str) -> str:
