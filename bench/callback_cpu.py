@@ -157,6 +157,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best is printed")
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print the cProfile table of one run")
+    parser.add_argument(
+        "--callers", metavar="REGEX", help="with --profile: also print who calls the functions matching REGEX"
+    )
     parser.add_argument("--sort", default="tottime", help="the profile's order (tottime, cumulative)")
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument(
@@ -263,6 +266,8 @@ def main() -> int:
         cpu, _wall = timed(args.n, profiler)
         stats = pstats.Stats(profiler)
         stats.sort_stats(args.sort).print_stats(args.lines)
+        if args.callers:
+            stats.print_callers(args.callers)
         print(f"{args.protocol}: {cpu / args.n * 1000:.3f} ms CPU per callback under the profiler")
     else:
         figures = []

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 HEADER = "X-Request-ID"
+_META_KEY = "HTTP_X_REQUEST_ID"  # where WSGI puts it
 
 
 def current_request_id() -> str:
@@ -31,7 +32,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        given = request.headers.get(HEADER, "")
+        given = request.META.get(_META_KEY, "")  # request.headers would convert every name
         request_id = given if _VALID_ID.match(given) else uuid.uuid4().hex
         request.request_id = request_id
         # Not reset on the way out: Django logs a 4xx/5xx answer after the middleware returned.
