@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
+from .headers import MetaHeaders
 from .models import Carrier
 from .services.credentials import carrier_active_secrets, secret_key
 from .services.signing_cache import carrier_signing_get
@@ -42,6 +43,8 @@ class WebhookVerificationError(Exception):
 
 def _signature_headers(headers: Mapping[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
+    if isinstance(headers, MetaHeaders):  # one spelling per name: the three are read by name
+        headers = {h: v for h in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER) if (v := headers.get(h))}
     for name, value in headers.items():
         key = name.lower()
         if key not in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER):

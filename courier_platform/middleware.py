@@ -20,6 +20,7 @@ from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django_prometheus.middleware import PrometheusAfterMiddleware as DjangoPrometheusAfterMiddleware
+from django_prometheus.utils import Time
 
 from courier_platform import errors
 
@@ -184,3 +185,17 @@ class PrometheusAfterMiddleware(DjangoPrometheusAfterMiddleware):
             if len(self._children) < self.MAX_CHILDREN:
                 self._children[key] = child
         return child
+
+    def process_request(self, request):
+        # django-prometheus's, with the two headers read from the environ: request.headers would
+        # convert every header's name first (the carrier callback has no other use for that map).
+        meta = request.META
+        transport = self._transport(request)
+        method = self._method(request)
+        self.label_metric(self.metrics.requests_by_method, request, method=method).inc()
+        self.label_metric(self.metrics.requests_by_transport, request, transport=transport).inc()
+        if meta.get("HTTP_X_REQUESTED_WITH") == "XMLHttpRequest":
+            self.label_metric(self.metrics.requests_ajax, request).inc()
+        content_length = int(meta.get("CONTENT_LENGTH") or 0)
+        self.label_metric(self.metrics.requests_body_bytes, request).observe(content_length)
+        request.prometheus_after_middleware_event = Time()

@@ -81,7 +81,7 @@ class InboundRequest:
 
     method: str
     full_path: str  # the path with ``?query`` exactly as sent
-    headers: Mapping[str, str]  # case-insensitive (Django's request.headers)
+    headers: Mapping[str, str]  # case-insensitive (carriers.headers.MetaHeaders)
     body: bytes
     content_type: str = ""
 

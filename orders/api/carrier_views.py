@@ -37,6 +37,7 @@ from carriers.api.authentication import (
     carrier_request_body,
     content_length,
 )
+from carriers.headers import MetaHeaders
 from carriers.integrations import (
     INTEGRATIONS,
     EventAnswer,
@@ -251,7 +252,7 @@ def _receive(request, *, carrier: Carrier, integration: Integration, body: bytes
     inbound = InboundRequest(
         method=request.method,
         full_path=request.get_full_path(),
-        headers=request.headers,
+        headers=MetaHeaders(meta),
         body=body,
         # As DRF reads it (parameters included).
         content_type=meta.get("CONTENT_TYPE", meta.get("HTTP_CONTENT_TYPE", "")),
