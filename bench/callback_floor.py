@@ -3,7 +3,7 @@
 One view, no middleware, no DRF: check the Standard Webhooks HMAC of the body with the carrier's
 key, parse the JSON, and in one transaction UPDATE the order and INSERT one row. Served by gunicorn
 like the platform (``bench/callbacks.py`` starts it), on the same PostgreSQL database, with the
-same persistent connections.
+same persistent connections and health checks.
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ settings.configure(
     USE_TZ=True,
     DATABASES={
         "default": {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's own backend, which pings a persistent connection before every request
+            # (``bench/callbacks.py --floor-backend platform``: the platform's, which skips the
+            # ping for a connection that answered within the last half second).
+            "ENGINE": os.environ.get("BENCH_DB_ENGINE", "django.db.backends.postgresql"),
             "NAME": os.environ["BENCH_DB_NAME"],
             "USER": os.environ.get("BENCH_DB_USER", "postgres"),
             "HOST": os.environ.get("BENCH_DB_HOST", "127.0.0.1"),

@@ -6,7 +6,9 @@ Both are served by gunicorn the way the README runs the platform in production: 
 workers each, 2 × CPUs + 1 by default (the same for both; printed), on the same PostgreSQL database
 (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/courier_bench``, created and
 migrated here). The platform runs with production settings (no DEV_MODE), the floor is
-``bench/callback_floor.py`` (HMAC check, JSON parse, one UPDATE and one INSERT in a transaction).
+``bench/callback_floor.py`` (HMAC check, JSON parse, one UPDATE and one INSERT in a transaction)
+on Django's own PostgreSQL backend (``--floor-backend platform``: on the platform's, whose health
+check skips the ping for a connection that answered within the last half second).
 Load: ``--concurrency`` (32) client threads, each posting signed ``order.in_transit`` scans to
 orders already in transit (a timeline callback, ``recorded``), every one with a new webhook id.
 The rounds alternate platform / floor so both see the same machine; printed: callbacks per second,
@@ -251,6 +253,13 @@ def main() -> int:
         default="standard",
         help="what the platform is sent: Standard Webhooks, or Kuaidi100 callbacks (the floor stays the same)",
     )
+    parser.add_argument(
+        "--floor-backend",
+        choices=["django", "platform"],
+        default="django",
+        help="the floor's database backend: Django's (a health-check ping per request) or the "
+        "platform's (no ping within half a second of the connection's last answer)",
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/courier_bench")
@@ -279,6 +288,9 @@ def main() -> int:
         "BENCH_DB_PORT": str(url.port or 5432),
         "BENCH_SECRET": secret,
     }
+    if args.floor_backend == "platform":
+        floor_env["PYTHONPATH"] = f"{ROOT / 'bench'}{os.pathsep}{ROOT}"
+        floor_env["BENCH_DB_ENGINE"] = "courier_platform.db.postgresql"
     servers = [
         _serve("platform", "courier_platform.wsgi:application", args.port, platform_env, args.workers),
         _serve("floor", "callback_floor:application", args.port + 1, floor_env, args.workers),
@@ -290,7 +302,8 @@ def main() -> int:
 
     print(
         f"{args.protocol} callbacks; gunicorn with {args.workers} sync workers for each of platform and floor, "
-        f"{args.concurrency} concurrent clients, {args.rounds} rounds of {args.seconds:g} s",
+        f"{args.concurrency} concurrent clients, {args.rounds} rounds of {args.seconds:g} s; "
+        f"the floor on {args.floor_backend}'s database backend",
         flush=True,
     )
     results = {name: {"latencies": [], "elapsed": 0.0, "errors": {}} for name in targets}

@@ -122,6 +122,15 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 # throughput. Health checks replace a connection the server dropped before it is used.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if POSTGRESQL:
+    # Django's backend whose health check skips the ping (a round trip per request) for a
+    # connection the server answered less than CONN_HEALTH_CHECK_WINDOW seconds ago
+    # (courier_platform/db/postgresql/base.py; 0 pings before every request, as Django does).
+    DATABASES["default"]["ENGINE"] = "courier_platform.db.postgresql"
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECK_WINDOW", env.float("CONN_HEALTH_CHECK_WINDOW", default=0.5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
@@ -329,9 +338,7 @@ CELERY_TASK_QUEUES = [
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 # The midnight expiry's workers: threads of one run taking batches side by side, each on its own
 # connection (one prepares a batch while PostgreSQL writes another's). SQLite serialises writers.
-EXPIRY_WORKERS = env.int(
-    "EXPIRY_WORKERS", default=2 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else 1
-)
+EXPIRY_WORKERS = env.int("EXPIRY_WORKERS", default=2 if POSTGRESQL else 1)
 # The whole beat schedule, in one place. Every entry also has a management command.
 CELERY_BEAT_SCHEDULE: dict = {
     # Beat's heartbeat, run by a worker: /readyz is not ready when it is older than 180 s.

@@ -61,7 +61,7 @@ def test_real_services_come_from_the_environment():
         "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL)",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/3"]
+    assert result.stdout.split() == ["courier_platform.db.postgresql", "redis://127.0.0.1:6379/3"]
 
 
 def test_time_zone_and_languages():

@@ -1,0 +1,1 @@
+"""PostgreSQL: Django's backend with health checks that trust a recent answer (see ``base``)."""
