@@ -64,6 +64,17 @@ def test_real_services_come_from_the_environment():
     assert result.stdout.split() == ["courier_platform.db.postgresql", "redis://127.0.0.1:6379/3"]
 
 
+def test_the_health_check_window_comes_from_the_environment():
+    code = "d = settings.DATABASES['default']; print(d['CONN_HEALTH_CHECKS'], d['CONN_HEALTH_CHECK_WINDOW'])"
+    url = {"DEV_MODE": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/courier"}
+    default = _run_settings(url, code)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["True", "0.5"]
+    pinging = _run_settings({**url, "CONN_HEALTH_CHECK_WINDOW": "0"}, code)
+    assert pinging.returncode == 0, pinging.stderr
+    assert pinging.stdout.split() == ["True", "0.0"]
+
+
 def test_time_zone_and_languages():
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
