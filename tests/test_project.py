@@ -139,6 +139,26 @@ def test_manage_py_needs_no_secret_locally_but_the_servers_do():
     assert "SECRET_KEY must be set" in wsgi.stderr
 
 
+def test_the_wsgi_application_loads_the_urls_before_the_first_request():
+    # Production settings with a secret; nothing is served, the module is only imported.
+    env = {k: v for k, v in os.environ.items() if k not in ("DEV_MODE", "DEBUG")}
+    env.update(SECRET_KEY="wsgi-test-" + "x" * 50, DJANGO_SETTINGS_MODULE="courier_platform.settings")
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, courier_platform.wsgi; print('courier_platform.urls' in sys.modules, 'orders.views' in sys.modules)",
+        ],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["True", "True"]
+
+
 def test_api_schema_generates_without_a_warning():
     """`check --deploy --fail-level WARNING` in CI fails on any drf-spectacular warning."""
     from drf_spectacular.drainage import GENERATOR_STATS
